@@ -1,0 +1,87 @@
+"""The contract between the engine and a check type.
+
+A check type is a small class: it reads its parameters once, at compile time
+(``__init__``, where every mistake becomes a load error that names the rule file
+and line), and then ``run`` is a pure function of one record. New check types
+register themselves in :mod:`sopengine.checks` and describe their parameters in
+``schemas/process.schema.json`` under ``$defs/check_<name>``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping
+
+from ..model import Severity, Text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..expr import Expression
+
+
+class CheckConfigError(Exception):
+    """A parameter of a check that cannot work; ``pointer`` is relative to the check's ``params``."""
+
+    def __init__(self, message: str, pointer: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.pointer = pointer
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One reason a check fires on a record.
+
+    ``evidence`` is JSON-able and feeds the rule's message template, so a message
+    can quote the offending word, the price and the minimum, the deadline.
+    A check type may override the rule's severity or message for a distinct
+    outcome of its own (e.g. the price check's "cannot verify").
+    """
+
+    path: str = ""
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+    severity: Severity | None = None
+    message: Text | None = None
+    suffix: str = ""  # appended to the rule id for a distinct outcome, e.g. ":unverifiable"
+
+
+@dataclass(frozen=True, slots=True)
+class CompileEnv:
+    """What a check type may use while compiling its parameters."""
+
+    process_id: str
+    timezone: tzinfo
+    compile_expr: Callable[[str, str], "Expression"]  # (source, pointer relative to params) -> Expression
+    resource: Callable[[str, str], Any]  # (kind, name) -> loaded data (vocabulary, reference table, ...)
+    record_schema: Mapping[str, Any]
+
+
+@dataclass(slots=True)
+class CheckContext:
+    """One record as the checks see it. Built once per evaluation and shared by all checks."""
+
+    record: Mapping[str, Any]  # as given (JSON types), for exact reads (money as Decimal via values.to_decimal)
+    now: datetime
+    state: str
+    timezone: tzinfo
+    events: list[Mapping[str, Any]]  # sorted by time; each has "at" as an aware datetime and "_index" (original position)
+    eval: Callable[["Expression", Mapping[str, Any] | None], Any]  # evaluate an expression with optional extra variables
+    tables: Mapping[str, Any] = field(default_factory=dict)  # reference data handed to the engine (e.g. price history)
+
+
+class CheckType(ABC):
+    """Base class; subclasses set ``name`` and implement ``__init__`` and ``run``."""
+
+    name: ClassVar[str]
+
+    def __init__(self, params: Mapping[str, Any], env: CompileEnv) -> None:
+        self.params = params
+
+    @abstractmethod
+    def run(self, ctx: CheckContext) -> Iterable[Hit]:
+        """Yield one Hit per finding; yield nothing when the record complies."""
+
+    def resources(self) -> Iterable[tuple[str, str]]:
+        """(kind, name) of the data files this check depends on, for the definition's digest."""
+        return ()

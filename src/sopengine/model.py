@@ -1,0 +1,144 @@
+"""The result contract of RECORDS.md as frozen dataclasses.
+
+Results cross threads, processes and report writers, so they are immutable and
+carry only JSON-able data; ``to_dict`` gives exactly the public JSON shape (the
+fields RECORDS.md fixes, plus extensions that never rename them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Mapping
+
+Severity = Literal["error", "warning", "info"]
+SEVERITY_RANK: Mapping[str, int] = {"info": 1, "warning": 2, "error": 3}
+LANGS = ("en", "zh")
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A bilingual text: the manual is Chinese, many readers of CI logs are not."""
+
+    zh: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.zh if lang == "zh" else self.en
+
+    def to_dict(self) -> dict[str, str]:
+        return {"zh": self.zh, "en": self.en}
+
+
+@dataclass(frozen=True, slots=True)
+class SourceRef:
+    """Where something came from: a rule in a YAML file, or a record in an input file."""
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+    pointer: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"file": self.file}
+        if self.line is not None:
+            d["line"] = self.line
+        if self.column is not None:
+            d["column"] = self.column
+        if self.pointer:
+            d["pointer"] = self.pointer
+        return d
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.file
+        return f"{self.file}:{self.line}:{self.column or 1}"
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    rule: str
+    severity: Severity
+    clauses: tuple[str, ...]
+    messages: Text
+    path: str = ""
+    evidence: Mapping[str, Any] = field(default_factory=dict)
+
+    def to_dict(self, lang: str = "en") -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "clauses": list(self.clauses),
+            "message": self.messages.get(lang),
+            "messages": self.messages.to_dict(),
+            "path": self.path,
+            "evidence": dict(self.evidence),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class NextAction:
+    action: str
+    role: str
+    due: str | None
+    clauses: tuple[str, ...]
+    title: Text
+    sla: str | None = None
+    overdue: bool = False
+    roles: tuple[str, ...] = ()
+
+    def to_dict(self, lang: str = "en") -> dict[str, Any]:
+        return {
+            "action": self.action,
+            "role": self.role,
+            "due": self.due,
+            "clauses": list(self.clauses),
+            "title": self.title.get(lang),
+            "sla": self.sla,
+            "overdue": self.overdue,
+            "roles": list(self.roles or (self.role,)),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    record: str | None
+    process: str | None
+    version: str | None
+    state: str | None
+    violations: tuple[Violation, ...] = ()
+    next_actions: tuple[NextAction, ...] = ()
+    error: str | None = None
+    digest: str | None = None
+    source: SourceRef | None = None
+    trace: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.violations
+
+    def worst(self) -> str | None:
+        """The highest severity among the violations; an evaluation error counts as error."""
+        if self.error is not None:
+            return "error"
+        best = None
+        for v in self.violations:
+            if best is None or SEVERITY_RANK[v.severity] > SEVERITY_RANK[best]:
+                best = v.severity
+        return best
+
+    def to_dict(self, lang: str = "en", trace: bool = False) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "record": self.record,
+            "process": self.process,
+            "version": self.version,
+            "state": self.state,
+            "violations": [v.to_dict(lang) for v in self.violations],
+            "next_actions": [a.to_dict(lang) for a in self.next_actions],
+            "error": self.error,
+            "digest": self.digest,
+        }
+        if self.source is not None:
+            d["source"] = self.source.to_dict()
+        if trace:
+            d["trace"] = list(self.trace)
+        return d

@@ -1,0 +1,152 @@
+"""Conversions every stage agrees on: instants, money, durations.
+
+Records come from many systems, so timestamps may lack an offset (read in the
+process's zone, never in the machine's), money may be a JSON number or a decimal
+string (compared exactly), and people read durations as "4 h 10 min", not seconds.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta, tzinfo
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dateutil import parser as _dtparser
+
+__all__ = [
+    "ValueProblem",
+    "parse_instant",
+    "parse_date",
+    "to_decimal",
+    "rfc3339",
+    "parse_duration",
+    "format_duration",
+    "zone",
+]
+
+
+class ValueProblem(ValueError):
+    """A value in a record or rule that cannot be read as what its field declares."""
+
+
+_ZONES: dict[str, ZoneInfo] = {}
+
+
+def zone(name: str) -> ZoneInfo:
+    """ZoneInfo objects are cached by the stdlib too; this keeps the error ours."""
+    try:
+        z = _ZONES.get(name)
+        if z is None:
+            z = _ZONES[name] = ZoneInfo(name)
+        return z
+    except Exception as exc:  # ZoneInfoNotFoundError, ValueError for odd keys
+        raise ValueProblem(f"unknown time zone {name!r}") from exc
+
+
+_ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?$")
+
+
+def parse_instant(value: Any, tz: tzinfo) -> datetime:
+    """An aware datetime; a value without an offset is wall time in ``tz``.
+
+    Only ISO 8601 / RFC 3339 shapes are accepted: dateutil's free-form parser would
+    happily read "6/3" as June or March depending on locale, and a compliance
+    deadline must not depend on a guess.
+    """
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, date):
+        dt = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str) and _ISO_RE.match(value.strip()):
+        try:
+            dt = _dtparser.isoparse(value.strip().replace(" ", "T", 1))
+        except (ValueError, OverflowError) as exc:
+            raise ValueProblem(f"not a valid timestamp: {value!r} ({exc})") from exc
+    else:
+        raise ValueProblem(f"not an RFC 3339 timestamp: {value!r}")
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        dt = dt.replace(tzinfo=tz)
+    return dt
+
+
+def parse_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip()[:10])
+        except ValueError as exc:
+            raise ValueProblem(f"not a YYYY-MM-DD date: {value!r}") from exc
+    raise ValueProblem(f"not a YYYY-MM-DD date: {value!r}")
+
+
+def to_decimal(value: Any) -> Decimal:
+    """Exact money: floats go through their shortest repr, so 199.99 stays 199.99."""
+    if isinstance(value, bool):
+        raise ValueProblem(f"not an amount of money: {value!r}")
+    if isinstance(value, Decimal):
+        d = value
+    elif isinstance(value, int):
+        d = Decimal(value)
+    elif isinstance(value, float):
+        d = Decimal(repr(value))
+    elif isinstance(value, str):
+        try:
+            d = Decimal(value.strip())
+        except InvalidOperation as exc:
+            raise ValueProblem(f"not an amount of money: {value!r}") from exc
+    else:
+        raise ValueProblem(f"not an amount of money: {value!r}")
+    if not d.is_finite():
+        raise ValueProblem(f"not a finite amount of money: {value!r}")
+    return d
+
+
+def rfc3339(dt: datetime, tz: tzinfo | None = None) -> str:
+    """Seconds precision with an explicit offset, as RECORDS.md shows them."""
+    if tz is not None:
+        dt = dt.astimezone(tz)
+    return dt.isoformat(timespec="seconds")
+
+
+_DUR_RE = re.compile(
+    r"^\s*(?:(?P<d>\d+(?:\.\d+)?)\s*d(?:ays?)?)?\s*(?:(?P<h>\d+(?:\.\d+)?)\s*h(?:ours?)?)?\s*"
+    r"(?:(?P<m>\d+(?:\.\d+)?)\s*m(?:in(?:utes?)?)?)?\s*(?:(?P<s>\d+(?:\.\d+)?)\s*s(?:ec(?:onds?)?)?)?\s*$"
+)
+_ISO_DUR_RE = re.compile(
+    r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+def parse_duration(text: str) -> timedelta:
+    """``24h``, ``10s``, ``2h30m``, ``15d``, ``15 days`` or ISO 8601 ``PT24H``."""
+    if not isinstance(text, str) or not text.strip():
+        raise ValueProblem(f"not a duration: {text!r}")
+    t = text.strip()
+    m = _ISO_DUR_RE.match(t) if t.startswith("P") else _DUR_RE.match(t)
+    if not m or not any(m.groupdict().values()):
+        raise ValueProblem(f"not a duration: {text!r} (write e.g. 24h, 10s, 2h30m, 15d or PT24H)")
+    g = {k: float(v) if v else 0.0 for k, v in m.groupdict().items()}
+    return timedelta(days=g["d"], hours=g["h"], minutes=g["m"], seconds=g["s"])
+
+
+def format_duration(td: timedelta) -> str:
+    """Human reading for messages: ``2 d 4 h 10 min``; seconds only below a minute."""
+    total = int(abs(td.total_seconds()))
+    d, rem = divmod(total, 86400)
+    h, rem = divmod(rem, 3600)
+    m, s = divmod(rem, 60)
+    parts = []
+    if d:
+        parts.append(f"{d} d")
+    if h:
+        parts.append(f"{h} h")
+    if m:
+        parts.append(f"{m} min")
+    if s and not d and not h:
+        parts.append(f"{s} s")
+    return " ".join(parts) or "0 s"
