@@ -1,0 +1,20 @@
+"""sopengine: the operations manual as executable, versioned rules.
+
+    engine = sopengine.load("rules/")                 # validated, compiled, immutable
+    result = engine.evaluate(record, now=...)          # pure: same inputs, same result
+    for r in engine.evaluate_many(records, now=...):   # lazily, in order
+        ...
+"""
+
+from __future__ import annotations
+
+from .engine import Engine, load
+from .errors import DefinitionError, Finding, InputError, SopError
+from .model import NextAction, Result, SourceRef, Text, Violation
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "load", "Engine", "Result", "Violation", "NextAction", "Text", "SourceRef",
+    "Finding", "DefinitionError", "InputError", "SopError", "__version__",
+]

@@ -1,0 +1,54 @@
+"""The general-purpose check: a CEL assertion, optionally per element of a list.
+
+Most of the manual's rules are "this field must hold that" (paid before
+shipping, rates within 0..1, the reviewer is not the cross-checker); they need
+no code, only an assertion and the evidence worth quoting when it fails.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+from . import register
+from ..expr import EvaluationError
+from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit
+
+
+@register
+class ExpressionCheck(CheckType):
+    name = "expression"
+
+    def __init__(self, params: Mapping[str, Any], env: CompileEnv) -> None:
+        super().__init__(params, env)
+        self.assertion = env.compile_expr(params["assert"], "/assert")
+        self.for_each = env.compile_expr(params["for_each"], "/for_each") if "for_each" in params else None
+        self.path = params.get("path", "")
+        if "{index}" in self.path and self.for_each is None:
+            raise CheckConfigError("path uses {index} but there is no for_each", "/path")
+        self.evidence = {k: env.compile_expr(v, f"/evidence/{k}") for k, v in (params.get("evidence") or {}).items()}
+
+    def _evidence(self, ctx: CheckContext, extra: Mapping[str, Any] | None) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for k, e in self.evidence.items():
+            v = ctx.eval(e, extra)
+            out[k] = v.isoformat() if hasattr(v, "isoformat") else str(v) if hasattr(v, "total_seconds") else v
+        return out
+
+    def _holds(self, ctx: CheckContext, extra: Mapping[str, Any] | None) -> bool:
+        v = ctx.eval(self.assertion, extra)
+        if not isinstance(v, bool):
+            raise EvaluationError(f"assert gave {v!r}, not true or false")
+        return v
+
+    def run(self, ctx: CheckContext) -> Iterable[Hit]:
+        if self.for_each is None:
+            if not self._holds(ctx, None):
+                yield Hit(self.path, self._evidence(ctx, None))
+            return
+        items = ctx.eval(self.for_each, None)
+        if not isinstance(items, list):
+            raise EvaluationError(f"for_each gave {type(items).__name__}, not a list")
+        for i, item in enumerate(items):
+            extra = {"item": item, "index": i}
+            if not self._holds(ctx, extra):
+                yield Hit(self.path.replace("{index}", str(i)), {"index": i, **self._evidence(ctx, extra)})

@@ -1,0 +1,60 @@
+"""The ``sopengine`` command. Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or definition error.
+
+Each subcommand is a module with ``add_parser(subparsers)`` and ``run(args) -> int``;
+``COMMANDS`` lists them in the order ``--help`` shows them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib import import_module
+from typing import Sequence
+
+from ..errors import DefinitionError, InputError
+
+COMMANDS = ["check", "validate"]
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse exits 2 as well; keep its message short and ours
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"sopengine: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .. import __version__
+
+    p = _Parser(prog="sopengine", description="Executable, versioned rules for the e-commerce operations manual.")
+    p.add_argument("--version", action="version", version=f"sopengine {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name in COMMANDS:
+        import_module(f".{name}", __name__).add_parser(sub)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except DefinitionError as exc:
+        for f in exc.findings:
+            print(str(f), file=sys.stderr)
+        print(f"sopengine: {sum(f.severity == 'error' for f in exc.findings)} error(s) in the rules", file=sys.stderr)
+        return EXIT_USAGE
+    except InputError as exc:
+        print(f"sopengine: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:  # `sopengine check ... | head`
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+
+
+def add_rules_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--rules", metavar="DIR", help="rules tree (default: ./rules if it exists, else the bundled rules)")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

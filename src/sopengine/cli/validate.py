@@ -1,0 +1,44 @@
+"""``sopengine validate [RULES]``: every schema error and lint finding of a rules tree, one pass."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("validate", help="check a rules tree: schema, references, expressions, reachability",
+                       description="Print every finding as file:line:column: severity: message. "
+                                   "Exit 0 clean, 1 findings, 2 unreadable input.")
+    p.add_argument("rules", nargs="?", metavar="RULES", help="rules tree (default: ./rules or the bundled rules)")
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--strict", action="store_true", help="count warnings as findings too (exit 1)")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..engine import compile_tree, resolve_rules_dir, tree_sources
+    from ..schemas import SchemaStore, default_schema_dirs
+
+    root = resolve_rules_dir(args.rules)
+    sources, read_findings = tree_sources(root)
+    store = SchemaStore.from_dirs(default_schema_dirs(root))
+    engine, findings = compile_tree(tuple(sources), store, None, read_findings)
+    findings = sorted(findings, key=lambda f: (f.source.file, f.source.line or 0, f.source.column or 0))
+    if args.format == "json":
+        json.dump([f.to_dict() for f in findings], sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        for f in findings:
+            print(str(f))
+        n_err = sum(f.severity == "error" for f in findings)
+        n_warn = len(findings) - n_err
+        procs = sum(len(engine.versions(p)) for p in engine.process_ids) if engine else 0
+        print(f"{len(sources)} files, {procs} process definitions: {n_err} error(s), {n_warn} warning(s)", file=sys.stderr)
+    if read_findings and any(f.code in ("io", "encoding", "too-big") for f in read_findings):
+        return EXIT_USAGE
+    blocking = [f for f in findings if f.severity == "error" or args.strict]
+    return EXIT_FINDINGS if blocking else EXIT_OK

@@ -1,0 +1,310 @@
+"""Stage 3, compile: a validated process document becomes an immutable CompiledProcess.
+
+Everything that can be done once is done here: CEL expressions compiled and
+checked against the record schema, check parameters read by their check types,
+SLAs parsed, one ``transitions`` Machine built for the process (records are
+replayed through it with a throwaway model, so the machine is shared by every
+record and every thread and never mutated after this point).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, Mapping
+
+from transitions import Machine
+
+from .checks import REGISTRY, CheckConfigError, CheckType, CompileEnv
+from .errors import Finding
+from .expr import Expression, ExpressionError, compile_expression, lint_expression
+from .lint import as_list
+from .loader import Document
+from .model import SourceRef, Text
+from .schemas import SchemaIndex, SchemaStore, ViewPlan, view_plan
+from .sla import Sla, SlaError, compile_sla
+from .values import ValueProblem, parse_instant, zone
+
+
+@dataclass(frozen=True, eq=False)
+class StepDef:
+    id: str
+    title: Text
+    event: str
+    sources: tuple[str, ...]
+    to: str
+    roles: tuple[str, ...]
+    when: Expression | None
+    expected: bool
+    expected_when: Expression | None
+    clauses: tuple[str, ...]
+    sla: Sla | None
+    source: SourceRef
+
+
+@dataclass(frozen=True, eq=False)
+class ActionDef:
+    id: str
+    title: Text
+    role: str
+    sla: Sla | None
+
+
+@dataclass(frozen=True, eq=False)
+class CheckDef:
+    id: str
+    title: Text | None
+    severity: str
+    clauses: tuple[str, ...]
+    states: frozenset[str] | None
+    when: Expression | None
+    impl: CheckType
+    message: Text
+    action: ActionDef | None
+    source: SourceRef
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What a rule id in a violation refers to: for reports (SARIF rules, coverage)."""
+
+    id: str
+    kind: str  # check | step | event
+    title: str
+    severity: str
+    clauses: tuple[str, ...]
+    source: SourceRef
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledProcess:
+    id: str
+    version: str
+    title: Text
+    timezone: Any
+    effective_from: datetime | None
+    effective_until: datetime | None
+    version_by: str | None
+    start_field: str | None
+    roles: tuple[str, ...]
+    states: Mapping[str, Mapping[str, Any]]
+    initial: str
+    finals: frozenset[str]
+    steps: tuple[StepDef, ...]
+    steps_by_event: Mapping[str, tuple[StepDef, ...]]
+    checks: tuple[CheckDef, ...]
+    machine: Machine
+    validator: Any
+    view: ViewPlan
+    digest: str
+    document: Document
+    record_schema: str
+    rules: Mapping[str, RuleInfo] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return f"{self.id}@{self.version}"
+
+
+def canonical_digest(*parts: Any) -> str:
+    """sha256 over canonical JSON: the same definition content gives the same digest on any machine."""
+    h = hashlib.sha256()
+    for p in parts:
+        h.update(json.dumps(p, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode())
+        h.update(b"\x00")
+    return "sha256:" + h.hexdigest()
+
+
+def _text(v: Any, fallback: str) -> Text:
+    if isinstance(v, Mapping):
+        return Text(v["zh"], v["en"])
+    return Text(fallback, fallback)
+
+
+def expression_source(doc: Document, pointer: str, line: int, column: int) -> SourceRef:
+    """Map a position inside a CEL expression to the YAML file, through the scalar's style."""
+    base = doc.where(pointer)
+    style = doc.styles.get(pointer)
+    if style in ("|", ">"):
+        lines = doc.text.splitlines()
+        idx = min(base.line + line - 1, len(lines) - 1)  # content starts on the line after the indicator
+        text = lines[idx] if 0 <= idx < len(lines) else ""
+        return SourceRef(doc.path, idx + 1, len(text) - len(text.lstrip()) + column, pointer)
+    offset = 1 if style in ("'", '"') else 0
+    return SourceRef(doc.path, base.line + line - 1, (base.column or 1) + offset + column - 1 if line == 1 else column, pointer)
+
+
+class _Compiler:
+    def __init__(self, doc: Document, store: SchemaStore, resource: Callable[[str, str], Any],
+                 calendar_for: Callable[[str], Any]) -> None:
+        self.doc, self.store, self.resource, self.calendar_for = doc, store, resource, calendar_for
+        self.findings: list[Finding] = []
+        d = doc.data
+        self.schema_rel = d["record_schema"]
+        schema = store.get(self.schema_rel)
+        if schema is None:
+            self.findings.append(Finding("error", f"record schema {self.schema_rel!r} not found under the schemas directories",
+                                         doc.where("/record_schema"), "unknown-schema"))
+            self.index = self.event_index = None
+        else:
+            base = schema.get("$id") or f"https://sopengine.dev/schemas/{self.schema_rel}"
+            self.index = SchemaIndex(store, schema, base)
+            self.event_index = self.index.sub(["events"], items=True)
+
+    def expr(self, source: str, pointer: str) -> Expression | None:
+        try:
+            e = compile_expression(source)
+        except ExpressionError as exc:
+            self.findings.append(Finding("error", f"CEL: {exc.message}", expression_source(self.doc, pointer, exc.line, exc.column),
+                                         "cel", exc.hint))
+            return None
+        if self.index is not None:
+            for p in lint_expression(source, self.index, self.event_index):
+                self.findings.append(Finding("error", p.message, expression_source(self.doc, pointer, p.line, p.column),
+                                             "cel-field", p.hint))
+        return e
+
+    def expr_or_raise(self, source: str, pointer: str) -> Expression:
+        e = self.expr(source, pointer)
+        if e is None:
+            raise _Abort()
+        return e
+
+    def sla(self, spec: Mapping[str, Any] | None, pointer: str, default_id: str, clauses: tuple[str, ...], calendar: Any) -> Sla | None:
+        if not spec:
+            return None
+        try:
+            return compile_sla(spec, default_id, clauses, lambda s, p: self.expr_or_raise(s, pointer + p), calendar)
+        except SlaError as exc:
+            self.findings.append(Finding("error", f"SLA: {exc.message}", self.doc.where(pointer + exc.pointer), "sla"))
+        except _Abort:
+            pass
+        return None
+
+
+class _Abort(Exception):
+    pass
+
+
+def compile_process(doc: Document, store: SchemaStore, resource: Callable[[str, str], Any],
+                    calendar_for: Callable[[str], Any]) -> tuple[CompiledProcess | None, list[Finding]]:
+    """Compile one schema-valid, lint-clean process document; returns findings instead of raising."""
+    c = _Compiler(doc, store, resource, calendar_for)
+    d = doc.data
+    try:
+        tz = zone(d.get("timezone", "Asia/Shanghai"))
+    except ValueProblem as exc:
+        return None, [Finding("error", str(exc), doc.where("/timezone"), "timezone")]
+    calendar = None
+    if d.get("calendar"):
+        try:
+            calendar = calendar_for(d["calendar"])
+        except LookupError as exc:
+            c.findings.append(Finding("error", str(exc), doc.where("/calendar"), "unknown-calendar"))
+    bounds: dict[str, datetime | None] = {}
+    for k in ("effective_from", "effective_until"):
+        try:
+            bounds[k] = parse_instant(d[k], tz) if k in d else None
+        except ValueProblem as exc:
+            c.findings.append(Finding("error", str(exc), doc.where(f"/{k}"), "instant"))
+    if bounds.get("effective_from") and bounds.get("effective_until") and bounds["effective_until"] <= bounds["effective_from"]:
+        c.findings.append(Finding("error", "effective_until must be after effective_from", doc.where("/effective_until"), "period"))
+
+    all_states = [s["id"] for s in d["states"]]
+    rules: dict[str, RuleInfo] = {}
+    steps: list[StepDef] = []
+    for i, s in enumerate(d["steps"]):
+        p = f"/steps/{i}"
+        clauses = tuple(s["clauses"])
+        when = c.expr(s["when"], f"{p}/when") if "when" in s else None
+        ew = c.expr(s["expected_when"], f"{p}/expected_when") if "expected_when" in s else None
+        sla = c.sla(s.get("sla"), f"{p}/sla", f"{s['id']}.sla", clauses, calendar)
+        title = _text(s.get("title"), s["id"])
+        src = doc.where(p)
+        steps.append(StepDef(s["id"], title, s["event"], tuple(all_states if s["from"] == "*" else as_list(s["from"])),
+                             s["to"], tuple(s["roles"]), when, s.get("expected", True), ew, clauses, sla, src))
+        for kind, sev, what in (("out_of_order", "error", "done out of order"), ("wrong_role", "error", "done by a role not allowed"),
+                                ("late", sla.severity if sla else "error", "done after its deadline"),
+                                ("overdue", sla.severity if sla else "error", "overdue"), ("due_soon", "warning", "close to its deadline")):
+            if kind in ("late", "overdue", "due_soon") and sla is None:
+                continue
+            rules[f"{s['id']}.{kind}"] = RuleInfo(f"{s['id']}.{kind}", "step", f"{title.en}: {what}", sev,
+                                                  sla.clauses if sla and kind in ("late", "overdue", "due_soon") else clauses, src)
+
+    checks: list[CheckDef] = []
+    for i, ck in enumerate(d.get("checks") or []):
+        p = f"/checks/{i}"
+        cls = REGISTRY.get(ck["type"])
+        when = c.expr(ck["when"], f"{p}/when") if "when" in ck else None
+        clauses = tuple(ck["clauses"])
+        action = None
+        if ck.get("action"):
+            a = ck["action"]
+            action = ActionDef(a["id"], _text(a["title"], a["id"]), a["role"],
+                               c.sla(a.get("sla"), f"{p}/action/sla", f"{ck['id']}.action", clauses, calendar))
+        if cls is None:
+            continue  # reported by lint
+        env = CompileEnv(d["id"], tz, lambda s, q, _p=p: c.expr_or_raise(s, f"{_p}/params{q}"), resource,
+                         c.index.node if c.index else {})
+        try:
+            impl = cls(ck.get("params") or {}, env)
+        except CheckConfigError as exc:
+            c.findings.append(Finding("error", f"{ck['type']}: {exc.message}", doc.where(f"{p}/params{exc.pointer}"), "check-params"))
+            continue
+        except LookupError as exc:
+            c.findings.append(Finding("error", f"{ck['type']}: {exc}", doc.where(f"{p}/params"), "unknown-resource"))
+            continue
+        except _Abort:
+            continue
+        states = None if ck.get("states", "*") == "*" else frozenset(as_list(ck["states"]))
+        title = _text(ck.get("title"), ck["id"])
+        checks.append(CheckDef(ck["id"], title if ck.get("title") else None, ck["severity"], clauses, states, when, impl,
+                               _text(ck["message"], ck["id"]), action, doc.where(p)))
+        rules[ck["id"]] = RuleInfo(ck["id"], "check", title.en, ck["severity"], clauses, doc.where(p))
+    rules["event.unknown"] = RuleInfo("event.unknown", "event", "Event that no step of the process performs", "error",
+                                      tuple(d.get("clauses") or ()), doc.where("/steps"))
+
+    if any(f.severity == "error" for f in c.findings) or c.index is None:
+        return None, c.findings
+
+    machine = Machine(model=None, states=all_states, initial=next(s["id"] for s in d["states"] if s.get("initial")),
+                      auto_transitions=False, send_event=True, ignore_invalid_triggers=False)
+    by_event: dict[str, list[StepDef]] = {}
+    for st in steps:
+        by_event.setdefault(st.event, []).append(st)
+        machine.add_transition(st.event, list(st.sources), st.to,
+                               conditions=[_guard(st)] if st.when is not None else None, before=[_marker(st)])
+    schema_doc = store.get(c.schema_rel)
+    resources = sorted({r for ck in checks for r in ck.impl.resources()})
+    res_data = [[kind, name, resource(kind, name)] for kind, name in resources]
+    cal_data = calendar.digest() if calendar is not None and hasattr(calendar, "digest") else None
+    digest = canonical_digest(d, schema_doc, res_data, cal_data)
+    base = schema_doc.get("$id") or f"https://sopengine.dev/schemas/{c.schema_rel}"
+    cp = CompiledProcess(
+        id=d["id"], version=d["version"], title=_text(d["title"], d["id"]), timezone=tz,
+        effective_from=bounds.get("effective_from"), effective_until=bounds.get("effective_until"),
+        version_by=d.get("version_by") or d.get("start_field"), start_field=d.get("start_field"),
+        roles=tuple(d["roles"]), states={s["id"]: s for s in d["states"]}, initial=machine.initial,
+        finals=frozenset(s["id"] for s in d["states"] if s.get("final")), steps=tuple(steps),
+        steps_by_event={k: tuple(v) for k, v in by_event.items()}, checks=tuple(checks), machine=machine,
+        validator=store.validator(c.schema_rel), view=view_plan(store, schema_doc, base), digest=digest,
+        document=doc, record_schema=c.schema_rel, rules=rules)
+    return cp, c.findings
+
+
+def _guard(step: StepDef):
+    def guard(ev) -> bool:
+        try:
+            return step.when.test(ev.kwargs["variables"])  # type: ignore[union-attr]
+        except Exception as exc:  # an event lacking the field the guard reads: the step does not apply
+            ev.model.guard_errors.append((step.id, str(exc)))
+            return False
+    return guard
+
+
+def _marker(step: StepDef):
+    def mark(ev) -> None:
+        ev.model.step = step
+    return mark

@@ -1,0 +1,278 @@
+"""Stage 4, evaluate: one record + ``now`` → one Result, as a pure function.
+
+The record's events are replayed through the process's shared state machine
+with a throwaway model; each event is checked against the step it performs
+(right state? right role? on time?). Then the checks that apply in the reached
+state run, and the steps expected next become next actions with due times.
+Nothing here mutates the compiled process, so any number of threads may
+evaluate with one engine.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Mapping
+
+from .checks import CheckContext
+from .compile import CheckDef, CompiledProcess, StepDef
+from .expr import EvaluationError, Expression
+from .model import NextAction, Result, SourceRef, Text, Violation
+from .privacy import mask_value
+from .schemas import ViewPlan, record_errors
+from .sla import Deadline, TimeContext
+from .values import ValueProblem, format_duration, parse_instant, rfc3339, to_decimal
+
+_INT64 = 2**63 - 1
+_TEMPLATE = re.compile(r"\{([A-Za-z_][\w]*(?:\.[\w]+)*)\}")
+
+
+class _Replay:
+    """The model object the shared machine moves; one per record, discarded after."""
+
+    __slots__ = ("state", "step", "guard_errors")
+
+    def __init__(self, state: str) -> None:
+        self.state = state
+        self.step: StepDef | None = None
+        self.guard_errors: list[tuple[str, str]] = []
+
+
+def build_view(value: Any, plan: ViewPlan | None, tz: Any) -> Any:
+    """The record as CEL sees it: timestamps with explicit offsets, money as numbers,
+    nothing CEL cannot hold. Raises ValueProblem for a value its schema type cannot read."""
+    if plan is not None and plan.kind is not None and value is not None:
+        if plan.kind == "timestamp":
+            return rfc3339(parse_instant(value, tz))
+        if plan.kind == "money":
+            return float(to_decimal(value))
+    if isinstance(value, Mapping):
+        props = plan.props if plan is not None else {}
+        return {str(k): build_view(v, props.get(k), tz) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        items = plan.items if plan is not None else None
+        return [build_view(v, items, tz) for v in value]
+    if isinstance(value, bool) or value is None or isinstance(value, (str, float)):
+        return value
+    if isinstance(value, int):
+        return value if -_INT64 - 1 <= value <= _INT64 else float(value)
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, datetime):
+        return rfc3339(value if value.tzinfo else value.replace(tzinfo=tz))
+    return str(value)
+
+
+def render(template: str, values: Mapping[str, Any]) -> str:
+    """``{name}`` and ``{name.sub}`` from evidence, nothing else: rule text is data, never format code."""
+    def sub(m: re.Match) -> str:
+        cur: Any = values
+        for part in m.group(1).split("."):
+            if isinstance(cur, Mapping) and part in cur:
+                cur = cur[part]
+            elif isinstance(cur, list) and part.isdigit() and int(part) < len(cur):
+                cur = cur[int(part)]
+            else:
+                return m.group(0)
+        if isinstance(cur, float) and cur.is_integer():
+            cur = int(cur)
+        if isinstance(cur, list):
+            return "、".join(str(x) for x in cur)
+        return str(cur)
+    return _TEMPLATE.sub(sub, template)
+
+
+class _Run:
+    def __init__(self, proc: CompiledProcess, record: Mapping[str, Any], now: datetime, tables: Mapping[str, Any]) -> None:
+        self.proc, self.record, self.now, self.tables = proc, record, now, tables
+        self.tz = proc.timezone
+        self.violations: list[Violation] = []
+        self.actions: list[NextAction] = []
+        self.trace: list[str] = []
+
+    def violation(self, rule: str, severity: str, clauses: tuple[str, ...], zh: str, en: str, path: str = "",
+                  evidence: Mapping[str, Any] | None = None) -> None:
+        ev = mask_value(dict(evidence or {}))
+        self.violations.append(Violation(rule, severity, clauses, Text(mask_value(zh), mask_value(en)), path, ev))  # type: ignore[arg-type]
+
+    def run(self) -> tuple[str, list[str]]:
+        proc, tz = self.proc, self.tz
+        view = build_view(self.record, proc.view, tz)
+        raw_events = self.record.get("events") or []
+        events = []
+        for i, e in enumerate(raw_events):
+            events.append({**e, "at": parse_instant(e["at"], tz), "_index": i})
+        order = sorted(range(len(events)), key=lambda i: events[i]["at"])
+        events = [events[i] for i in order]
+        ev_view = [view["events"][e["_index"]] for e in events] if events else []
+        self.vars: dict[str, Any] = {"record": view, "events": ev_view, "event": {}, "item": None, "index": 0,
+                                     "state": proc.initial, "now": self.now}
+        start = None
+        if proc.start_field and self.record.get(proc.start_field) is not None:
+            start = parse_instant(self.record[proc.start_field], tz)
+        elif events:
+            start = events[0]["at"]
+        model = _Replay(proc.initial)
+        entered = start
+        self.trace.append(f"start in {proc.initial!r} at {rfc3339(start, tz) if start else 'unknown time'}")
+        for k, ev in enumerate(events):
+            entered = self.replay(model, ev, ev_view[k], events[:k], entered)
+        self.vars["state"] = model.state
+        self.vars["event"] = {}
+        self.next_actions(model.state, entered, events)
+        self.run_checks(model.state, events)
+        return model.state, self.trace
+
+    # -- replay -----------------------------------------------------------
+    def replay(self, model: _Replay, ev: Mapping[str, Any], ev_view: Any, before: list, entered: datetime | None) -> datetime | None:
+        proc = self.proc
+        path = f"/events/{ev['_index']}"
+        etype, at = ev.get("type"), ev["at"]
+        steps = proc.steps_by_event.get(etype)
+        when = rfc3339(at, self.tz)
+        if not steps:
+            self.violation("event.unknown", "error", proc.rules["event.unknown"].clauses,
+                           f"事件类型 {etype!r} 不是流程 {proc.id} 的任何步骤", f"event type {etype!r} is not a step of process {proc.id}",
+                           path + "/type", {"event": etype, "at": when})
+            return entered
+        variables = {**self.vars, "event": ev_view, "state": model.state}
+        model.step, model.guard_errors = None, []
+        prior = model.state
+        trigger = proc.machine.events[etype]
+        if prior in trigger.transitions:
+            trigger.trigger(model, variables=variables)
+        step = model.step
+        if step is None:
+            fits = [s for s in steps if s.when is None or _safe_test(s.when, variables)]
+            step = fits[0] if fits else steps[0]
+            detail = "; ".join(f"{sid}: {msg}" for sid, msg in model.guard_errors)
+            self.violation(f"{step.id}.out_of_order", "error", step.clauses,
+                           f"步骤“{step.title.zh}”（{etype}）不能在状态 {prior} 下执行；应在 {'、'.join(step.sources)} 之后" + (f"（{detail}）" if detail else ""),
+                           f"step '{step.title.en}' ({etype}) is not allowed in state {prior}; it follows {', '.join(step.sources)}" + (f" ({detail})" if detail else ""),
+                           path, {"event": etype, "state": prior, "expected_states": list(step.sources), "at": when})
+            if not fits:
+                self.trace.append(f"{when} {etype}: no step matches, state stays {prior!r}")
+                return entered
+            proc.machine.set_state(step.to, model)
+        self.trace.append(f"{when} {etype} by {ev.get('role') or '?'}: {step.id} {prior!r} -> {model.state!r}")
+        role = ev.get("role")
+        if role not in step.roles:
+            who = f"角色 {role}" if role else "未注明角色"
+            self.violation(f"{step.id}.wrong_role", "error", step.clauses,
+                           f"步骤“{step.title.zh}”由{who}执行，应由 {'、'.join(step.roles)} 执行",
+                           f"step '{step.title.en}' was done by {('role ' + role) if role else 'no stated role'}; allowed: {', '.join(step.roles)}",
+                           path + "/role", {"role": role, "allowed": list(step.roles), "actor": ev.get("actor"), "at": when})
+        if step.sla is not None:
+            ctx = TimeContext(self.record, self.tz, at, entered, before, {**variables, "now": at})
+            dl = self._deadline(step.sla, ctx, step.id)
+            if dl is not None and at > dl.due:
+                late = format_duration(at - dl.due)
+                self.violation(f"{step.id}.late", step.sla.severity, dl.case.clauses,
+                               f"步骤“{step.title.zh}”于 {when} 完成，期限为 {rfc3339(dl.due, self.tz)}，迟了 {late}",
+                               f"step '{step.title.en}' done at {when}, due {rfc3339(dl.due, self.tz)}: {late} late",
+                               path + "/at", {"due": rfc3339(dl.due, self.tz), "at": when, "late_by": late, "sla": dl.text})
+        return at if model.state != prior or step.to == prior else entered
+
+    def _deadline(self, sla, ctx: TimeContext, owner: str) -> Deadline | None:
+        try:
+            return sla.deadline(ctx)
+        except (EvaluationError, ValueProblem) as exc:
+            self.violation(f"{owner}.unevaluable", "warning", sla.clauses,
+                           f"无法计算期限 {sla.id}：{exc}", f"cannot compute deadline {sla.id}: {exc}", "", {"sla": sla.id})
+            return None
+
+    # -- next actions -----------------------------------------------------
+    def next_actions(self, state: str, entered: datetime | None, events: list) -> None:
+        if state in self.proc.finals:
+            return
+        for step in self.proc.steps:
+            if state not in step.sources or not step.expected:
+                continue
+            if step.expected_when is not None and not self._test(step.expected_when, step.id, step.clauses):
+                continue
+            dl = None
+            if step.sla is not None:
+                dl = self._deadline(step.sla, TimeContext(self.record, self.tz, self.now, entered, events, self.vars), step.id)
+            self._action(step.id, step.title, step.roles, step.clauses, dl, f"step {step.id}")
+
+    def _action(self, action: str, title: Text, roles: tuple[str, ...], clauses: tuple[str, ...], dl: Deadline | None, owner: str) -> None:
+        overdue = dl is not None and self.now > dl.due
+        due = rfc3339(dl.due, self.tz) if dl else None
+        self.actions.append(NextAction(action, roles[0], due, dl.case.clauses if dl else clauses, title,
+                                       dl.text if dl else None, overdue, roles))
+        if dl is None:
+            return
+        rule = action.split(":")[0]
+        if overdue:
+            late = format_duration(self.now - dl.due)
+            self.violation(f"{rule}.overdue", dl.sla.severity, dl.case.clauses,
+                           f"“{title.zh}”（{roles[0]}）已逾期：期限 {due}，已超 {late}",
+                           f"'{title.en}' ({roles[0]}) is overdue: due {due}, {late} late", "",
+                           {"action": action, "role": roles[0], "due": due, "late_by": late, "sla": dl.text})
+        elif dl.sla.warn_at is not None:
+            used = dl.fraction_used(self.now)
+            if used is not None and used >= dl.sla.warn_at:
+                left = format_duration(dl.due - self.now)
+                self.violation(f"{rule}.due_soon", "warning", dl.case.clauses,
+                               f"“{title.zh}”临近期限：{due} 前完成，剩余 {left}",
+                               f"'{title.en}' is due soon: by {due}, {left} left", "",
+                               {"action": action, "role": roles[0], "due": due, "left": left, "used": round(used, 3)})
+
+    # -- checks -----------------------------------------------------------
+    def _test(self, expr: Expression, owner: str, clauses: tuple[str, ...], extra: Mapping[str, Any] | None = None) -> bool:
+        try:
+            return expr.test({**self.vars, **extra} if extra else self.vars)
+        except EvaluationError as exc:
+            self.violation(f"{owner}:unevaluable", "warning", clauses, f"无法判断：{exc}（{expr.source}）",
+                           f"could not evaluate: {exc} ({expr.source})", "", {"expression": expr.source, "error": str(exc)})
+            return False
+
+    def run_checks(self, state: str, events: list) -> None:
+        ctx = CheckContext(self.record, self.now, state, self.tz, events,
+                           lambda e, extra=None: e.evaluate({**self.vars, **extra} if extra else self.vars), self.tables)
+        for ck in self.proc.checks:
+            if ck.states is not None and state not in ck.states:
+                continue
+            if ck.when is not None and not self._test(ck.when, ck.id, ck.clauses):
+                continue
+            try:
+                hits = list(ck.impl.run(ctx))
+            except (EvaluationError, ValueProblem) as exc:
+                self.violation(f"{ck.id}:unevaluable", "warning", ck.clauses, f"无法判断：{exc}", f"could not evaluate: {exc}",
+                               "", {"error": str(exc)})
+                continue
+            for h in hits:
+                self._hit(ck, h)
+            if hits and ck.action is not None:
+                a = ck.action
+                dl = self._deadline(a.sla, TimeContext(self.record, self.tz, self.now, None, events, self.vars), a.id) if a.sla else None
+                self._action(f"{a.id}", a.title, (a.role,), ck.clauses, dl, ck.id)
+
+    def _hit(self, ck: CheckDef, h: Any) -> None:
+        ev = {**h.evidence}
+        msg = h.message or ck.message
+        self.violation(ck.id + h.suffix, h.severity or ck.severity, ck.clauses, render(msg.zh, ev), render(msg.en, ev), h.path, ev)
+
+
+def _safe_test(e: Expression, variables: Mapping[str, Any]) -> bool:
+    try:
+        return e.test(variables)
+    except EvaluationError:
+        return False
+
+
+def evaluate_record(proc: CompiledProcess, record: Mapping[str, Any], now: datetime,
+                    tables: Mapping[str, Any], source: SourceRef | None = None) -> Result:
+    rid = record.get("id") if isinstance(record.get("id"), str) else None
+    problems = record_errors(proc.validator, record)
+    if problems:
+        return Result(rid, proc.id, proc.version, None, error=f"record does not match {proc.record_schema}: " + "; ".join(problems),
+                      digest=proc.digest, source=source)
+    run = _Run(proc, record, now, tables)
+    try:
+        state, trace = run.run()
+    except ValueProblem as exc:
+        return Result(rid, proc.id, proc.version, None, error=f"bad value: {exc}", digest=proc.digest, source=source)
+    return Result(rid, proc.id, proc.version, state, tuple(run.violations), tuple(run.actions), None, proc.digest, source,
+                  tuple(trace))

@@ -1,0 +1,148 @@
+"""CEL expressions: compiled once, type-checked, checked against the record schema.
+
+CEL is sandboxed and non-Turing-complete, so rule text can never run code; the
+C++ implementation behind ``cel-expr-python`` type-checks at compile time and
+evaluates in microseconds. CEL sees the record as a dynamic map, so on top of
+its own checks we resolve every ``record.a.b`` path (and ``event.x``) against
+the process's JSON Schema: a misspelt field is a load error, not a rule that
+silently never fires.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from cel_expr_python import cel
+
+from .schemas import SchemaIndex
+
+_T = cel.Type
+VARIABLES: dict[str, Any] = {
+    "record": _T.Map(_T.STRING, _T.DYN),
+    "events": _T.List(_T.Map(_T.STRING, _T.DYN)),
+    "event": _T.Map(_T.STRING, _T.DYN),
+    "item": _T.DYN,
+    "index": _T.INT,
+    "state": _T.STRING,
+    "now": _T.TIMESTAMP,
+}
+_ENV = cel.NewEnv(variables=VARIABLES)
+_ERR_POS = re.compile(r"<input>:(\d+):(\d+): (.*?)(?:\n|$)")
+
+
+class ExpressionError(Exception):
+    """A CEL expression that does not compile; line/column are 1-based inside the expression."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 1, hint: str = "") -> None:
+        super().__init__(message)
+        self.message, self.line, self.column, self.hint = message, line, column, hint
+
+
+class EvaluationError(Exception):
+    """An expression that compiled but could not be evaluated on this record (e.g. a missing key)."""
+
+
+@dataclass(frozen=True, eq=False)
+class Expression:
+    source: str
+    _compiled: Any
+
+    def __reduce__(self):  # the C++ object does not pickle; its source does
+        return (compile_expression, (self.source,))
+
+    def evaluate(self, variables: Mapping[str, Any]) -> Any:
+        value = self._compiled.eval(data=variables)
+        if value.type() == _T.ERROR:
+            raise EvaluationError(_short(str(value.value())))
+        return value.plain_value()
+
+    def test(self, variables: Mapping[str, Any]) -> bool:
+        v = self.evaluate(variables)
+        if not isinstance(v, bool):
+            raise EvaluationError(f"expected true or false, got {v!r}")
+        return v
+
+
+def _short(msg: str) -> str:
+    msg = msg.replace("INVALID_ARGUMENT: ", "").replace("NOT_FOUND: ", "")
+    return msg.split("\n", 1)[0]
+
+
+def compile_expression(source: str) -> Expression:
+    try:
+        compiled = _ENV.compile(source)
+    except RuntimeError as exc:
+        text = str(exc)
+        m = _ERR_POS.search(text)
+        if m:
+            raise ExpressionError(m.group(3).strip(), int(m.group(1)), int(m.group(2))) from None
+        raise ExpressionError(_short(text)) from None
+    return Expression(source, compiled)
+
+
+# --- schema-aware lint -----------------------------------------------------
+
+_STRING_LIT = re.compile(r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')""")
+_PATH = re.compile(r"(?<![\w.])(record|event)((?:\.[A-Za-z_]\w*)+)")
+_CMP = re.compile(
+    r"(?<![\w.])(record|event)((?:\.[A-Za-z_]\w*)+)\s*(==|!=|<=|>=|<|>)\s*"
+    r"(\"[^\"]*\"|'[^']*'|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false)(?![\w.])"
+)
+_CEL_MEMBER_FUNCS = {"size", "contains", "startsWith", "endsWith", "matches", "exists", "all", "exists_one",
+                     "map", "filter", "getDate", "getFullYear", "getMonth", "getDayOfWeek", "getDayOfMonth",
+                     "getHours", "getMinutes", "getSeconds", "lowerAscii", "upperAscii", "split", "join",
+                     "replace", "trim", "indexOf", "substring", "charAt"}
+
+
+def _mask_strings(source: str) -> str:
+    return _STRING_LIT.sub(lambda m: m.group(0)[0] + " " * (len(m.group(0)) - 2) + m.group(0)[-1], source)
+
+
+def _line_col(source: str, offset: int) -> tuple[int, int]:
+    line = source.count("\n", 0, offset) + 1
+    return line, offset - (source.rfind("\n", 0, offset) + 1) + 1
+
+
+def lint_expression(source: str, schema: SchemaIndex, event_schema: SchemaIndex | None) -> list[ExpressionError]:
+    """Paths that the record (or event) schema does not have, and comparisons of a
+    field with a literal of another JSON type (a string field compared with 5)."""
+    problems: list[ExpressionError] = []
+    masked = _mask_strings(source)
+    for m in _PATH.finditer(masked):
+        root, path = m.group(1), m.group(2)
+        idx = schema if root == "record" else event_schema
+        if idx is None:
+            continue
+        names = path[1:].split(".")
+        while names and names[-1] in _CEL_MEMBER_FUNCS and masked[m.end():m.end() + 1] == "(":
+            names.pop()
+        bad = idx.missing(names)
+        if bad is not None:
+            depth, known = bad
+            line, col = _line_col(source, m.start())
+            where = ".".join([root, *names[: depth + 1]])
+            close = difflib.get_close_matches(names[depth], known, n=1)
+            hint = f"did you mean {'.'.join([root, *names[:depth], close[0]])}?" if close else (
+                f"known fields: {', '.join(sorted(known)[:12])}" if known else "")
+            problems.append(ExpressionError(f"{where}: no such field in the {root} schema", line, col, hint))
+    for m in _CMP.finditer(source):
+        if masked[m.start()] != source[m.start()]:
+            continue  # the match starts inside a string literal
+        root, names, lit = m.group(1), m.group(2)[1:].split("."), m.group(4)
+        idx = schema if root == "record" else event_schema
+        if idx is None:
+            continue
+        types = idx.types(names)
+        if not types:
+            continue
+        lit_type = "string" if lit[0] in "'\"" else "boolean" if lit in ("true", "false") else "number"
+        ok = lit_type in types or (lit_type == "number" and "integer" in types)
+        if not ok:
+            line, col = _line_col(source, m.start())
+            problems.append(ExpressionError(
+                f"{root}.{'.'.join(names)} is {'/'.join(sorted(types))} in the schema but is compared with a {lit_type} ({lit})",
+                line, col))
+    return problems

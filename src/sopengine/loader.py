@@ -1,0 +1,174 @@
+"""Stage 1, load: YAML with source positions, safely.
+
+PyYAML's SafeLoader builds plain data but forgets where each value stood; rule
+authors need ``file:line:column`` for every complaint. So we compose the node
+graph (safe tags only) and build the data ourselves, recording the position of
+every value and key under its JSON Pointer. Building it ourselves is also where
+hostile input is stopped: duplicate keys (silently overwritten by PyYAML), alias
+bombs (billion laughs), absurd nesting and oversized files all become findings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Finding
+from .model import SourceRef
+
+MAX_FILE_BYTES = 8 * 1024 * 1024
+MAX_NODES = 500_000  # after alias expansion
+MAX_DEPTH = 128
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader without implicit timestamps: dates stay strings, so JSON Schema
+    sees what the author wrote and the engine parses instants in the process's zone."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+@dataclass(frozen=True)
+class Document:
+    """One parsed file: its data and where every JSON Pointer in it came from."""
+
+    path: str
+    data: Any
+    text: str
+    positions: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
+    key_positions: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
+    styles: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def where(self, pointer: str = "", *, key: bool = False) -> SourceRef:
+        """The position of ``pointer``, or of its nearest ancestor that has one."""
+        p = pointer
+        while True:
+            pos = (self.key_positions.get(p) if key else None) or self.positions.get(p)
+            if pos is not None:
+                return SourceRef(self.path, pos[0], pos[1], pointer)
+            if not p:
+                return SourceRef(self.path, 1, 1, pointer)
+            p = p.rsplit("/", 1)[0]
+
+
+class _Builder:
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.positions: dict[str, tuple[int, int]] = {}
+        self.key_positions: dict[str, tuple[int, int]] = {}
+        self.styles: dict[str, str] = {}
+        self.findings: list[Finding] = []
+        self.count = 0
+        self._scalar = _Loader("")  # only for its scalar constructors
+
+    def _err(self, node: yaml.Node, msg: str, pointer: str, code: str) -> None:
+        m = node.start_mark
+        self.findings.append(Finding("error", msg, SourceRef(self.path, m.line + 1, m.column + 1, pointer), code))
+
+    def build(self, node: yaml.Node, pointer: str = "", depth: int = 0) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooBig(node, f"more than {MAX_NODES} values (alias expansion?)")
+        if depth > MAX_DEPTH:
+            raise _TooBig(node, f"nested deeper than {MAX_DEPTH} levels")
+        m = node.start_mark
+        self.positions.setdefault(pointer, (m.line + 1, m.column + 1))
+        if isinstance(node, yaml.MappingNode):
+            out: dict[str, Any] = {}
+            self._scalar.flatten_mapping(node)
+            for knode, vnode in node.value:
+                if not isinstance(knode, yaml.ScalarNode):
+                    self._err(knode, "a mapping key must be a plain value", pointer, "yaml")
+                    continue
+                key = self._scalar.construct_object(knode)
+                if not isinstance(key, str):
+                    key = str(key).lower() if isinstance(key, bool) else str(key)
+                child = f"{pointer}/{escape(key)}"
+                if key in out:
+                    self._err(knode, f"duplicate key {key!r} (the later value would silently win)", child, "duplicate-key")
+                    continue
+                km = knode.start_mark
+                self.key_positions[child] = (km.line + 1, km.column + 1)
+                out[key] = self.build(vnode, child, depth + 1)
+            return out
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(v, f"{pointer}/{i}", depth + 1) for i, v in enumerate(node.value)]
+        if node.style:
+            self.styles[pointer] = node.style
+        value = self._scalar.construct_object(node, deep=True)
+        if isinstance(value, float) and value != value:  # .nan is YAML, never data we want
+            self._err(node, "NaN is not a value rules can compare", pointer, "yaml")
+        return value
+
+
+class _TooBig(Exception):
+    def __init__(self, node: yaml.Node, msg: str) -> None:
+        super().__init__(msg)
+        self.node = node
+
+
+def parse_yaml(text: str, path: str) -> tuple[Document | None, list[Finding]]:
+    """Parse one YAML document; never raises for bad input, returns findings instead."""
+    if len(text) > MAX_FILE_BYTES:
+        return None, [Finding("error", f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", SourceRef(path, 1, 1), "too-big")]
+    try:
+        nodes = list(yaml.compose_all(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        msg = " ".join(x for x in (exc.context, exc.problem) if x) or str(exc)
+        return None, [Finding("error", f"YAML syntax: {msg}", SourceRef(path, line, col), "yaml")]
+    except yaml.YAMLError as exc:
+        return None, [Finding("error", f"YAML: {exc}", SourceRef(path, 1, 1), "yaml")]
+    except RecursionError:
+        return None, [Finding("error", "YAML nested too deeply", SourceRef(path, 1, 1), "too-big")]
+    nodes = [n for n in nodes if n is not None]
+    if len(nodes) != 1:
+        what = "is empty" if not nodes else f"holds {len(nodes)} documents; put one definition per file"
+        return None, [Finding("error", f"the file {what}", SourceRef(path, 1, 1), "yaml")]
+    b = _Builder(path)
+    try:
+        data = b.build(nodes[0])
+    except _TooBig as exc:
+        m = exc.node.start_mark
+        return None, [Finding("error", f"refused: {exc}", SourceRef(path, m.line + 1, m.column + 1), "too-big")]
+    except yaml.constructor.ConstructorError as exc:
+        mark = exc.problem_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        return None, [Finding("error", f"YAML: {exc.problem}", SourceRef(path, line, col), "yaml")]
+    doc = Document(path, data, text, b.positions, b.key_positions, b.styles)
+    return doc, b.findings
+
+
+def read_text(path: Path, display: str) -> tuple[str | None, list[Finding]]:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, [Finding("error", f"file is {size} bytes, over the {MAX_FILE_BYTES} byte limit", SourceRef(display), "too-big")]
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Finding("error", f"cannot read: {exc.strerror or exc}", SourceRef(display), "io")]
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return None, [Finding("error", f"not UTF-8 (byte {exc.start})", SourceRef(display, line, 1), "encoding")]
+
+
+def load_file(path: Path, display: str | None = None) -> tuple[Document | None, list[Finding]]:
+    display = display or str(path)
+    text, findings = read_text(path, display)
+    if text is None:
+        return None, findings
+    return parse_yaml(text, display)

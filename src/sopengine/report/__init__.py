@@ -1,0 +1,60 @@
+"""Stage 5, report: results written as text, JSON, JSON Lines (and CI formats).
+
+A format is a function registered in ``FORMATS``; it consumes the results
+lazily where the format allows (text, JSON Lines, JSON) and returns a
+``Summary`` from which the CLI derives its exit code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import IO, Any, Callable, Iterable
+
+from ..model import SEVERITY_RANK, Result
+
+
+@dataclass
+class Summary:
+    records: int = 0
+    errors: int = 0  # records that could not be evaluated
+    by_severity: dict[str, int] = field(default_factory=lambda: {"error": 0, "warning": 0, "info": 0})
+    worst: str | None = None
+
+    def add(self, r: Result) -> None:
+        self.records += 1
+        if r.error is not None:
+            self.errors += 1
+        for v in r.violations:
+            self.by_severity[v.severity] += 1
+        w = r.worst()
+        if w is not None and (self.worst is None or SEVERITY_RANK[w] > SEVERITY_RANK[self.worst]):
+            self.worst = w
+
+    def fails(self, fail_on: str) -> bool:
+        if fail_on == "never":
+            return False
+        return self.worst is not None and SEVERITY_RANK[self.worst] >= SEVERITY_RANK[fail_on]
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    lang: str = "en"
+    trace: bool = False
+    engine: Any = None  # for formats that describe rules (SARIF)
+    tool_version: str = ""
+
+
+Writer = Callable[[Iterable[Result], IO[str], ReportOptions], Summary]
+FORMATS: dict[str, Writer] = {}
+
+
+def register(name: str) -> Callable[[Writer], Writer]:
+    def deco(fn: Writer) -> Writer:
+        FORMATS[name] = fn
+        return fn
+    return deco
+
+
+from . import text, jsonout  # noqa: E402,F401  (registration)
+
+__all__ = ["FORMATS", "Summary", "ReportOptions", "register"]

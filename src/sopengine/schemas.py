@@ -1,0 +1,236 @@
+"""JSON Schemas: the process format, the record contracts, and what they tell the engine.
+
+The record schemas are the public contract (RECORDS.md); they are also read for
+three engine purposes: validating records, knowing which values are timestamps
+or money (``x-sop-type``) so the CEL view can normalise them, and resolving
+field paths so that expression typos are caught at load time.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import jsonschema
+from jsonschema.exceptions import ValidationError, best_match
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+from .errors import Finding
+from .loader import Document, escape
+from .paths import bundled_schemas_dir
+
+SCHEMA_BASE = "https://sopengine.dev/schemas/"
+
+
+class SchemaStore:
+    """Every ``*.json`` schema under the schemas directories, as one referencing Registry.
+
+    Schemas are found by relative name (``records/order.schema.json``); relative
+    ``$ref`` between them resolve through their ``$id``, never over the network.
+    """
+
+    def __init__(self, docs: Mapping[str, dict]) -> None:
+        self.docs: dict[str, dict] = dict(docs)
+        resources = []
+        for rel, doc in self.docs.items():
+            uri = doc.get("$id") or SCHEMA_BASE + rel
+            resources.append((uri, Resource.from_contents(doc, default_specification=DRAFT202012)))
+            if uri != SCHEMA_BASE + rel:
+                resources.append((SCHEMA_BASE + rel, Resource.from_contents(doc, default_specification=DRAFT202012)))
+        self.registry: Registry = Registry().with_resources(resources)
+
+    @classmethod
+    def from_dirs(cls, dirs: Iterable[Path]) -> "SchemaStore":
+        """Earlier directories override later ones (a rules repository's own schemas over the bundled)."""
+        docs: dict[str, dict] = {}
+        for d in dirs:
+            if not d.is_dir():
+                continue
+            for p in sorted(d.rglob("*.json")):
+                docs.setdefault(p.relative_to(d).as_posix(), json.loads(p.read_text("utf-8")))
+        return cls(docs)
+
+    def get(self, rel: str) -> dict | None:
+        return self.docs.get(rel)
+
+    def validator(self, rel: str) -> jsonschema.protocols.Validator:
+        doc = self.docs[rel]
+        cls = jsonschema.validators.validator_for(doc, default=jsonschema.Draft202012Validator)
+        return cls(doc, registry=self.registry)
+
+    def resolve(self, node: Mapping[str, Any], base: str) -> tuple[Mapping[str, Any], str]:
+        ref = node.get("$ref")
+        if not isinstance(ref, str):
+            return node, base
+        resolved = self.registry.resolver(base_uri=base).lookup(ref)
+        return resolved.contents, resolved.resolver._base_uri  # noqa: SLF001 - only way to keep the base
+
+
+def _fmt_error(err: ValidationError) -> ValidationError:
+    if err.context:
+        inner = best_match(err.context)
+        if inner is not None:
+            return inner
+    return err
+
+
+def doc_findings(doc: Document, validator: jsonschema.protocols.Validator, code: str = "schema") -> list[Finding]:
+    """Schema errors of a YAML document, each at the line of the offending value (or key)."""
+    out: list[Finding] = []
+    for err in sorted(validator.iter_errors(doc.data), key=lambda e: list(e.absolute_path)):
+        err = _fmt_error(err)
+        pointer = "".join(f"/{escape(str(p))}" for p in err.absolute_path)
+        if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+            allowed = list((err.schema.get("properties") or {}).keys())
+            for extra in sorted(set(err.instance) - set(allowed)):
+                close = difflib.get_close_matches(extra, allowed, n=1)
+                out.append(Finding("error", f"unknown key {extra!r}", doc.where(f"{pointer}/{escape(extra)}", key=True),
+                                   code, f"did you mean {close[0]!r}?" if close else f"allowed: {', '.join(allowed)}"))
+            continue
+        msg = err.message
+        if len(msg) > 300:
+            msg = msg[:300] + "…"
+        out.append(Finding("error", msg, doc.where(pointer), code))
+    return out
+
+
+def record_errors(validator: jsonschema.protocols.Validator, record: Any, limit: int = 5) -> list[str]:
+    errors = []
+    for err in validator.iter_errors(record):
+        err = _fmt_error(err)
+        pointer = "".join(f"/{escape(str(p))}" for p in err.absolute_path) or "/"
+        msg = err.message if len(err.message) <= 200 else err.message[:200] + "…"
+        errors.append(f"{pointer}: {msg}")
+        if len(errors) >= limit:
+            errors.append("…")
+            break
+    return sorted(errors)
+
+
+@dataclass
+class SchemaIndex:
+    """Resolves dotted field paths through properties, $ref, allOf and items."""
+
+    store: SchemaStore
+    node: Mapping[str, Any]
+    base: str
+
+    def _parts(self, node: Mapping[str, Any], base: str, depth: int = 0) -> list[tuple[Mapping[str, Any], str]]:
+        if depth > 20 or not isinstance(node, Mapping):
+            return []
+        node, base = self.store.resolve(node, base)
+        out = [(node, base)]
+        for key in ("allOf", "anyOf", "oneOf"):
+            for sub in node.get(key) or ():
+                out.extend(self._parts(sub, base, depth + 1))
+        if "then" in node:
+            out.extend(self._parts(node["then"], base, depth + 1))
+        return out
+
+    def _child(self, parts, name):
+        found = []
+        known: set[str] = set()
+        open_ended = False
+        for node, base in parts:
+            props = node.get("properties")
+            if isinstance(props, Mapping):
+                known.update(props)
+                if name in props:
+                    found.extend(self._parts(props[name], base))
+            if node.get("type") in ("object", None) and not isinstance(props, Mapping) and (
+                    node.get("additionalProperties") not in (False, None) or "patternProperties" in node):
+                open_ended = True
+        return found, known, open_ended
+
+    def missing(self, names: list[str]) -> tuple[int, list[str]] | None:
+        """(depth, known names) of the first path element the schema does not declare; None if all resolve."""
+        parts = self._parts(self.node, self.base)
+        for depth, name in enumerate(names):
+            found, known, open_ended = self._child(parts, name)
+            if not found:
+                if not known or open_ended:
+                    return None  # the schema does not describe this level: nothing to judge
+                return depth, sorted(known)
+            parts = found
+        return None
+
+    def types(self, names: list[str]) -> set[str]:
+        parts = self._parts(self.node, self.base)
+        for name in names:
+            parts, _, _ = self._child(parts, name)
+            if not parts:
+                return set()
+        types: set[str] = set()
+        for node, _ in parts:
+            if node.get("x-sop-type") == "money":
+                return {"number"}
+            t = node.get("type")
+            if isinstance(t, str):
+                types.add(t)
+            elif isinstance(t, list):
+                types.update(t)
+            if "const" in node or "enum" in node:
+                vals = [node["const"]] if "const" in node else node["enum"]
+                types.update({"string" if isinstance(v, str) else "boolean" if isinstance(v, bool)
+                              else "number" if isinstance(v, (int, float)) else "null" for v in vals})
+        return types
+
+    def sub(self, names: list[str], items: bool = False) -> "SchemaIndex | None":
+        parts = self._parts(self.node, self.base)
+        for name in names:
+            parts, _, _ = self._child(parts, name)
+            if not parts:
+                return None
+        if items:
+            for node, base in parts:
+                if isinstance(node.get("items"), Mapping):
+                    return SchemaIndex(self.store, node["items"], base)
+            return None
+        node, base = parts[0]
+        return SchemaIndex(self.store, {"allOf": [p for p, _ in parts]}, base)
+
+
+@dataclass
+class ViewPlan:
+    """Which values of a record are timestamps, dates or money, found once per schema."""
+
+    kind: str | None = None
+    props: dict[str, "ViewPlan"] = field(default_factory=dict)
+    items: "ViewPlan | None" = None
+
+    @property
+    def empty(self) -> bool:
+        return self.kind is None and not self.props and self.items is None
+
+
+def view_plan(store: SchemaStore, node: Mapping[str, Any], base: str, depth: int = 0) -> ViewPlan:
+    plan = ViewPlan()
+    if depth > 12:
+        return plan
+    idx = SchemaIndex(store, node, base)
+    for part, pbase in idx._parts(node, base):
+        kind = part.get("x-sop-type")
+        if kind:
+            plan.kind = kind
+        for name, sub in (part.get("properties") or {}).items():
+            child = view_plan(store, sub, pbase, depth + 1)
+            if not child.empty:
+                plan.props[name] = child
+        items = part.get("items")
+        if isinstance(items, Mapping):
+            child = view_plan(store, items, pbase, depth + 1)
+            if not child.empty:
+                plan.items = child
+    return plan
+
+
+def default_schema_dirs(rules_dir: Path | None) -> list[Path]:
+    dirs = []
+    if rules_dir is not None:
+        dirs += [rules_dir / "schemas", rules_dir.parent / "schemas"]
+    dirs.append(bundled_schemas_dir())
+    return dirs
