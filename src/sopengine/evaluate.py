@@ -44,7 +44,7 @@ def build_view(value: Any, plan: ViewPlan | None, tz: Any) -> Any:
     nothing CEL cannot hold. Raises ValueProblem for a value its schema type cannot read."""
     if plan is not None and plan.kind is not None and value is not None:
         if plan.kind == "timestamp":
-            return rfc3339(parse_instant(value, tz))
+            return rfc3339(parse_instant(value, tz), tz)  # one zone: RFC 3339 strings then compare as text
         if plan.kind == "money":
             return float(to_decimal(value))
     if isinstance(value, Mapping):
