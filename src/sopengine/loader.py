@@ -84,6 +84,10 @@ class _Builder:
             raise _TooBig(node, f"nested deeper than {MAX_DEPTH} levels")
         m = node.start_mark
         self.positions.setdefault(pointer, (m.line + 1, m.column + 1))
+        expected = _COLLECTION_TAGS.get(type(node))
+        if expected is not None and node.tag != expected:
+            raise yaml.constructor.ConstructorError(None, None, f"could not determine a constructor for the tag {node.tag!r}",
+                                                    node.start_mark)
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
             self._scalar.flatten_mapping(node)
@@ -110,6 +114,9 @@ class _Builder:
         if isinstance(value, float) and value != value:  # .nan is YAML, never data we want
             self._err(node, "NaN is not a value rules can compare", pointer, "yaml")
         return value
+
+
+_COLLECTION_TAGS = {yaml.MappingNode: "tag:yaml.org,2002:map", yaml.SequenceNode: "tag:yaml.org,2002:seq"}
 
 
 class _TooBig(Exception):

@@ -99,12 +99,15 @@ def doc_findings(doc: Document, validator: jsonschema.protocols.Validator, code:
 
 
 def record_errors(validator: jsonschema.protocols.Validator, record: Any, limit: int = 5) -> list[str]:
-    errors = []
+    errors: list[str] = []
     for err in validator.iter_errors(record):
         err = _fmt_error(err)
         pointer = "".join(f"/{escape(str(p))}" for p in err.absolute_path) or "/"
         msg = err.message if len(err.message) <= 200 else err.message[:200] + "…"
-        errors.append(f"{pointer}: {msg}")
+        line = f"{pointer}: {msg}"
+        if line in errors:  # the same fault seen through two subschemas (common event + process event)
+            continue
+        errors.append(line)
         if len(errors) >= limit:
             errors.append("…")
             break

@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+import json
+import shutil
+import textwrap
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+import sopengine
+
+ROOT = Path(__file__).resolve().parents[1]
+RULES = ROOT / "rules"
+SCHEMAS = ROOT / "schemas"
+EXAMPLES = ROOT / "examples"
+SH = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2023, 6, 3, 12, 0, tzinfo=SH)
+
+
+@pytest.fixture(scope="session")
+def engine() -> sopengine.Engine:
+    return sopengine.load(RULES)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture
+def orders() -> dict[str, dict]:
+    return {r["id"]: r for r in read_jsonl(EXAMPLES / "orders.jsonl")}
+
+
+@pytest.fixture
+def tree(tmp_path: Path):
+    """A scratch rules tree beside a copy of the schemas; returns a writer for rule files."""
+    shutil.copytree(SCHEMAS, tmp_path / "schemas")
+    (tmp_path / "rules").mkdir()
+
+    def write(name: str, text: str) -> Path:
+        p = tmp_path / "rules" / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text).lstrip("\n"), "utf-8")
+        return p
+
+    write.root = tmp_path / "rules"  # type: ignore[attr-defined]
+    return write
+
+
+MINI = """
+apiVersion: sopengine/v1
+kind: Process
+id: order
+version: 1.0.0
+title: {zh: 订单, en: Order}
+record_schema: records/order.schema.json
+start_field: placed_at
+roles: [ops_specialist, warehouse]
+states:
+  - {id: placed, initial: true}
+  - {id: reviewed}
+  - {id: shipped, final: true}
+steps:
+  - id: review
+    event: reviewed
+    from: placed
+    to: reviewed
+    roles: [ops_specialist]
+    clauses: [ORD-02]
+  - id: ship
+    event: shipped
+    from: reviewed
+    to: shipped
+    roles: [warehouse]
+    clauses: [ORD-06]
+    sla: {within: 24h, from: {field: placed_at}}
+"""

@@ -1,0 +1,182 @@
+"""Stage 4: replaying events, checks in the reached state, next actions and their deadlines."""
+
+import copy
+import pickle
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+import sopengine
+
+from .conftest import NOW, SH
+
+EXPECTED = {  # example order -> (state, rules that fire)
+    "DD20230601001": ("completed", []),
+    "DD20230601002": ("delivered", []),
+    "DD20230601003": ("shipped", ["ship.out_of_order"]),
+    "DD20230601004": ("shipped", ["ship.wrong_role"]),
+    "DD20230601005": ("shipped", ["ship.late"]),
+    "DD20230602006": ("packed", ["ship.overdue"]),
+    "DD20230602007": ("packed", []),
+    "DD20230601008": ("shipped", ["ORD-four-eyes"]),
+    "DD20230602009": ("cross_checked", ["ORD-paid-before-fulfilment"]),
+    "DD20230602010": ("placed", ["review.overdue"]),
+    "DD20230601011": ("packed", []),
+}
+
+
+@pytest.mark.parametrize("rid", sorted(EXPECTED))
+def test_each_example_order(engine, orders, rid):
+    r = engine.evaluate(orders[rid], NOW)
+    assert r.error is None
+    assert (r.state, sorted(v.rule for v in r.violations)) == EXPECTED[rid]
+    assert (r.process, r.version) == ("order", "1.0.0")
+    assert r.digest and r.digest.startswith("sha256:")
+
+
+def test_missed_shipping_sla_quotes_deadline_and_lateness(engine, orders):
+    v = engine.evaluate(orders["DD20230601005"], NOW).violations[0]
+    assert v.clauses == ("ORD-06",) and v.path == "/events/5/at"
+    assert v.evidence["due"] == "2023-06-02T15:30:00+08:00" and v.evidence["late_by"] == "4 h 10 min"
+    assert "4 h 10 min late" in v.messages.en and "迟了 4 h 10 min" in v.messages.zh
+
+
+def test_overdue_next_action_is_flagged(engine, orders):
+    r = engine.evaluate(orders["DD20230602006"], NOW)
+    (a,) = r.next_actions
+    assert (a.action, a.role, a.due, a.overdue) == ("ship", "warehouse", "2023-06-03T09:00:00+08:00", True)
+    assert r.violations[0].evidence["late_by"] == "3 h"
+
+
+def test_sla_cases_big_promotion_and_made_to_order(engine, orders):
+    assert engine.evaluate(orders["DD20230602007"], NOW).next_actions[0].due == "2023-06-04T10:00:00+08:00"
+    a = engine.evaluate(orders["DD20230601011"], NOW).next_actions[0]
+    assert a.due == "2023-06-10T18:00:00+08:00" and a.sla.startswith("ORD-ship-sla-made-to-order")
+
+
+def test_due_soon_warning_before_the_deadline(engine, orders):
+    rec = orders["DD20230602006"]
+    r = engine.evaluate(rec, datetime(2023, 6, 3, 5, 0, tzinfo=SH))  # 20 of 24 hours used; warn_at 0.8
+    assert [v.rule for v in r.violations] == ["ship.due_soon"] and r.violations[0].severity == "warning"
+
+
+def test_wrong_role_names_the_allowed_roles(engine, orders):
+    v = engine.evaluate(orders["DD20230601004"], NOW).violations[0]
+    assert v.evidence["allowed"] == ["warehouse"] and v.path == "/events/5/role"
+
+
+def test_events_are_ordered_by_time_not_by_position(engine, orders):
+    rec = copy.deepcopy(orders["DD20230601001"])
+    rec["events"].reverse()
+    r = engine.evaluate(rec, NOW)
+    assert r.state == "completed" and r.violations == ()
+
+
+def test_timestamps_in_other_zones_are_converted(engine, orders):
+    rec = copy.deepcopy(orders["DD20230601005"])
+    rec["placed_at"] = "2023-06-01T07:30:00Z"  # the same instant as 15:30 in Shanghai
+    for e in rec["events"]:
+        e["at"] = datetime.fromisoformat(e["at"]).astimezone(timezone.utc).isoformat()
+    v = engine.evaluate(rec, NOW).violations[0]
+    assert v.rule == "ship.late" and v.evidence["due"] == "2023-06-02T15:30:00+08:00"
+
+
+def test_timestamp_without_offset_is_read_in_the_process_zone(engine, orders):
+    rec = copy.deepcopy(orders["DD20230601005"])
+    rec["placed_at"] = "2023-06-01 15:30"
+    assert engine.evaluate(rec, NOW).violations[0].evidence["due"] == "2023-06-02T15:30:00+08:00"
+
+
+@pytest.mark.parametrize("record, needle", [
+    ([], "must be a JSON object"),
+    ({"id": "X"}, "unknown process None"),
+    ({"process": "nope", "id": "X"}, "unknown process 'nope'"),
+    ({"process": "order", "id": "X"}, "'placed_at' is a required property"),
+    ({"process": "order", "id": "X", "placed_at": "2023-06-01T10:00:00+08:00", "amount": "abc"}, "/amount"),
+    ({"process": "order", "id": "X", "placed_at": "2023-13-45T10:00:00"}, "/placed_at"),
+])
+def test_bad_records_get_an_error_not_an_exception(engine, record, needle):
+    r = engine.evaluate(record, NOW)
+    assert r.error is not None and needle in r.error, r.error
+    assert r.violations == () and r.state is None
+
+
+def test_evaluate_many_is_lazy_ordered_and_complete(engine, orders):
+    recs = list(orders.values()) * 3 + ["not a record"]
+    consumed = []
+
+    def gen():
+        for r in recs:
+            consumed.append(r)
+            yield r
+
+    it = engine.evaluate_many(gen(), NOW)
+    first = next(it)
+    assert len(consumed) == 1 and first.record == "DD20230601001"
+    rest = list(it)
+    assert [r.record for r in [first, *rest][:-1]] == [r["id"] for r in recs[:-1]]
+    assert rest[-1].error is not None
+
+
+def test_evaluation_is_pure_and_deterministic(engine, orders):
+    rec = orders["DD20230601005"]
+    before = copy.deepcopy(rec)
+    a = engine.evaluate(rec, NOW).to_dict()
+    b = engine.evaluate(rec, NOW).to_dict()
+    assert a == b and rec == before
+
+
+def test_engine_is_picklable_and_gives_identical_results(engine, orders):
+    clone = pickle.loads(pickle.dumps(engine))
+    for rec in orders.values():
+        assert clone.evaluate(rec, NOW).to_dict() == engine.evaluate(rec, NOW).to_dict()
+
+
+def test_engine_is_safe_to_share_between_threads(engine, orders):
+    recs = list(orders.values())
+    expected = [engine.evaluate(r, NOW).to_dict() for r in recs]
+    errors = []
+
+    def work():
+        for _ in range(20):
+            got = [engine.evaluate(r, NOW).to_dict() for r in recs]
+            if got != expected:
+                errors.append(got)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+
+
+def test_now_must_be_aware(engine, orders):
+    with pytest.raises(ValueError, match="timezone-aware"):
+        engine.evaluate(orders["DD20230601001"], datetime(2023, 6, 3, 12))
+
+
+def test_results_match_the_public_result_schema(engine, orders):
+    import json
+
+    import jsonschema
+
+    from .conftest import SCHEMAS
+
+    schema = json.loads((SCHEMAS / "result.schema.json").read_text())
+    for rec in orders.values():
+        jsonschema.validate(engine.evaluate(rec, NOW).to_dict(), schema)
+
+
+def test_phone_numbers_never_leave_in_clear(engine, orders):
+    rec = copy.deepcopy(orders["DD20230602010"])
+    rec["events"] = [{"type": "shipped", "at": "2023-06-02T09:00:00+08:00", "role": "cs_agent", "actor": "13812345678"}]
+    text = str(engine.evaluate(rec, NOW).to_dict())
+    assert "13812345678" not in text and "138****5678" in text
+
+
+def test_a_late_step_in_the_past_and_a_clean_future(engine, orders):
+    rec = orders["DD20230602006"]
+    early = engine.evaluate(rec, NOW - timedelta(hours=10))
+    assert early.violations == () and early.next_actions[0].overdue is False

@@ -1,0 +1,57 @@
+"""Stage 1: YAML with positions, and hostile input refused with a position."""
+
+from sopengine.loader import MAX_NODES, parse_yaml
+
+
+def test_positions_of_values_and_keys():
+    doc, findings = parse_yaml("a: 1\nb:\n  - x: hello\n    y: [1, 2]\n", "f.yaml")
+    assert findings == []
+    assert doc.data == {"a": 1, "b": [{"x": "hello", "y": [1, 2]}]}
+    assert (doc.where("/b/0/y/1").line, doc.where("/b/0/y/1").column) == (4, 12)
+    assert (doc.where("/b/0/x", key=True).line, doc.where("/b/0/x", key=True).column) == (3, 5)
+    # an unknown pointer falls back to its nearest ancestor
+    assert doc.where("/b/0/zzz").line == 3
+
+
+def test_dates_stay_strings_so_the_process_zone_decides():
+    doc, _ = parse_yaml("effective_from: 2023-06-01\nat: 2023-06-01T10:00:00\n", "f.yaml")
+    assert doc.data == {"effective_from": "2023-06-01", "at": "2023-06-01T10:00:00"}
+
+
+def test_duplicate_key_is_an_error_at_the_second_key():
+    _, findings = parse_yaml("a: 1\nb: 2\na: 3\n", "f.yaml")
+    assert [(f.code, f.source.line, f.source.column) for f in findings] == [("duplicate-key", 3, 1)]
+
+
+def test_syntax_error_has_line_and_column():
+    doc, findings = parse_yaml("a: [1,\n b: 2", "bad.yaml")
+    assert doc is None
+    assert findings[0].code == "yaml" and findings[0].source.line == 2
+
+
+def test_python_tags_are_refused():
+    doc, findings = parse_yaml("a: !!python/object/apply:os.system ['echo hi']\n", "evil.yaml")
+    assert doc is None and "constructor" in findings[0].message
+
+
+def test_alias_bomb_is_refused():
+    lines = ["a: &a [1, 2, 3, 4, 5, 6, 7, 8, 9]"]
+    prev = "a"
+    for name in "bcdefg":
+        lines.append(f"{name}: &{name} [" + ", ".join([f"*{prev}"] * 9) + "]")
+        prev = name
+    doc, findings = parse_yaml("\n".join(lines) + "\n", "bomb.yaml")
+    assert doc is None
+    assert findings[0].code == "too-big" and str(MAX_NODES) in findings[0].message
+
+
+def test_deep_nesting_is_refused():
+    doc, findings = parse_yaml("a: " + "[" * 300 + "]" * 300 + "\n", "deep.yaml")
+    assert doc is None and findings[0].code == "too-big"
+
+
+def test_one_document_per_file():
+    _, findings = parse_yaml("a: 1\n---\nb: 2\n", "two.yaml")
+    assert "2 documents" in findings[0].message
+    _, findings = parse_yaml("", "empty.yaml")
+    assert "empty" in findings[0].message
