@@ -1,0 +1,453 @@
+"""Working days and working time, computed from a declared calendar.
+
+Half of the manual is deadlines (MKT-09 "within 3 working days after the event
+ends", ORD-01 review batches), and a deadline that is off by a holiday blames
+people for breaches that did not happen. So the calendar is data: China's official
+calendar with its make-up working days (调休), copied out of the `chinese-calendar`
+package when the Calendar is built (results cannot change under a running engine,
+and the digest stamps exactly what was used), plus what a company declares in YAML.
+
+Counting rule, taken from 民法典 arts. 201 and 203 so that the engine agrees with
+how a period is read in China: a period counted in days does not count the day on
+which it starts, and it ends at 24:00 of its last day, or at the close of business
+where business hours are declared. Hence "within N working days after X" ends at
+the close of the Nth working day after X's local date.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any, Iterable, Iterator, Mapping, NoReturn, Sequence
+from zoneinfo import ZoneInfo
+
+from .model import Text
+from .values import ValueProblem, zone as _zone
+
+__all__ = ["API_VERSION", "Calendar", "CalendarError", "CalendarRangeError", "Reader", "parse_clock",
+           "require_aware"]
+
+API_VERSION = "sopengine/v1"
+DEFAULT_ZONE = "Asia/Shanghai"
+WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_UTC = timezone.utc
+_DAY = 86400
+_MAX_SPAN = 366  # a from/to range longer than a year is a typo, not a closure
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_CLOCK_RE = re.compile(r"^(\d{2}):([0-5]\d)(?::([0-5]\d))?$")
+
+
+class CalendarError(ValueError):
+    """A calendar or promotion definition that cannot work.
+
+    Carries the file and a JSON pointer to the offending key, so that a loader can
+    turn it into file:line for the rule author.
+    """
+
+    def __init__(self, message: str, *, pointer: str = "", source: str = "") -> None:
+        where = ": ".join(p for p in (source, pointer) if p)
+        super().__init__(f"{where}: {message}" if where else message)
+        self.message, self.pointer, self.source = message, pointer, source
+
+
+class CalendarRangeError(ValueError):
+    """A question about a day the data does not cover: a guess would be silently wrong."""
+
+    def __init__(self, day: date, covered: tuple[date, date], calendar: str) -> None:
+        super().__init__(f"calendar {calendar!r} has no data for {day.isoformat()}: "
+                         f"it covers {covered[0].isoformat()}..{covered[1].isoformat()}")
+        self.day, self.covered, self.calendar = day, covered, calendar
+
+
+def require_aware(instant: datetime) -> datetime:
+    """A naive datetime is refused, never guessed: read in the wrong zone it is 8 h off."""
+    if not isinstance(instant, datetime):
+        raise TypeError(f"expected an aware datetime, got {type(instant).__name__}")
+    if instant.tzinfo is None or instant.utcoffset() is None:
+        raise ValueError(f"naive datetime {instant.isoformat()}: give it an offset "
+                         "(values.parse_instant reads records in the process zone)")
+    return instant
+
+
+# ---------------------------------------------------------------- definitions
+
+class Reader:
+    """Type checks over a parsed rule file, each failure naming the file and the key."""
+
+    def __init__(self, source: str = "") -> None:
+        self.source = source
+
+    def fail(self, message: str, pointer: str) -> NoReturn:
+        raise CalendarError(message, pointer=pointer, source=self.source)
+
+    def mapping(self, node: Any, pointer: str, allowed: Iterable[str]) -> Mapping[str, Any]:
+        """Unknown keys are errors: a misspelt ``extra_day_off`` would otherwise be ignored."""
+        if not isinstance(node, Mapping):
+            self.fail(f"expected a mapping, got {type(node).__name__}", pointer)
+        allowed = set(allowed)
+        extra = sorted(str(k) for k in node if k not in allowed)
+        if extra:
+            key = extra[0].replace("~", "~0").replace("/", "~1")
+            self.fail(f"unknown key {extra[0]!r} (allowed: {', '.join(sorted(allowed))})", f"{pointer}/{key}")
+        return node
+
+    def list(self, node: Any, pointer: str) -> list[Any]:
+        if not isinstance(node, list):
+            self.fail(f"expected a list, got {type(node).__name__}", pointer)
+        return node
+
+    def text(self, node: Any, pointer: str) -> str:
+        if not isinstance(node, str) or not node.strip():
+            self.fail(f"expected a non-empty string, got {node!r}", pointer)
+        return node
+
+    def bilingual(self, node: Any, pointer: str) -> Text:
+        node = self.mapping(node, pointer, ("zh", "en"))
+        return Text(zh=self.text(node.get("zh"), pointer + "/zh"), en=self.text(node.get("en"), pointer + "/en"))
+
+    def date(self, node: Any, pointer: str) -> date:
+        if isinstance(node, date) and not isinstance(node, datetime):
+            return node
+        try:  # the pattern first: 3.11's fromisoformat also takes 20251001 and 2025-W40-3
+            if isinstance(node, str) and _DATE_RE.match(node):
+                return date.fromisoformat(node)
+        except ValueError:
+            pass
+        self.fail(f"expected a YYYY-MM-DD date, got {node!r}", pointer)
+
+    def clock(self, node: Any, pointer: str, *, allow_24: bool = False) -> int:
+        """Seconds after midnight; 24:00 only where it can end a span."""
+        try:
+            secs = int(_clock(node).total_seconds())
+        except ValueError as exc:
+            self.fail(str(exc), pointer)
+        if secs == _DAY and not allow_24:
+            self.fail("24:00 can only end the working hours", pointer)
+        return secs
+
+    def header(self, doc: Any, kind: str, allowed: Iterable[str]) -> tuple[str, Text]:
+        """The envelope every rule file shares; returns (id, title)."""
+        doc = self.mapping(doc, "", allowed)
+        if doc.get("apiVersion") != API_VERSION:
+            self.fail(f"apiVersion must be {API_VERSION!r}, got {doc.get('apiVersion')!r}", "/apiVersion")
+        if doc.get("kind") != kind:
+            self.fail(f"kind must be {kind!r}, got {doc.get('kind')!r}", "/kind")
+        ident = doc.get("id")
+        if not isinstance(ident, str) or not _ID_RE.match(ident):
+            self.fail(f"id must match {_ID_RE.pattern}, got {ident!r}", "/id")
+        return ident, self.bilingual(doc.get("title"), "/title")
+
+
+def _clock(value: Any) -> timedelta:
+    """Time after midnight for ``"09:00"``/``"09:00:30"``; 24:00 is the end of the day."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError(f"got the number {value}: quote clock times in YAML (\"14:00\"), "
+                         "YAML 1.1 reads an unquoted 14:00 as 840")
+    m = _CLOCK_RE.match(value.strip()) if isinstance(value, str) else None
+    if not m or (int(m[1]) > 23 and m[0] not in ("24:00", "24:00:00")):
+        raise ValueError(f"expected a time like \"09:00\", got {value!r}")
+    return timedelta(hours=int(m[1]), minutes=int(m[2]), seconds=int(m[3] or 0))
+
+
+def parse_clock(value: Any) -> time:
+    """A wall-clock time of day from ``"09:00"`` (rules carry them as strings)."""
+    if isinstance(value, time):
+        if value.tzinfo is not None:
+            raise ValueError(f"a wall-clock time has no zone (the calendar has one): {value!r}")
+        return value
+    after = _clock(value)
+    if after >= timedelta(days=1):
+        raise ValueError(f"{value!r} is not a time of day")
+    return (datetime.min + after).time()
+
+
+def _weekly(r: Reader, node: Any) -> frozenset[int]:
+    if node is None:
+        return frozenset(range(5))
+    days: set[int] = set()
+    for i, name in enumerate(r.list(node, "/weekly_working_days")):
+        if name not in WEEKDAY_NAMES or WEEKDAY_NAMES.index(name) in days:
+            r.fail(f"expected a distinct day out of {', '.join(WEEKDAY_NAMES)}, got {name!r}",
+                   f"/weekly_working_days/{i}")
+        days.add(WEEKDAY_NAMES.index(name))
+    if not days:
+        r.fail("name at least one working day", "/weekly_working_days")
+    return frozenset(days)
+
+
+def _hours(r: Reader, node: Any) -> tuple[tuple[int, int], ...]:
+    """Working intervals as seconds of the day; none declared means the whole day."""
+    if node is None:
+        return ((0, _DAY),)
+    node = r.mapping(node, "/working_hours", ("start", "end", "breaks"))
+    start = r.clock(node.get("start"), "/working_hours/start")
+    end = r.clock(node.get("end"), "/working_hours/end", allow_24=True)
+    if end <= start:
+        r.fail("end must be after start (overnight shifts are not supported)", "/working_hours/end")
+    parsed = []
+    for i, b in enumerate(r.list(node.get("breaks", []), "/working_hours/breaks")):
+        p = f"/working_hours/breaks/{i}"
+        b = r.mapping(b, p, ("start", "end"))
+        parsed.append((r.clock(b.get("start"), p + "/start"), r.clock(b.get("end"), p + "/end"), p))
+    spans, cursor = [], start
+    for b_start, b_end, p in sorted(parsed):
+        if not cursor < b_start < b_end < end:
+            r.fail("a break must lie inside the working hours, clear of other breaks, "
+                   "with working time on both sides", p)
+        spans.append((cursor, b_start))
+        cursor = b_end
+    spans.append((cursor, end))
+    return tuple(spans)
+
+
+def _day_entries(r: Reader, node: Any, key: str) -> Iterator[tuple[date, str, str]]:
+    """(day, reason, pointer) for each day an ``extra_*`` list names; ranges are expanded."""
+    for i, item in enumerate(r.list(node if node is not None else [], f"/{key}")):
+        p = f"/{key}/{i}"
+        item = r.mapping(item, p, ("date", "from", "to", "reason"))
+        reason = r.text(item.get("reason"), p + "/reason")
+        if set(item) - {"reason"} == {"date"}:
+            yield r.date(item["date"], p + "/date"), reason, p
+            continue
+        if set(item) - {"reason"} != {"from", "to"}:
+            r.fail("write either date: or both from: and to:", p)
+        first, last = r.date(item["from"], p + "/from"), r.date(item["to"], p + "/to")
+        if not 0 <= (last - first).days < _MAX_SPAN:
+            r.fail(f"to must be on or after from, and within {_MAX_SPAN} days of it", p + "/to")
+        for k in range((last - first).days + 1):
+            yield first + timedelta(days=k), reason, p
+
+
+@functools.lru_cache(maxsize=1)
+def _official() -> tuple[tuple[tuple[date, bool, str], ...], tuple[date, date]]:
+    """China's official days off and make-up working days, read once per process."""
+    from chinese_calendar import constants as cc  # imported late: `base: weekdays` does not need it
+
+    names = {h.value: f"{h.value} ({h.chinese})" for h in cc.Holiday}
+    makeup = {v: f"make-up working day for {names.get(v, v)} (调休)" for v in set(cc.workdays.values())}
+    days = [(d, False, names.get(v, v)) for d, v in cc.holidays.items()]  # shared strings pickle once
+    days += [(d, True, makeup[v]) for d, v in cc.workdays.items()]
+    years = [d.year for d in cc.holidays]
+    return tuple(days), (date(min(years), 1, 1), date(max(years), 12, 31))
+
+
+# ---------------------------------------------------------------- the calendar
+
+_CALENDAR_KEYS = ("apiVersion", "kind", "id", "title", "base", "timezone", "weekly_working_days",
+                  "working_hours", "extra_days_off", "extra_working_days")
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Calendar:
+    """Immutable after construction, so one instance serves every thread and pickles whole.
+
+    Build it with :meth:`from_definition`. ``exceptions`` maps each day that departs
+    from the weekly pattern to (working?, reason); days that agree with it are dropped.
+    """
+
+    id: str
+    title: Text
+    zone: ZoneInfo
+    weekly: frozenset[int]
+    hours: tuple[tuple[int, int], ...]
+    covered: tuple[date, date]
+    exceptions: Mapping[date, tuple[bool, str]] = field(repr=False)
+    _digest: str = field(default="", repr=False)
+
+    def __post_init__(self) -> None:
+        kept = {d: v for d, v in sorted(self.exceptions.items()) if v[0] != (d.weekday() in self.weekly)}
+        object.__setattr__(self, "exceptions", kept)  # a copy: the caller's dict stays theirs
+        effective = [[d.isoformat(), w] for d, (w, _) in kept.items()]
+        payload = {"format": "sopengine.calendar/1", "timezone": self.zone.key,
+                   "weekly": sorted(self.weekly), "hours": [list(h) for h in self.hours],
+                   "covered": [d.isoformat() for d in self.covered], "exceptions": effective}
+        blob = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+        object.__setattr__(self, "_digest", hashlib.sha256(blob).hexdigest())
+
+    @classmethod
+    def from_definition(cls, doc: Any, *, source: str = "") -> "Calendar":
+        r = Reader(source)
+        ident, title = r.header(doc, "Calendar", _CALENDAR_KEYS)
+        try:
+            tz = _zone(doc.get("timezone", DEFAULT_ZONE))
+        except ValueProblem as exc:
+            r.fail(str(exc), "/timezone")
+        base = doc.get("base")
+        if base == "chinese-calendar":
+            official, covered = _official()
+            exceptions = {d: (working, why) for d, working, why in official}
+        elif base == "weekdays":
+            exceptions, covered = {}, (date.min, date.max)
+        else:
+            r.fail(f"base must be 'chinese-calendar' or 'weekdays', got {base!r}", "/base")
+        named: dict[date, str] = {}
+        for working, key in ((False, "extra_days_off"), (True, "extra_working_days")):
+            for day, reason, p in _day_entries(r, doc.get(key), key):
+                if not covered[0] <= day <= covered[1]:
+                    r.fail(f"{day.isoformat()} is outside the data's range "
+                           f"{covered[0].isoformat()}..{covered[1].isoformat()}", p)
+                if day in named:
+                    r.fail(f"{day.isoformat()} is already named at {named[day]}", p)
+                named[day] = p
+                exceptions[day] = (working, reason)
+        return cls(ident, title, tz, _weekly(r, doc.get("weekly_working_days")),
+                   _hours(r, doc.get("working_hours")), covered, exceptions)
+
+    # -- days
+
+    def local(self, instant: datetime) -> datetime:
+        """The instant in this calendar's zone, where its day is reckoned."""
+        return require_aware(instant).astimezone(self.zone)
+
+    def _date(self, day: date | datetime) -> date:
+        return self.local(day).date() if isinstance(day, datetime) else day
+
+    def _entry(self, d: date) -> tuple[bool, str] | None:
+        if not self.covered[0] <= d <= self.covered[1]:
+            raise CalendarRangeError(d, self.covered, self.id)
+        return self.exceptions.get(d)
+
+    def is_working_day(self, day: date | datetime) -> bool:
+        """A datetime counts on its local date here, not on the date in its own offset."""
+        d = self._date(day)
+        hit = self._entry(d)
+        return hit[0] if hit is not None else d.weekday() in self.weekly
+
+    def day_reason(self, day: date | datetime) -> str | None:
+        """Why a day departs from the weekly pattern, for messages that explain a deadline."""
+        d = self._date(day)
+        hit = self._entry(d)
+        return hit[1] if hit is not None else None
+
+    def _step(self, d: date, days: int) -> date:
+        try:
+            return d + timedelta(days=days)
+        except OverflowError:
+            raise CalendarRangeError(d, self.covered, self.id) from None
+
+    def shift_working_days(self, day: date | datetime, n: int) -> date:
+        """The Nth working day after ``day`` (before, for negative N), ``day`` itself not counted.
+
+        N = 0 is ``day`` when it is a working day, else the next working day: "the same
+        working day" of something that happened on a day off is the next one.
+        """
+        if not isinstance(n, int) or isinstance(n, bool):
+            raise TypeError(f"a number of working days is an int, got {n!r}")
+        d = self._date(day)
+        if n == 0:
+            while not self.is_working_day(d):
+                d = self._step(d, 1)
+            return d
+        step, left = (1, n) if n > 0 else (-1, -n)
+        while left:
+            d = self._step(d, step)
+            left -= self.is_working_day(d)
+        return d
+
+    def working_days_between(self, a: date | datetime, b: date | datetime) -> int:
+        """Working days after a's local date up to and including b's; negative if b is earlier.
+
+        The inverse of :meth:`shift_working_days`: ``shift(a, between(a, b)) == b``
+        whenever b is a working day.
+        """
+        da, db = self._date(a), self._date(b)
+        sign = 1 if db >= da else -1
+        lo, hi = min(da, db), max(da, db)
+        count = 0
+        while lo < hi:
+            lo = self._step(lo, 1)
+            count += self.is_working_day(lo)
+        return sign * count
+
+    def _wall(self, d: date, seconds: float) -> datetime:
+        """Wall time ``seconds`` after local midnight of ``d``, normalised through UTC (gaps, 24:00)."""
+        naive = datetime(d.year, d.month, d.day) + timedelta(seconds=seconds)
+        return naive.replace(tzinfo=self.zone).astimezone(_UTC).astimezone(self.zone)
+
+    def end_of_day(self, day: date | datetime) -> datetime:
+        """Close of business on ``day``, or 24:00 (next midnight) without working hours (art. 203)."""
+        return self._wall(self._date(day), self.hours[-1][1])
+
+    def add_working_days(self, start: datetime, n: int) -> datetime:
+        """The deadline of "within N working days after ``start``": end of the Nth working day
+        after start's local date. Counting from the next day means an event late on a
+        working day still gets N full working days, as the civil code counts periods."""
+        return self.end_of_day(self.shift_working_days(self.local(start).date(), n))
+
+    # -- working time
+
+    def _spans(self, start: datetime, last_day: date | None = None) -> Iterator[tuple[datetime, datetime]]:
+        """Working intervals (UTC, clipped to start) from start's local date on, in order."""
+        s = start.astimezone(_UTC)
+        d = start.astimezone(self.zone).date()
+        while last_day is None or d <= last_day:
+            if self.is_working_day(d):
+                for a, b in self.hours:
+                    hi = self._wall(d, b).astimezone(_UTC)
+                    if hi > s:
+                        yield max(self._wall(d, a).astimezone(_UTC), s), hi
+            d = self._step(d, 1)
+
+    def add_working_time(self, start: datetime, amount: timedelta) -> datetime:
+        """The earliest instant by which ``amount`` of working time has passed since ``start``.
+
+        "Earliest" makes 9 h from 09:00 end at 18:00 the same day, not at 09:00 the
+        next working day; time before opening or on a day off does not count.
+        """
+        begin = self.local(start)
+        if amount < timedelta(0):
+            raise ValueError(f"working time cannot be negative: {amount}")
+        if not amount:
+            return begin
+        left = amount
+        for lo, hi in self._spans(begin):
+            if left <= hi - lo:
+                return (lo + left).astimezone(self.zone)
+            left -= hi - lo
+        raise AssertionError("unreachable: _spans ends only by CalendarRangeError")  # pragma: no cover
+
+    def working_time_between(self, a: datetime, b: datetime) -> timedelta:
+        """Working time in [a, b), negative if b is earlier: the share of an SLA used so far."""
+        a, b = self.local(a), self.local(b)
+        end = b.astimezone(_UTC)
+        if end < a.astimezone(_UTC):
+            return -self.working_time_between(b, a)
+        total = timedelta(0)
+        for lo, hi in self._spans(a, last_day=b.date()):
+            if lo >= end:
+                break
+            total += min(hi, end) - lo
+        return total
+
+    # -- batches
+
+    def next_batch(self, t: datetime, times: Sequence[time | str], working_days_only: bool) -> datetime:
+        """The first batch at or after ``t`` (an order at exactly 14:00 makes the 14:00 batch).
+
+        ORD-01 reviews at 09:00, 14:00, 18:00: an order at 18:05 waits for 09:00 on
+        the next day, or the next working day when the rule says so.
+        """
+        slots = sorted({(datetime.combine(date.min, parse_clock(x)) - datetime.min).total_seconds()
+                        for x in times})
+        if not slots:
+            raise ValueError("next_batch needs at least one batch time")
+        at = self.local(t)
+        at_utc, d = at.astimezone(_UTC), at.date()
+        while True:
+            if not working_days_only or self.is_working_day(d):
+                for after in slots:
+                    cand = self._wall(d, after)
+                    if cand.astimezone(_UTC) >= at_utc:
+                        return cand
+            d = self._step(d, 1)
+
+    def digest(self) -> str:
+        """sha256 (hex) of what the calendar answers: zone, weekly pattern, hours, range and
+        the days that depart from the pattern. Ids, titles and reasons are left out, so
+        two definitions that answer alike stamp alike."""
+        return self._digest

@@ -1,0 +1,124 @@
+"""Big-promotion windows (618, 双11) as data that the rules name, not dates in code.
+
+ORD-06 allows 48 h instead of 24 h to ship an order placed during a big promotion.
+The platforms move their windows every year (双11 opened on 14 October in 2024 and
+on 9 October in 2025), so the windows live in ``rules/calendars/promotions.yaml``
+with the source of each date, and the engine only asks which window, if any, holds
+an instant. Windows are half-open, [start, end): an end written as the next day's
+00:00 is exactly "until 24:00", with no second lost to 23:59:59.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+from .calendars import Reader, require_aware
+from .model import Text
+
+__all__ = ["PromotionWindow", "PromotionWindows"]
+
+_KEYS = ("apiVersion", "kind", "id", "title", "windows")
+_WINDOW_KEYS = ("id", "event", "title", "start", "end", "estimated", "sources", "note")
+
+
+@dataclass(frozen=True, slots=True)
+class PromotionWindow:
+    """One event in one year. ``estimated`` marks dates no source confirmed, so that a
+    report can say a deadline rests on an assumption."""
+
+    id: str
+    event: str
+    title: Text
+    start: datetime
+    end: datetime
+    estimated: bool = False
+    sources: tuple[str, ...] = ()
+    note: str = ""
+
+    def contains(self, instant: datetime) -> bool:
+        return self.start <= require_aware(instant) < self.end
+
+
+def _instant(r: Reader, node: Any, pointer: str) -> datetime:
+    """An offset is required: a window read in the wrong zone is 8 h off at both ends."""
+    value = node
+    if isinstance(node, str):
+        try:
+            value = datetime.fromisoformat(node.strip())
+        except ValueError:
+            r.fail(f"expected an RFC 3339 timestamp, got {node!r}", pointer)
+    if not isinstance(value, datetime):
+        r.fail(f"expected an RFC 3339 timestamp, got {node!r}", pointer)
+    if value.tzinfo is None or value.utcoffset() is None:
+        r.fail(f"{node!s} has no offset: write it as e.g. 2025-10-09T20:00:00+08:00", pointer)
+    return value
+
+
+def _window(r: Reader, node: Any, pointer: str) -> PromotionWindow:
+    node = r.mapping(node, pointer, _WINDOW_KEYS)
+    start = _instant(r, node.get("start"), pointer + "/start")
+    end = _instant(r, node.get("end"), pointer + "/end")
+    if end <= start:
+        r.fail("end must be after start", pointer + "/end")
+    estimated = node.get("estimated", False)
+    if not isinstance(estimated, bool):
+        r.fail(f"expected true or false, got {estimated!r}", pointer + "/estimated")
+    sources = r.list(node.get("sources", []), pointer + "/sources")
+    return PromotionWindow(
+        id=r.text(node.get("id"), pointer + "/id"),
+        event=r.text(node.get("event"), pointer + "/event"),
+        title=r.bilingual(node.get("title"), pointer + "/title"),
+        start=start, end=end, estimated=estimated,
+        sources=tuple(r.text(s, f"{pointer}/sources/{i}") for i, s in enumerate(sources)),
+        note=r.text(node["note"], pointer + "/note") if "note" in node else "",
+    )
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class PromotionWindows:
+    """Immutable and sorted by start; overlaps are refused at load time, because an
+    instant inside two windows would make the answer depend on file order."""
+
+    id: str
+    title: Text
+    windows: tuple[PromotionWindow, ...]
+
+    @classmethod
+    def from_definition(cls, doc: Any, *, source: str = "") -> "PromotionWindows":
+        r = Reader(source)
+        ident, title = r.header(doc, "PromotionWindows", _KEYS)
+        items = r.list(doc.get("windows"), "/windows")
+        where: dict[str, str] = {}
+        parsed = []
+        for i, node in enumerate(items):
+            w = _window(r, node, f"/windows/{i}")
+            if w.id in where:
+                r.fail(f"window id {w.id!r} is already used at {where[w.id]}", f"/windows/{i}/id")
+            where[w.id] = f"/windows/{i}"
+            parsed.append(w)
+        parsed.sort(key=lambda w: w.start)
+        for before, after in zip(parsed, parsed[1:]):
+            if after.start < before.end:
+                r.fail(f"window {after.id!r} overlaps {before.id!r} (which ends {before.end.isoformat()})",
+                       where[after.id] + "/start")
+        return cls(ident, title, tuple(parsed))
+
+    def window_at(self, instant: datetime) -> PromotionWindow | None:
+        """The window holding ``instant`` (start inclusive, end exclusive), or None."""
+        i = bisect.bisect_right(self.windows, require_aware(instant), key=lambda w: w.start) - 1
+        if i >= 0 and self.windows[i].contains(instant):
+            return self.windows[i]
+        return None
+
+    def digest(self) -> str:
+        """sha256 (hex) of what ``window_at`` answers: each window's id, event and UTC bounds."""
+        payload = [[w.id, w.event, w.start.astimezone(timezone.utc).isoformat(),
+                    w.end.astimezone(timezone.utc).isoformat()] for w in self.windows]
+        blob = json.dumps({"format": "sopengine.promotions/1", "windows": payload},
+                          ensure_ascii=False, separators=(",", ":")).encode()
+        return hashlib.sha256(blob).hexdigest()
