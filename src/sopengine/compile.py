@@ -289,7 +289,7 @@ def compile_process(doc: Document, store: SchemaStore, resource: Callable[[str, 
         roles=tuple(d["roles"]), states={s["id"]: s for s in d["states"]}, initial=machine.initial,
         finals=frozenset(s["id"] for s in d["states"] if s.get("final")), steps=tuple(steps),
         steps_by_event={k: tuple(v) for k, v in by_event.items()}, checks=tuple(checks), machine=machine,
-        validator=store.validator(c.schema_rel), view=view_plan(store, schema_doc, base), digest=digest,
+        validator=store.record_validator(c.schema_rel), view=view_plan(store, schema_doc, base), digest=digest,
         document=doc, record_schema=c.schema_rel, rules=rules)
     return cp, c.findings
 

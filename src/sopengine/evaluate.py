@@ -20,7 +20,7 @@ from .compile import CheckDef, CompiledProcess, StepDef
 from .expr import EvaluationError, Expression
 from .model import NextAction, Result, SourceRef, Text, Violation
 from .privacy import mask_value
-from .schemas import ViewPlan, record_errors
+from .schemas import ViewPlan
 from .sla import Deadline, TimeContext
 from .values import ValueProblem, format_duration, parse_instant, rfc3339, to_decimal
 
@@ -47,13 +47,16 @@ def build_view(value: Any, plan: ViewPlan | None, tz: Any) -> Any:
             return rfc3339(parse_instant(value, tz), tz)  # one zone: RFC 3339 strings then compare as text
         if plan.kind == "money":
             return float(to_decimal(value))
-    if isinstance(value, Mapping):
+    t = type(value)
+    if t is str or t is float or t is bool or value is None:  # exact types first: isinstance on ABCs is slow
+        return value
+    if t is dict or isinstance(value, Mapping):
         props = plan.props if plan is not None else {}
         return {str(k): build_view(v, props.get(k), tz) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
+    if t is list or isinstance(value, tuple):
         items = plan.items if plan is not None else None
         return [build_view(v, items, tz) for v in value]
-    if isinstance(value, bool) or value is None or isinstance(value, (str, float)):
+    if isinstance(value, bool) or isinstance(value, (str, float)):
         return value
     if isinstance(value, int):
         return value if -_INT64 - 1 <= value <= _INT64 else float(value)
@@ -265,7 +268,7 @@ def _safe_test(e: Expression, variables: Mapping[str, Any]) -> bool:
 def evaluate_record(proc: CompiledProcess, record: Mapping[str, Any], now: datetime,
                     tables: Mapping[str, Any], source: SourceRef | None = None) -> Result:
     rid = record.get("id") if isinstance(record.get("id"), str) else None
-    problems = record_errors(proc.validator, record)
+    problems = proc.validator.errors(record)
     if problems:
         return Result(rid, proc.id, proc.version, None, error=f"record does not match {proc.record_schema}: " + "; ".join(problems),
                       digest=proc.digest, source=source)

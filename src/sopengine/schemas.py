@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 import jsonschema
+import jsonschema_rs
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -62,6 +63,9 @@ class SchemaStore:
         cls = jsonschema.validators.validator_for(doc, default=jsonschema.Draft202012Validator)
         return cls(doc, registry=self.registry)
 
+    def record_validator(self, rel: str) -> "RecordValidator":
+        return RecordValidator(self, rel)
+
     def resolve(self, node: Mapping[str, Any], base: str) -> tuple[Mapping[str, Any], str]:
         ref = node.get("$ref")
         if not isinstance(ref, str):
@@ -96,6 +100,46 @@ def doc_findings(doc: Document, validator: jsonschema.protocols.Validator, code:
             msg = msg[:300] + "…"
         out.append(Finding("error", msg, doc.where(pointer), code))
     return out
+
+
+class RecordValidator:
+    """Records are validated on the hot path: the Rust validator answers "valid?" in
+    microseconds (the Python one took ~3 ms per order, 70 % of evaluation); only an
+    invalid record pays for the Python validator, whose messages and best_match we keep."""
+
+    def __init__(self, store: SchemaStore, rel: str) -> None:
+        self.rel = rel
+        self._docs = store.docs
+        self._py = store.validator(rel)
+        self._rs = _rs_validator(store, rel)
+
+    def __reduce__(self):
+        return (_rebuild_record_validator, (self._docs, self.rel))
+
+    def errors(self, record: Any) -> list[str]:
+        if self._rs is not None:
+            try:
+                if self._rs.is_valid(record):
+                    return []
+            except (ValueError, TypeError, OverflowError):
+                pass  # e.g. an integer beyond 64 bits: let the Python validator judge
+        return record_errors(self._py, record)
+
+
+def _rebuild_record_validator(docs: Mapping[str, dict], rel: str) -> RecordValidator:
+    return RecordValidator(SchemaStore(docs), rel)
+
+
+def _rs_validator(store: SchemaStore, rel: str) -> Any:
+    resources = []
+    for name, doc in store.docs.items():
+        uri = doc.get("$id") or SCHEMA_BASE + name
+        resources.append((uri, doc))
+    try:
+        registry = jsonschema_rs.Registry(resources)
+        return jsonschema_rs.validator_for(store.docs[rel], registry=registry)
+    except Exception:  # a schema the Rust validator cannot compile: the Python one still works
+        return None
 
 
 def record_errors(validator: jsonschema.protocols.Validator, record: Any, limit: int = 5) -> list[str]:

@@ -60,10 +60,14 @@ def parse_instant(value: Any, tz: tzinfo) -> datetime:
     elif isinstance(value, date):
         dt = datetime(value.year, value.month, value.day)
     elif isinstance(value, str) and _ISO_RE.match(value.strip()):
+        text = value.strip()
         try:
-            dt = _dtparser.isoparse(value.strip().replace(" ", "T", 1))
-        except (ValueError, OverflowError) as exc:
-            raise ValueProblem(f"not a valid timestamp: {value!r} ({exc})") from exc
+            dt = datetime.fromisoformat(text)  # C-fast for the common shapes; ~20x dateutil
+        except ValueError:
+            try:
+                dt = _dtparser.isoparse(text.replace(" ", "T", 1))  # e.g. nanosecond fractions
+            except (ValueError, OverflowError) as exc:
+                raise ValueProblem(f"not a valid timestamp: {value!r} ({exc})") from exc
     else:
         raise ValueProblem(f"not an RFC 3339 timestamp: {value!r}")
     if dt.tzinfo is None or dt.utcoffset() is None:
