@@ -116,3 +116,34 @@ def test_non_utf8_rule_file(tree):
     p.write_bytes(MINI.encode("gbk"))
     f = findings_of(tree)
     assert f[0].code == "encoding"
+
+
+def test_compile_errors_bad_duration_and_unknown_check_type(tree):
+    text = MINI.replace("sla: {within: 24h, from: {field: placed_at}}", "sla: {within: 24 hrs, from: {field: placed_at}}") + """checks:
+  - id: paid
+    severity: error
+    clauses: [ORD-02]
+    type: expresion
+    params: {assert: "true"}
+    message: {zh: 未付款, en: unpaid}
+"""
+    tree("order.yaml", text)
+    f = sorted(findings_of(tree), key=lambda x: x.source.line)
+    assert [x.code for x in f] == ["sla", "unknown-check-type"]
+    assert f[0].source.pointer == "/steps/1/sla/within" and "24 hrs" in f[0].message
+    assert f[1].source.line == 31 and "expression" in f[1].hint
+
+
+def test_check_params_must_match_their_schema(tree):
+    text = MINI + """checks:
+  - id: paid
+    severity: error
+    clauses: [ORD-02]
+    type: expression
+    params: {asert: "true"}
+    message: {zh: 未付款, en: unpaid}
+"""
+    tree("order.yaml", text)
+    f = findings_of(tree)
+    assert all(x.source.pointer.startswith("/checks/0/params") for x in f)
+    assert any("asert" in x.message and x.source.line == 32 for x in f)

@@ -189,7 +189,7 @@ class _Abort(Exception):
 
 
 def compile_process(doc: Document, store: SchemaStore, resource: Callable[[str, str], Any],
-                    calendar_for: Callable[[str], Any]) -> tuple[CompiledProcess | None, list[Finding]]:
+                    calendar_for: Callable[[str], Any], build: bool = True) -> tuple[CompiledProcess | None, list[Finding]]:
     """Compile one schema-valid, lint-clean process document; returns findings instead of raising."""
     c = _Compiler(doc, store, resource, calendar_for)
     d = doc.data
@@ -266,7 +266,7 @@ def compile_process(doc: Document, store: SchemaStore, resource: Callable[[str, 
     rules["event.unknown"] = RuleInfo("event.unknown", "event", "Event that no step of the process performs", "error",
                                       tuple(d.get("clauses") or ()), doc.where("/steps"))
 
-    if any(f.severity == "error" for f in c.findings) or c.index is None:
+    if not build or any(f.severity == "error" for f in c.findings) or c.index is None:
         return None, c.findings
 
     machine = Machine(model=None, states=all_states, initial=next(s["id"] for s in d["states"] if s.get("initial")),

@@ -252,9 +252,9 @@ def compile_tree(sources: tuple[tuple[str, str], ...], store: SchemaStore, table
         event_types = _event_types(store, schema)
         lint = lint_process(doc, res.clauses, res.roles, event_types, REGISTRY.keys())
         findings += lint
-        if any(f.severity == "error" for f in lint):
-            continue
-        proc, f = compile_process(doc, store, res.get, res.calendar)
+        # compile even after lint errors, so expression and SLA errors show in the same pass;
+        # only the machine (which needs consistent states) is not built then
+        proc, f = compile_process(doc, store, res.get, res.calendar, build=not any(x.severity == "error" for x in lint))
         findings += f
         if proc is not None:
             processes.setdefault(proc.id, []).append(proc)
