@@ -24,36 +24,36 @@ def run(capsys, *args):
 def test_text_report_and_exit_1_on_errors(capsys):
     code, out, _ = run(capsys, "check", ORDERS, "--now", NOW, "--rules", str(ROOT / "rules"))
     assert code == 1
-    assert "DD20230601005 (order 1.0.0) state=shipped" in out
-    assert "ship.late [ORD-06]" in out and "4 h 10 min late" in out
-    assert "11 records, 7 violations" in out
+    assert "DD20230601004 (order 1.0.0) state=shipped" in out
+    assert "review.late [ORD-01]" in out and "due 2023-06-01T14:00:00+08:00: 4 h late" in out
+    assert "11 records, 11 violations" in out
 
 
 def test_json_output_is_the_result_contract(capsys):
     code, out, _ = run(capsys, "check", ORDERS, "--now", NOW, "--format", "json")
     results = json.loads(out)
     assert code == 1 and len(results) == 11
-    assert results[4]["violations"][0]["rule"] == "ship.late"
-    assert results[4]["source"] == {"file": ORDERS, "line": 5, "column": 1}
+    assert results[3]["violations"][0]["rule"] == "review.late"
+    assert results[3]["source"] == {"file": ORDERS, "line": 4, "column": 1}
 
 
 def test_fail_on_levels(capsys):
     clean = str(EXAMPLES / "orders.jsonl")
     assert run(capsys, "check", clean, "--now", NOW, "--fail-on", "never")[0] == 0
-    # only a due-soon warning at this instant for the order still to ship
-    one = [json.loads(l) for l in open(clean, encoding="utf-8")][5]
+    # only a due-soon warning at this instant for the order still to review (08:00, due at the 09:00 batch)
+    one = [json.loads(l) for l in open(clean, encoding="utf-8")][9]
     p = EXAMPLES.parent / "tests" / "_tmp_one.json"
     try:
         p.write_text(json.dumps(one), "utf-8")
-        assert run(capsys, "check", str(p), "--now", "2023-06-03T05:00:00+08:00")[0] == 0
-        assert run(capsys, "check", str(p), "--now", "2023-06-03T05:00:00+08:00", "--fail-on", "warning")[0] == 1
+        assert run(capsys, "check", str(p), "--now", "2023-06-02T08:50:00+08:00")[0] == 0
+        assert run(capsys, "check", str(p), "--now", "2023-06-02T08:50:00+08:00", "--fail-on", "warning")[0] == 1
     finally:
         p.unlink()
 
 
 def test_zh_messages(capsys):
     _, out, _ = run(capsys, "check", ORDERS, "--now", NOW, "--lang", "zh")
-    assert "迟了 4 h 10 min" in out and "状态=shipped" in out
+    assert "迟了 4 h" in out and "状态=shipped" in out
 
 
 def test_inputs_json_list_yaml_directory_and_stdin(tmp_path, capsys, monkeypatch):

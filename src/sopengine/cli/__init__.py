@@ -13,7 +13,7 @@ from typing import Sequence
 
 from ..errors import DefinitionError, InputError
 
-COMMANDS = ["check", "validate"]
+COMMANDS = ["check", "validate", "test", "coverage", "graph", "diff"]
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
@@ -50,6 +50,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
     except KeyboardInterrupt:
         return 130
+
+
+def instant_arg(text: str | None):
+    """``--now`` of the commands other than check: a bad value is a usage error (exit 2) like any other."""
+    from .check import parse_now
+
+    try:
+        return parse_now(text)
+    except SystemExit as exc:
+        raise InputError(str(exc).removeprefix("sopengine: error: ")) from None
 
 
 def add_rules_arg(p: argparse.ArgumentParser) -> None:

@@ -42,6 +42,7 @@ class ReportOptions:
     trace: bool = False
     engine: Any = None  # for formats that describe rules (SARIF)
     tool_version: str = ""
+    fail_on: str = "error"  # JUnit: violations at or above this severity are <failure>s
 
 
 Writer = Callable[[Iterable[Result], IO[str], ReportOptions], Summary]
@@ -55,6 +56,6 @@ def register(name: str) -> Callable[[Writer], Writer]:
     return deco
 
 
-from . import text, jsonout  # noqa: E402,F401  (registration)
+from . import text, jsonout, sarif, junit, github  # noqa: E402,F401  (registration)
 
 __all__ = ["FORMATS", "Summary", "ReportOptions", "register"]

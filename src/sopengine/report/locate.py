@@ -1,0 +1,70 @@
+"""Where a finding is, for the CI formats: the record's file and line, the JSON Pointer
+inside the input, and the rule's own definition (file and line of the YAML).
+
+Violation rule ids are the compiled rule ids, sometimes with an outcome suffix
+(``ORD-x:unverifiable``) or an owner-derived suffix (``review.unevaluable``,
+``<action>.overdue``); ``RuleIndex.find`` maps those back to the rule that declares
+them so that every SARIF result can link to its definition.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from ..compile import RuleInfo
+from ..model import Result, SourceRef, Violation
+
+EVALUATION_ERROR = "sopengine.evaluation-error"
+LEVELS = {"error": "error", "warning": "warning", "info": "note"}
+
+
+class RuleIndex:
+    """Rule ids to their RuleInfo, per process version: a record is linked to the definition of the
+    version that judged it; ``latest`` (versions come oldest first) describes the rule as a whole."""
+
+    def __init__(self, engine: Any) -> None:
+        self.by_version: dict[tuple[str, str], dict[str, RuleInfo]] = {}
+        self.latest: dict[str, RuleInfo] = {}
+        self.definitions: dict[str, dict[str, SourceRef]] = {}
+        if engine is not None:
+            for proc, info in engine.rules():
+                self.by_version.setdefault((proc.id, proc.version), {})[info.id] = info
+                self.latest[info.id] = info
+                self.definitions.setdefault(info.id, {})[proc.key] = info.source
+
+    def find(self, rule: str, process: str | None = None, version: str | None = None) -> RuleInfo | None:
+        table = self.by_version.get((process or "", version or ""))
+        return (_lookup(table, rule) if table else None) or _lookup(self.latest, rule)
+
+
+def _lookup(infos: Mapping[str, RuleInfo], rule: str) -> RuleInfo | None:
+    if rule in infos:
+        return infos[rule]
+    base = rule.split(":", 1)[0]
+    if base in infos:
+        return infos[base]
+    owner = base.rsplit(".", 1)[0]
+    for rid, info in infos.items():  # "<step>.unevaluable" -> any built-in rule of that step
+        if rid.startswith(owner + "."):
+            return info
+    return None
+
+
+def pointer(r: Result, v: Violation | None = None) -> str:
+    """JSON Pointer of the violation inside the input file (the record's own pointer, then the path in it)."""
+    base = r.source.pointer if r.source is not None else ""
+    return base + (v.path if v is not None else "")
+
+
+def record_name(r: Result) -> str:
+    if r.record:
+        return r.record
+    if r.source is not None and r.source.line:
+        return f"line {r.source.line}"
+    return "(no id)"
+
+
+def where(src: SourceRef | None) -> tuple[str, int | None, int | None]:
+    if src is None:
+        return "<input>", None, None
+    return src.file, src.line, src.column
