@@ -55,3 +55,10 @@ def test_one_document_per_file():
     assert "2 documents" in findings[0].message
     _, findings = parse_yaml("", "empty.yaml")
     assert "empty" in findings[0].message
+
+
+def test_merge_keys_may_be_overridden_but_explicit_duplicates_may_not():
+    doc, findings = parse_yaml("base: &b {a: 1, b: 2}\nx:\n  <<: *b\n  b: 3\n", "m.yaml")
+    assert findings == [] and doc.data["x"] == {"a": 1, "b": 3}
+    _, findings = parse_yaml("base: &b {a: 1}\nx:\n  <<: *b\n  c: 3\n  c: 4\n", "m.yaml")
+    assert [f.code for f in findings] == ["duplicate-key"]

@@ -90,8 +90,11 @@ class _Builder:
                                                     node.start_mark)
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
+            explicit_count = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")
             self._scalar.flatten_mapping(node)
-            for knode, vnode in node.value:
+            merged = len(node.value) - explicit_count  # flatten_mapping puts merged (<<) pairs first
+            explicit: set[str] = set()
+            for i, (knode, vnode) in enumerate(node.value):
                 if not isinstance(knode, yaml.ScalarNode):
                     self._err(knode, "a mapping key must be a plain value", pointer, "yaml")
                     continue
@@ -99,9 +102,11 @@ class _Builder:
                 if not isinstance(key, str):
                     key = str(key).lower() if isinstance(key, bool) else str(key)
                 child = f"{pointer}/{escape(key)}"
-                if key in out:
-                    self._err(knode, f"duplicate key {key!r} (the later value would silently win)", child, "duplicate-key")
-                    continue
+                if i >= merged:  # an explicit key may override a merged one, as YAML says; never another explicit one
+                    if key in explicit:
+                        self._err(knode, f"duplicate key {key!r} (the later value would silently win)", child, "duplicate-key")
+                        continue
+                    explicit.add(key)
                 km = knode.start_mark
                 self.key_positions[child] = (km.line + 1, km.column + 1)
                 out[key] = self.build(vnode, child, depth + 1)
