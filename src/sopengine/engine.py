@@ -122,7 +122,11 @@ class Engine:
                     yield proc, info
 
     def process(self, process: str, version: str | None = None, at: datetime | None = None) -> CompiledProcess:
-        """The definition of ``process``: pinned by version, in force at ``at``, or the latest."""
+        """The definition of ``process``: pinned by version, in force at ``at`` (aware), or the latest.
+
+        LookupError, naming what exists, when there is no such process or version or
+        no version is in force at ``at``: a record must never fall back to a default.
+        """
         versions = self._processes.get(process)
         if not versions:
             raise LookupError(f"unknown process {process!r}; known: {', '.join(self.process_ids) or 'none'}")
@@ -133,8 +137,10 @@ class Engine:
             raise LookupError(f"process {process!r} has no version {version!r}; it has {', '.join(p.version for p in versions)}")
         if at is None:
             return versions[-1]
+        if at.tzinfo is None or at.utcoffset() is None:
+            raise ValueError("at must be timezone-aware")
         for i, p in enumerate(versions):
-            end = p.effective_until or (versions[i + 1].effective_from if i + 1 < len(versions) else None)
+            end = _period_end(versions, i)[0]
             if (p.effective_from is None or p.effective_from <= at) and (end is None or at < end):
                 return p
         first = versions[0].effective_from
@@ -142,25 +148,36 @@ class Engine:
         if first is not None and at < first:
             raise LookupError(f"{when} is before the first version of {process!r} ({versions[0].version}, in force from "
                               f"{rfc3339(first, versions[0].timezone)})")
-        raise LookupError(f"no version of {process!r} is in force at {when}")
+        periods = "; ".join(f"{p.version} {_period(versions, i)}" for i, p in enumerate(versions))
+        raise LookupError(f"no version of {process!r} is in force at {when} (versions: {periods})")
 
     def select(self, record: Mapping[str, Any], version: str | None = None) -> tuple[CompiledProcess, str]:
-        """The version that judges ``record``, and why (for --explain and the audit trail)."""
+        """The version that judges ``record``, and why (for --explain and the audit trail).
+
+        The reason names the deciding field and its value, the chosen version's period
+        and the file it is defined in, so a reader can check the choice by hand.
+        """
         pid = record.get("process")
         versions = self._processes.get(pid) if isinstance(pid, str) else None
         if not versions:
             raise LookupError(f"unknown process {pid!r}; known: {', '.join(self.process_ids) or 'none'}")
         if version is not None:
-            return self.process(pid, version), f"version {version} pinned by the caller"
+            p = self.process(pid, version)
+            return p, f"{pid} {p.version} pinned by the caller{_by_date_note(self, record, versions, p)}; defined in {_defined_in(p)}"
         if len(versions) == 1 and versions[0].effective_from is None and versions[0].effective_until is None:
-            return versions[0], f"the only version of {pid}"
-        by = versions[-1].version_by
-        at = _deciding_instant(record, by, versions[-1].timezone)
-        if at is None:
-            raise LookupError(f"cannot choose a version of {pid!r}: the record has no {by or 'deciding timestamp'}")
-        p = self.process(pid, at=at)
-        since = rfc3339(p.effective_from, p.timezone) if p.effective_from else "always"
-        return p, f"{by} = {rfc3339(at, p.timezone)} falls in version {p.version} (in force from {since})"
+            p = versions[0]
+            return p, f"{pid} {p.version} is the only version and has no effective period; defined in {_defined_in(p)}"
+        by = versions[-1].version_by or "first_event"
+        try:
+            at = _deciding_instant(record, by, versions[-1].timezone)
+            p = self.process(pid, at=at)
+        except LookupError as exc:
+            raise LookupError(f"cannot choose a version of {pid!r} by {by}: {exc}") from None
+        except ValueProblem as exc:
+            raise ValueProblem(f"cannot choose a version of {pid!r} by {by}: {exc}") from None
+        i = versions.index(p)
+        return p, (f"{by} = {rfc3339(at, p.timezone)} falls in {pid} {p.version}, {_period(versions, i)}; "
+                   f"defined in {_defined_in(p)}")
 
     # -- evaluation -------------------------------------------------------
     def evaluate(self, record: Any, now: datetime | None = None, *, version: str | None = None,
@@ -210,19 +227,68 @@ def _now(now: datetime | None) -> datetime:
     return now
 
 
-def _deciding_instant(record: Mapping[str, Any], by: str | None, tz: Any) -> datetime | None:
+def _deciding_instant(record: Mapping[str, Any], by: str, tz: Any) -> datetime:
+    """The instant that decides the version: the ``by`` field, or the first / latest event's time.
+
+    Raises LookupError when the record lacks it and ValueProblem (naming the JSON
+    Pointer) when it cannot be read: guessing would judge the record by the wrong rules.
+    """
     if by in ("first_event", "latest_event"):
+        events = record.get("events")
         times = []
-        for e in record.get("events") or []:
+        for i, e in enumerate(events if isinstance(events, list) else ()):
             if isinstance(e, Mapping) and e.get("at") is not None:
-                times.append(parse_instant(e["at"], tz))
+                try:
+                    times.append(parse_instant(e["at"], tz))
+                except ValueProblem as exc:
+                    raise ValueProblem(f"/events/{i}/at: {exc}") from None
         if not times:
-            return None
+            raise LookupError(f"the record has no event with a time ({by} decides which version applies)")
         return min(times) if by == "first_event" else max(times)
-    if not by:
-        return None
     raw = record.get(by)
-    return None if raw is None else parse_instant(raw, tz)
+    if raw is None:
+        raise LookupError(f"{by!r} is a required property (it decides which version applies)")
+    try:
+        return parse_instant(raw, tz)
+    except ValueProblem as exc:
+        raise ValueProblem(f"/{by}: {exc}") from None
+
+
+def _period_end(versions: tuple[CompiledProcess, ...] | list[CompiledProcess], i: int) -> tuple[datetime | None, str]:
+    """Where version ``i`` stops applying (exclusive) and why: its effective_until, else the next version's start."""
+    p = versions[i]
+    if p.effective_until is not None:
+        return p.effective_until, "its effective_until"
+    if i + 1 < len(versions) and versions[i + 1].effective_from is not None:
+        return versions[i + 1].effective_from, f"when {versions[i + 1].version} takes effect"
+    return None, ""
+
+
+def _period(versions: tuple[CompiledProcess, ...] | list[CompiledProcess], i: int) -> str:
+    p = versions[i]
+    since = f"in force from {rfc3339(p.effective_from, p.timezone)}" if p.effective_from else "in force since always"
+    end, why = _period_end(versions, i)
+    return f"{since} until {rfc3339(end, p.timezone)} (exclusive; {why})" if end is not None else f"{since} with no end"
+
+
+def _defined_in(p: CompiledProcess) -> str:
+    return f"{p.document.path}:{p.document.where('/version').line}"
+
+
+def _by_date_note(engine: Engine, record: Mapping[str, Any], versions: tuple[CompiledProcess, ...], pinned: CompiledProcess) -> str:
+    """What the record's own date would have chosen, so a pinned result is never mistaken for the in-force one."""
+    if len(versions) == 1 and versions[0].effective_from is None and versions[0].effective_until is None:
+        return ""
+    by = versions[-1].version_by or "first_event"
+    try:
+        at = _deciding_instant(record, by, versions[-1].timezone)
+        p = engine.process(pinned.id, at=at)
+    except (LookupError, ValueProblem) as exc:
+        return f" ({by} chooses no version: {exc})"
+    when = rfc3339(at, p.timezone)
+    if p is pinned:
+        return f" (also the version in force at {by} = {when})"
+    return f" (by {by} = {when} the version in force would be {p.version})"
 
 
 def _rebuild(sources, schema_docs, tables) -> Engine:
@@ -281,24 +347,47 @@ def _event_types(store: SchemaStore, schema: dict | None) -> set[str] | None:
 
 
 def _order_versions(versions: list[CompiledProcess]) -> list[Finding]:
-    """Sort by effective_from and report duplicate versions and overlapping periods, naming both files."""
+    """Sort by effective_from; report versions defined twice, periods that overlap and versions that
+    disagree on what decides the version, each naming both files and lines."""
     out: list[Finding] = []
-    versions.sort(key=lambda p: (p.effective_from is not None, p.effective_from or datetime.min.replace(tzinfo=p.timezone)))
+    versions.sort(key=lambda p: (p.effective_from is not None, p.effective_from.timestamp() if p.effective_from else 0.0))
     seen: dict[str, CompiledProcess] = {}
     for p in versions:
         if p.version in seen:
             q = seen[p.version]
             out.append(Finding("error", f"process {p.id!r} version {p.version} is defined twice (also at {q.document.where('/version')})",
                                p.document.where("/version"), "duplicate-version"))
-        seen[p.version] = p
-    for a, b in zip(versions, versions[1:]):
-        overlap = (a.effective_from is None and b.effective_from is None) or a.effective_from == b.effective_from or (
-            a.effective_until is not None and b.effective_from is not None and a.effective_until > b.effective_from)
-        if overlap:
-            out.append(Finding("error", f"versions {a.version} and {b.version} of process {a.id!r} overlap in time "
-                                        f"({a.document.where('/effective_from')} and {b.document.where('/effective_from')})",
-                               b.document.where("/effective_from"), "version-overlap",
+        seen.setdefault(p.version, p)
+
+    def at(p: CompiledProcess, key: str) -> SourceRef:
+        return p.document.where(f"/{key}") if key in p.document.data else p.document.where("/version")
+
+    for i, a in enumerate(versions):
+        for b in versions[i + 1:]:
+            if a.version == b.version:
+                continue  # reported above
+            if a.effective_from == b.effective_from:
+                why = ("neither has an effective_from, so both apply since always" if a.effective_from is None
+                       else f"both take effect at {rfc3339(a.effective_from, a.timezone)}")
+                here, there = at(a, "effective_from"), at(b, "effective_from")
+            elif a.effective_until is not None and b.effective_from is not None and a.effective_until > b.effective_from:
+                why = (f"{a.version} applies until {rfc3339(a.effective_until, a.timezone)} but {b.version} "
+                       f"takes effect at {rfc3339(b.effective_from, b.timezone)}")
+                here, there = at(a, "effective_until"), at(b, "effective_from")
+            else:
+                continue
+            out.append(Finding("error", f"versions {a.version} and {b.version} of process {a.id!r} overlap in time: {why} "
+                                        f"({here} and {there})", there, "version-overlap",
                                "give each version an effective_from, and end the earlier one at or before the later one's start"))
+    if len(versions) > 1:
+        last = versions[-1]
+        for p in versions[:-1]:
+            if (p.version_by or "first_event") != (last.version_by or "first_event"):
+                out.append(Finding("error", f"versions {p.version} and {last.version} of process {p.id!r} disagree on what decides "
+                                            f"the version ({p.version_by or 'first_event'} at {at(p, 'version_by')}, "
+                                            f"{last.version_by or 'first_event'} at {at(last, 'version_by')})",
+                                   at(p, "version_by"), "version-by",
+                                   "every version of a process must be chosen by the same field (version_by, else start_field)"))
     return out
 
 
