@@ -11,18 +11,22 @@ import sopengine
 
 from .conftest import NOW, SH
 
+# The examples fall in June 2023, inside the 618-2023 window of rules/calendars/promotions.yaml,
+# so ORD-06 gives them 48 h to ship; review is due at the batch (09:00, 14:00, 18:00) that
+# follows the order (ORD-01), and the examples that review at 18:00 an order placed earlier
+# in the day skipped a batch: review.late.
 EXPECTED = {  # example order -> (state, rules that fire)
     "DD20230601001": ("completed", []),
     "DD20230601002": ("delivered", []),
     "DD20230601003": ("shipped", ["ship.out_of_order"]),
-    "DD20230601004": ("shipped", ["ship.wrong_role"]),
-    "DD20230601005": ("shipped", ["ship.late"]),
-    "DD20230602006": ("packed", ["ship.overdue"]),
-    "DD20230602007": ("packed", []),
-    "DD20230601008": ("shipped", ["ORD-four-eyes"]),
-    "DD20230602009": ("cross_checked", ["ORD-paid-before-fulfilment"]),
+    "DD20230601004": ("shipped", ["review.late", "ship.wrong_role"]),
+    "DD20230601005": ("shipped", []),  # shipped after 28 h 10 min: inside the 48 h of 618
+    "DD20230602006": ("packed", ["review.late"]),  # ship due 2023-06-04 09:00 (48 h): not yet overdue
+    "DD20230602007": ("packed", ["review.late"]),
+    "DD20230601008": ("shipped", ["ORD-four-eyes", "review.late"]),
+    "DD20230602009": ("cross_checked", ["ORD-paid-before-fulfilment", "review.late"]),
     "DD20230602010": ("placed", ["review.overdue"]),
-    "DD20230601011": ("packed", []),
+    "DD20230601011": ("packed", ["review.late"]),
 }
 
 
@@ -35,34 +39,38 @@ def test_each_example_order(engine, orders, rid):
     assert r.digest and r.digest.startswith("sha256:")
 
 
-def test_missed_shipping_sla_quotes_deadline_and_lateness(engine, orders):
-    v = engine.evaluate(orders["DD20230601005"], NOW).violations[0]
-    assert v.clauses == ("ORD-06",) and v.path == "/events/5/at"
-    assert v.evidence["due"] == "2023-06-02T15:30:00+08:00" and v.evidence["late_by"] == "4 h 10 min"
-    assert "4 h 10 min late" in v.messages.en and "迟了 4 h 10 min" in v.messages.zh
+def test_missed_deadline_quotes_deadline_and_lateness(engine, orders):
+    # Placed 11:00, due at the 14:00 review batch, reviewed at 18:00.
+    v = engine.evaluate(orders["DD20230601004"], NOW).violations[0]
+    assert v.rule == "review.late" and v.clauses == ("ORD-01",) and v.path == "/events/0/at"
+    assert v.evidence["due"] == "2023-06-01T14:00:00+08:00" and v.evidence["late_by"] == "4 h"
+    assert "4 h late" in v.messages.en and "迟了 4 h" in v.messages.zh
 
 
 def test_overdue_next_action_is_flagged(engine, orders):
-    r = engine.evaluate(orders["DD20230602006"], NOW)
+    r = engine.evaluate(orders["DD20230602010"], NOW)
     (a,) = r.next_actions
-    assert (a.action, a.role, a.due, a.overdue) == ("ship", "warehouse", "2023-06-03T09:00:00+08:00", True)
-    assert r.violations[0].evidence["late_by"] == "3 h"
+    assert (a.action, a.role, a.due, a.overdue) == ("review", "ops_specialist", "2023-06-02T09:00:00+08:00", True)
+    assert r.violations[0].evidence["late_by"] == "1 d 3 h"
 
 
 def test_sla_cases_big_promotion_and_made_to_order(engine, orders):
     assert engine.evaluate(orders["DD20230602007"], NOW).next_actions[0].due == "2023-06-04T10:00:00+08:00"
+    window = engine.evaluate(orders["DD20230602006"], NOW).next_actions[0]  # no flag, placed inside 618-2023
+    assert window.due == "2023-06-04T09:00:00+08:00" and "618-2023" in window.sla
     a = engine.evaluate(orders["DD20230601011"], NOW).next_actions[0]
     assert a.due == "2023-06-10T18:00:00+08:00" and a.sla.startswith("ORD-ship-sla-made-to-order")
 
 
 def test_due_soon_warning_before_the_deadline(engine, orders):
     rec = orders["DD20230602006"]
-    r = engine.evaluate(rec, datetime(2023, 6, 3, 5, 0, tzinfo=SH))  # 20 of 24 hours used; warn_at 0.8
-    assert [v.rule for v in r.violations] == ["ship.due_soon"] and r.violations[0].severity == "warning"
+    r = engine.evaluate(rec, datetime(2023, 6, 3, 23, 30, tzinfo=SH))  # 38.5 of 48 hours used; warn_at 0.8
+    assert [v.rule for v in r.violations] == ["review.late", "ship.due_soon"] and r.violations[1].severity == "warning"
+    assert [v.rule for v in engine.evaluate(rec, datetime(2023, 6, 3, 23, 0, tzinfo=SH)).violations] == ["review.late"]
 
 
 def test_wrong_role_names_the_allowed_roles(engine, orders):
-    v = engine.evaluate(orders["DD20230601004"], NOW).violations[0]
+    (v,) = [v for v in engine.evaluate(orders["DD20230601004"], NOW).violations if v.rule == "ship.wrong_role"]
     assert v.evidence["allowed"] == ["warehouse"] and v.path == "/events/5/role"
 
 
@@ -74,18 +82,18 @@ def test_events_are_ordered_by_time_not_by_position(engine, orders):
 
 
 def test_timestamps_in_other_zones_are_converted(engine, orders):
-    rec = copy.deepcopy(orders["DD20230601005"])
-    rec["placed_at"] = "2023-06-01T07:30:00Z"  # the same instant as 15:30 in Shanghai
+    rec = copy.deepcopy(orders["DD20230601004"])
+    rec["placed_at"] = "2023-06-01T03:00:00Z"  # the same instant as 11:00 in Shanghai
     for e in rec["events"]:
         e["at"] = datetime.fromisoformat(e["at"]).astimezone(timezone.utc).isoformat()
     v = engine.evaluate(rec, NOW).violations[0]
-    assert v.rule == "ship.late" and v.evidence["due"] == "2023-06-02T15:30:00+08:00"
+    assert v.rule == "review.late" and v.evidence["due"] == "2023-06-01T14:00:00+08:00"
 
 
 def test_timestamp_without_offset_is_read_in_the_process_zone(engine, orders):
-    rec = copy.deepcopy(orders["DD20230601005"])
-    rec["placed_at"] = "2023-06-01 15:30"
-    assert engine.evaluate(rec, NOW).violations[0].evidence["due"] == "2023-06-02T15:30:00+08:00"
+    rec = copy.deepcopy(orders["DD20230601004"])
+    rec["placed_at"] = "2023-06-01 11:00"
+    assert engine.evaluate(rec, NOW).violations[0].evidence["due"] == "2023-06-01T14:00:00+08:00"
 
 
 @pytest.mark.parametrize("record, needle", [
@@ -179,4 +187,4 @@ def test_phone_numbers_never_leave_in_clear(engine, orders):
 def test_a_late_step_in_the_past_and_a_clean_future(engine, orders):
     rec = orders["DD20230602006"]
     early = engine.evaluate(rec, NOW - timedelta(hours=10))
-    assert early.violations == () and early.next_actions[0].overdue is False
+    assert [v.rule for v in early.violations] == ["review.late"] and early.next_actions[0].overdue is False

@@ -141,6 +141,7 @@ class _Compiler:
                  calendar_for: Callable[[str], Any]) -> None:
         self.doc, self.store, self.resource, self.calendar_for = doc, store, resource, calendar_for
         self.findings: list[Finding] = []
+        self.windows_used: dict[str, Any] = {}  # PromotionWindows named by `during:`, for the digest
         d = doc.data
         self.schema_rel = d["record_schema"]
         schema = store.get(self.schema_rel)
@@ -176,16 +177,31 @@ class _Compiler:
         if not spec:
             return None
         try:
-            return compile_sla(spec, default_id, clauses, lambda s, p: self.expr_or_raise(s, pointer + p), calendar)
+            return compile_sla(spec, default_id, clauses, lambda s, p: self.expr_or_raise(s, pointer + p), calendar,
+                               self.windows)
         except SlaError as exc:
             self.findings.append(Finding("error", f"SLA: {exc.message}", self.doc.where(pointer + exc.pointer), "sla"))
         except _Abort:
             pass
         return None
 
+    def windows(self, name: str) -> Any:
+        """The PromotionWindows a `during:` names (LookupError if none), remembered for the digest."""
+        w = self.resource("promotions", name)
+        if not hasattr(w, "lookup"):
+            raise LookupError(f"{name!r} is not a PromotionWindows resource")
+        self.windows_used[name] = w
+        return w
+
 
 class _Abort(Exception):
     pass
+
+
+class _BrokenCalendar:
+    """Stands in for a `calendar:` that failed to resolve (already reported at /calendar), so
+    that each working-time SLA does not add a second, misleading "names no calendar" error.
+    The process does not compile, so nothing ever computes with it."""
 
 
 def compile_process(doc: Document, store: SchemaStore, resource: Callable[[str, str], Any],
@@ -202,7 +218,9 @@ def compile_process(doc: Document, store: SchemaStore, resource: Callable[[str, 
         try:
             calendar = calendar_for(d["calendar"])
         except LookupError as exc:
-            c.findings.append(Finding("error", str(exc), doc.where("/calendar"), "unknown-calendar"))
+            c.findings.append(Finding("error", str(exc.args[0]) if exc.args else str(exc), doc.where("/calendar"),
+                                      "unknown-calendar"))
+            calendar = _BrokenCalendar()
     bounds: dict[str, datetime | None] = {}
     for k in ("effective_from", "effective_until"):
         try:
@@ -278,9 +296,12 @@ def compile_process(doc: Document, store: SchemaStore, resource: Callable[[str, 
                                conditions=[_guard(st)] if st.when is not None else None, before=[_marker(st)])
     schema_doc = store.get(c.schema_rel)
     resources = sorted({r for ck in checks for r in ck.impl.resources()})
-    res_data = [[kind, name, resource(kind, name)] for kind, name in resources]
+    res_data = [[kind, name, _content(resource(kind, name))] for kind, name in resources]
     cal_data = calendar.digest() if calendar is not None and hasattr(calendar, "digest") else None
-    digest = canonical_digest(d, schema_doc, res_data, cal_data)
+    # What the windows answer, not how they are written. Folded in only when a case names
+    # them, so that the digest of a process without `during:` is what it always was.
+    win_data = sorted([name, w.digest()] for name, w in c.windows_used.items())
+    digest = canonical_digest(d, schema_doc, res_data, cal_data, *([win_data] if win_data else []))
     base = schema_doc.get("$id") or f"https://sopengine.dev/schemas/{c.schema_rel}"
     cp = CompiledProcess(
         id=d["id"], version=d["version"], title=_text(d["title"], d["id"]), timezone=tz,
@@ -292,6 +313,11 @@ def compile_process(doc: Document, store: SchemaStore, resource: Callable[[str, 
         validator=store.record_validator(c.schema_rel), view=view_plan(store, schema_doc, base), digest=digest,
         document=doc, record_schema=c.schema_rel, rules=rules)
     return cp, c.findings
+
+
+def _content(data: Any) -> Any:
+    """A resource's share of the digest: its own digest when it is a built object."""
+    return data.digest() if hasattr(data, "digest") else data
 
 
 def _guard(step: StepDef):

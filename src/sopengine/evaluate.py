@@ -17,6 +17,7 @@ from typing import Any, Mapping
 
 from .checks import CheckContext
 from .compile import CheckDef, CompiledProcess, StepDef
+from .definitions import CalendarRangeError
 from .expr import EvaluationError, Expression
 from .model import NextAction, Result, SourceRef, Text, Violation
 from .privacy import mask_value
@@ -180,6 +181,12 @@ class _Run:
     def _deadline(self, sla, ctx: TimeContext, owner: str) -> Deadline | None:
         try:
             return sla.deadline(ctx)
+        except CalendarRangeError as exc:  # the time data stops short of this record: say so, never guess
+            self.violation(f"{owner}.unevaluable", "error", sla.clauses,
+                           f"无法计算期限 {sla.id}：{exc}", f"cannot compute deadline {sla.id}: {exc}", "",
+                           {"sla": sla.id, "day": exc.day.isoformat(), "data": exc.calendar,
+                            "covered": f"{exc.covered[0].isoformat()}..{exc.covered[1].isoformat()}"})
+            return None
         except (EvaluationError, ValueProblem) as exc:
             self.violation(f"{owner}.unevaluable", "warning", sla.clauses,
                            f"无法计算期限 {sla.id}：{exc}", f"cannot compute deadline {sla.id}: {exc}", "", {"sla": sla.id})

@@ -6,6 +6,11 @@ on 9 October in 2025), so the windows live in ``rules/calendars/promotions.yaml`
 with the source of each date, and the engine only asks which window, if any, holds
 an instant. Windows are half-open, [start, end): an end written as the next day's
 00:00 is exactly "until 24:00", with no second lost to 23:59:59.
+
+The file is declared year by year, so "no window holds this instant" is an answer
+only inside the years it declares: an order of 2027-11-11 asked against windows
+written up to 2026 would silently get 24 h where 48 h is due. ``lookup`` therefore
+refuses instants outside those years (``CalendarRangeError``), as the calendar does.
 """
 
 from __future__ import annotations
@@ -13,11 +18,11 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from .calendars import Reader, require_aware
+from .definitions import CalendarRangeError, Reader, require_aware
 from .model import Text
 
 __all__ = ["PromotionWindow", "PromotionWindows"]
@@ -87,12 +92,25 @@ class PromotionWindows:
     id: str
     title: Text
     windows: tuple[PromotionWindow, ...]
+    covered: tuple[date, date] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        """The calendar years from the first window's start to the last window's end, each
+        read in its own offset (the year a rule author wrote)."""
+        if not self.windows:
+            raise ValueError("PromotionWindows needs at least one window: none declares no years")
+        first = min(w.start.year for w in self.windows)
+        last = max((w.end - timedelta(microseconds=1)).year for w in self.windows)
+        object.__setattr__(self, "covered", (date(first, 1, 1), date(last, 12, 31)))
 
     @classmethod
     def from_definition(cls, doc: Any, *, source: str = "") -> "PromotionWindows":
         r = Reader(source)
         ident, title = r.header(doc, "PromotionWindows", _KEYS)
         items = r.list(doc.get("windows"), "/windows")
+        if not items:
+            r.fail("declare at least one window: an empty list covers no year, so every answer would be a guess",
+                   "/windows")
         where: dict[str, str] = {}
         parsed = []
         for i, node in enumerate(items):
@@ -114,6 +132,14 @@ class PromotionWindows:
         if i >= 0 and self.windows[i].contains(instant):
             return self.windows[i]
         return None
+
+    def lookup(self, instant: datetime) -> PromotionWindow | None:
+        """``window_at`` for deadlines: outside the declared years (read in the first window's
+        offset) there is no answer to give, so CalendarRangeError names the years covered."""
+        day = require_aware(instant).astimezone(self.windows[0].start.tzinfo).date()
+        if not self.covered[0] <= day <= self.covered[1]:
+            raise CalendarRangeError(day, self.covered, self.id, what="promotion windows")
+        return self.window_at(instant)
 
     def digest(self) -> str:
         """sha256 (hex) of what ``window_at`` answers: each window's id, event and UTC bounds."""

@@ -4,8 +4,18 @@ An SLA is a clock that starts at an anchor (the time the current state was
 entered, a record field, an event, or now) and runs for a span (a duration, or
 working time of a calendar), with conditional cases (48 h instead of 24 h in a
 big promotion) and an optional CEL ``due`` for deadlines the record itself
-states (an agreed ship date). Spans are objects with one method, ``add``, so a
-new kind of span (working days, review batches) is one class in ``spans``.
+states (an agreed ship date). Spans are objects with ``add`` and
+``fraction_used``, so a new kind of span (working days, review batches) is one
+class in ``spans``.
+
+A case applies when its CEL ``when`` holds and, if it names ``during``, when its
+anchor instant falls inside a window of that PromotionWindows resource (ORD-06:
+48 h for an order placed inside 双11). The windows are data in the rules tree,
+so a record needs no flag saying it was a promotion order.
+
+Questions the time data cannot answer (a date beyond the calendar's years)
+raise ``CalendarRangeError`` out of ``Sla.deadline``; the evaluator turns it into
+an ``<step>.unevaluable`` violation rather than guessing a deadline.
 """
 
 from __future__ import annotations
@@ -19,9 +29,18 @@ from .values import ValueProblem, format_duration, parse_duration, parse_instant
 
 
 class SlaError(Exception):
+    """A rule's SLA that cannot work; ``pointer`` is relative to the SLA, for file:line."""
+
     def __init__(self, message: str, pointer: str = "") -> None:
         super().__init__(message)
         self.message, self.pointer = message, pointer
+
+
+def wall_fraction(start: datetime, due: datetime, at: datetime) -> float | None:
+    """The share of the wall-clock time from start to due that has passed at ``at``."""
+    if due <= start:
+        return None
+    return (at - start) / (due - start)
 
 
 @dataclass(frozen=True)
@@ -33,6 +52,12 @@ class DurationSpan:
 
     def add(self, start: datetime) -> datetime:
         return start + self.delta
+
+    def fraction_used(self, start: datetime, due: datetime, at: datetime) -> float | None:
+        return wall_fraction(start, due, at)
+
+    def describe(self, anchor: str) -> str:
+        return f"within {self.text} of {anchor}"
 
     def __str__(self) -> str:
         return self.text
@@ -126,11 +151,12 @@ class Case:
     due: Expression | None
     anchor: Anchor
     clauses: tuple[str, ...]
+    during: Any | None = None  # a PromotionWindows: the case applies inside one of its windows
 
     def describe(self) -> str:
         if self.due is not None:
             return f"due {self.due.source}"
-        return f"within {self.span} of {self.anchor}"
+        return self.span.describe(str(self.anchor))
 
 
 @dataclass(frozen=True)
@@ -139,15 +165,25 @@ class Deadline:
     start: datetime | None
     case: Case
     sla: "Sla"
+    window: Any | None = None  # the PromotionWindow that selected the case, quoted in messages
 
     @property
     def text(self) -> str:
-        return f"{self.sla.id}: {self.case.describe()}" if self.case.id == self.sla.id else f"{self.case.id}: {self.case.describe()}"
+        head = self.sla.id if self.case.id == self.sla.id else self.case.id
+        text = f"{head}: {self.case.describe()}"
+        if self.window is not None:  # say which window, and whether its dates are only estimated
+            text += f" ({self.case.anchor} falls in promotion window {self.window.id}"
+            text += ", dates estimated)" if self.window.estimated else ")"
+        return text
 
     def fraction_used(self, at: datetime) -> float | None:
+        """Share of the allowed time used at ``at``, measured the way the span counts time
+        (working time for working-day spans); wall time for a ``due`` given by the record."""
         if self.start is None or self.due <= self.start:
             return None
-        return (at - self.start) / (self.due - self.start)
+        if self.case.span is not None:
+            return self.case.span.fraction_used(self.start, self.due, at)
+        return wall_fraction(self.start, self.due, at)
 
 
 @dataclass(frozen=True)
@@ -159,30 +195,45 @@ class Sla:
     clauses: tuple[str, ...]
 
     def deadline(self, ctx: TimeContext) -> Deadline | None:
-        """The due instant for this record, or None when its anchor is not known yet."""
+        """The due instant for this record, or None when its anchor is not known yet.
+
+        Cases are tried in order, the first that applies wins. A ``during`` case whose
+        anchor is not known yet cannot be decided, so no deadline is given rather than
+        falling through to a later case that might be the wrong one.
+        """
         for case in self.cases:
             if case.when is not None and not case.when.test(ctx.variables):
                 continue
+            window = None
+            if case.during is not None:
+                at = anchor_time(case.anchor, ctx)
+                if at is None:
+                    return None
+                window = case.during.lookup(at)  # CalendarRangeError outside the declared years
+                if window is None:
+                    continue
             if case.due is not None:
                 raw = case.due.evaluate(ctx.variables)
                 if raw is None:
                     return None
                 due = parse_instant(raw, ctx.tz)
-                return Deadline(due, anchor_time(case.anchor, ctx), case, self)
+                return Deadline(due, anchor_time(case.anchor, ctx), case, self, window)
             start = anchor_time(case.anchor, ctx)
             if start is None:
                 return None
-            return Deadline(case.span.add(start), start, case, self)
+            return Deadline(case.span.add(start), start, case, self, window)
         return None
 
 
 def compile_sla(spec: Mapping[str, Any], default_id: str, clauses: Sequence[str],
-                compile_expr: Callable[[str, str], Expression], calendar: Any) -> Sla:
-    """``compile_expr(source, pointer)``; every error is an SlaError with a pointer inside ``spec``."""
+                compile_expr: Callable[[str, str], Expression], calendar: Any,
+                windows_for: Callable[[str], Any] | None = None) -> Sla:
+    """``compile_expr(source, pointer)``; ``windows_for(id)`` gives a PromotionWindows or
+    raises LookupError. Every error is an SlaError with a pointer inside ``spec``."""
     sla_id = spec.get("id", default_id)
     own_clauses = tuple(spec.get("clauses") or clauses)
 
-    def case(c: Mapping[str, Any], ptr: str, cid: str, when: Expression | None) -> Case:
+    def case(c: Mapping[str, Any], ptr: str, cid: str, when: Expression | None, during: Any = None) -> Case:
         span = due = None
         if "within" in c:
             try:
@@ -191,13 +242,27 @@ def compile_sla(spec: Mapping[str, Any], default_id: str, clauses: Sequence[str]
                 raise SlaError(exc.message, f"{ptr}/within") from None
         if "due" in c:
             due = compile_expr(c["due"], f"{ptr}/due")
-        anchor = Anchor.parse(c.get("from", spec.get("from")))
-        return Case(cid, when, span, due, anchor, tuple(c.get("clauses") or own_clauses))
+        try:
+            anchor = Anchor.parse(c.get("from", spec.get("from")))
+        except SlaError as exc:
+            raise SlaError(exc.message, f"{ptr}/from" if "from" in c else exc.pointer) from None
+        return Case(cid, when, span, due, anchor, tuple(c.get("clauses") or own_clauses), during)
 
     cases = []
     for i, c in enumerate(spec.get("cases") or ()):
-        when = compile_expr(c["when"], f"/cases/{i}/when")
-        cases.append(case(c, f"/cases/{i}", c.get("id", f"{sla_id}.case{i + 1}"), when))
+        if "when" not in c and "during" not in c:
+            raise SlaError("a case needs `when:` (a CEL condition), `during:` (a PromotionWindows id) or both",
+                           f"/cases/{i}")
+        when = compile_expr(c["when"], f"/cases/{i}/when") if "when" in c else None
+        during = None
+        if "during" in c:
+            if windows_for is None:
+                raise SlaError("`during:` needs promotion windows, and none are available here", f"/cases/{i}/during")
+            try:
+                during = windows_for(c["during"])
+            except LookupError as exc:
+                raise SlaError(str(exc.args[0]) if exc.args else str(exc), f"/cases/{i}/during") from None
+        cases.append(case(c, f"/cases/{i}", c.get("id", f"{sla_id}.case{i + 1}"), when, during))
     if "within" in spec or "due" in spec:
         cases.append(case(spec, "", sla_id, None))
     return Sla(sla_id, tuple(cases), spec.get("warn_at"), spec.get("severity", "error"), own_clauses)
