@@ -26,13 +26,13 @@ def test_text_report_and_exit_1_on_errors(capsys):
     assert code == 1
     assert "DD20230601004 (order 1.0.0) state=shipped" in out
     assert "review.late [ORD-01]" in out and "due 2023-06-01T14:00:00+08:00: 4 h late" in out
-    assert "11 records, 11 violations" in out
+    assert "13 records, 13 violations" in out
 
 
 def test_json_output_is_the_result_contract(capsys):
     code, out, _ = run(capsys, "check", ORDERS, "--now", NOW, "--format", "json")
     results = json.loads(out)
-    assert code == 1 and len(results) == 11
+    assert code == 1 and len(results) == 13
     assert results[3]["violations"][0]["rule"] == "review.late"
     assert results[3]["source"] == {"file": ORDERS, "line": 4, "column": 1}
 
@@ -104,10 +104,10 @@ def test_output_file_is_written_atomically(tmp_path, capsys):
     target = tmp_path / "report.json"
     target.write_text("previous report", "utf-8")
     code, out, _ = run(capsys, "check", ORDERS, "--now", NOW, "--format", "json", "-o", str(target))
-    assert out == "" and len(json.loads(target.read_text("utf-8"))) == 11
+    assert out == "" and len(json.loads(target.read_text("utf-8"))) == 13
     # a failing run leaves the previous report whole and no temporary file behind
     code, _, _ = run(capsys, "check", ORDERS, "--now", NOW, "--rules", str(tmp_path / "nope"), "-o", str(target))
-    assert code == 2 and len(json.loads(target.read_text("utf-8"))) == 11
+    assert code == 2 and len(json.loads(target.read_text("utf-8"))) == 13
     assert sorted(os.listdir(tmp_path)) == ["report.json"]
 
 
@@ -115,4 +115,4 @@ def test_console_script_runs_in_a_subprocess():
     proc = subprocess.run([sys.executable, "-m", "sopengine", "check", ORDERS, "--now", NOW, "--format", "json"],
                           capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 1, proc.stderr
-    assert len(json.loads(proc.stdout)) == 11
+    assert len(json.loads(proc.stdout)) == 13

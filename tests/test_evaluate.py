@@ -27,6 +27,8 @@ EXPECTED = {  # example order -> (state, rules that fire)
     "DD20230602009": ("cross_checked", ["ORD-paid-before-fulfilment", "review.late"]),
     "DD20230602010": ("placed", ["review.overdue"]),
     "DD20230601011": ("packed", ["review.late"]),
+    "DD20230520012": ("shipped", ["ship.late"]),  # before the 618 window: 24 h, shipped 4 h 10 min late
+    "DD20230520013": ("packed", ["ship.overdue"]),  # never shipped: overdue at now
 }
 
 
@@ -45,6 +47,14 @@ def test_missed_deadline_quotes_deadline_and_lateness(engine, orders):
     assert v.rule == "review.late" and v.clauses == ("ORD-01",) and v.path == "/events/0/at"
     assert v.evidence["due"] == "2023-06-01T14:00:00+08:00" and v.evidence["late_by"] == "4 h"
     assert "4 h late" in v.messages.en and "迟了 4 h" in v.messages.zh
+
+
+def test_missed_24h_shipping_outside_a_promotion(engine, orders):
+    v = engine.evaluate(orders["DD20230520012"], NOW).violations[0]
+    assert (v.rule, v.clauses, v.path) == ("ship.late", ("ORD-06",), "/events/5/at")
+    assert v.evidence["due"] == "2023-05-21T15:30:00+08:00" and v.evidence["late_by"] == "4 h 10 min"
+    (a,) = engine.evaluate(orders["DD20230520013"], NOW).next_actions
+    assert (a.action, a.role, a.due, a.overdue) == ("ship", "warehouse", "2023-05-21T09:00:00+08:00", True)
 
 
 def test_overdue_next_action_is_flagged(engine, orders):
