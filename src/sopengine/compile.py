@@ -301,7 +301,8 @@ def compile_process(doc: Document, store: SchemaStore, resource: Callable[[str, 
     # What the windows answer, not how they are written. Folded in only when a case names
     # them, so that the digest of a process without `during:` is what it always was.
     win_data = sorted([name, w.digest()] for name, w in c.windows_used.items())
-    digest = canonical_digest(d, schema_doc, res_data, cal_data, *([win_data] if win_data else []))
+    schemas = [doc for _, doc in store.closure(c.schema_rel)]  # the record schema and all it $refs
+    digest = canonical_digest(d, schemas, res_data, cal_data, *([win_data] if win_data else []))
     base = schema_doc.get("$id") or f"https://sopengine.dev/schemas/{c.schema_rel}"
     cp = CompiledProcess(
         id=d["id"], version=d["version"], title=_text(d["title"], d["id"]), timezone=tz,

@@ -12,6 +12,7 @@ import difflib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urljoin
 from typing import Any, Iterable, Mapping
 
 import jsonschema
@@ -58,6 +59,22 @@ class SchemaStore:
     def get(self, rel: str) -> dict | None:
         return self.docs.get(rel)
 
+    def closure(self, rel: str) -> list[tuple[str, dict]]:
+        """``rel`` and every schema it reaches through ``$ref``, sorted by name: all that
+        decides whether a record is valid, hence all a result's digest must cover."""
+        by_uri = {(doc.get("$id") or SCHEMA_BASE + name): name for name, doc in self.docs.items()}
+        by_uri.update({SCHEMA_BASE + name: name for name in self.docs})
+        seen, todo = {rel}, [rel]
+        while todo:
+            name = todo.pop()
+            base = self.docs[name].get("$id") or SCHEMA_BASE + name
+            for ref in _refs(self.docs[name]):
+                target = by_uri.get(urljoin(base, ref).split("#", 1)[0])
+                if target is not None and target not in seen:
+                    seen.add(target)
+                    todo.append(target)
+        return [(name, self.docs[name]) for name in sorted(seen)]
+
     def validator(self, rel: str) -> jsonschema.protocols.Validator:
         doc = self.docs[rel]
         cls = jsonschema.validators.validator_for(doc, default=jsonschema.Draft202012Validator)
@@ -72,6 +89,18 @@ class SchemaStore:
             return node, base
         resolved = self.registry.resolver(base_uri=base).lookup(ref)
         return resolved.contents, resolved.resolver._base_uri  # noqa: SLF001 - only way to keep the base
+
+
+def _refs(node: Any) -> Iterable[str]:
+    if isinstance(node, Mapping):
+        ref = node.get("$ref")
+        if isinstance(ref, str):
+            yield ref
+        for v in node.values():
+            yield from _refs(v)
+    elif isinstance(node, list):
+        for v in node:
+            yield from _refs(v)
 
 
 def _fmt_error(err: ValidationError) -> ValidationError:
