@@ -147,3 +147,19 @@ def test_check_params_must_match_their_schema(tree):
     f = findings_of(tree)
     assert all(x.source.pointer.startswith("/checks/0/params") for x in f)
     assert any("asert" in x.message and x.source.line == 32 for x in f)
+
+
+def test_every_registered_check_type_has_a_params_schema_wired_into_the_process_schema():
+    """A new check type is one class plus one params schema; forgetting either fails here."""
+    import json
+
+    from sopengine.checks import REGISTRY
+
+    from .conftest import SCHEMAS
+
+    process = json.loads((SCHEMAS / "process.schema.json").read_text("utf-8"))
+    wired = {e["if"]["properties"]["type"]["const"]: e["then"]["properties"]["params"]["$ref"]
+             for e in process["$defs"]["check"]["allOf"]}
+    assert sorted(wired) == sorted(REGISTRY)
+    for name, ref in wired.items():
+        assert ref == f"checks/{name}.schema.json" and (SCHEMAS / ref).is_file()

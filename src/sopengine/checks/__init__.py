@@ -15,6 +15,6 @@ def register(cls: type[CheckType]) -> type[CheckType]:
 
 
 # Importing the modules registers their classes.
-from . import expression  # noqa: E402,F401
+from . import banned_words, decision_table, expression, main_images, privacy, promo_price, qualifications  # noqa: E402,F401
 
 __all__ = ["REGISTRY", "register", "CheckType", "CheckContext", "CompileEnv", "Hit", "CheckConfigError"]

@@ -29,6 +29,9 @@ def add_parser(sub) -> None:
     p.add_argument("--input-format", choices=["json", "jsonl", "yaml"], help="override detection by file extension")
     p.add_argument("--explain", action="store_true", help="include the trace: version chosen and why, each event replayed")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE (atomically) instead of stdout")
+    p.add_argument("--table", action="append", default=[], metavar="NAME=FILE",
+                   help="reference table for the rules (CSV or JSON Lines of sku,date,price), e.g. prices=price_log.csv; "
+                        "repeatable")
     p.set_defaults(run=run)
 
 
@@ -44,17 +47,36 @@ def parse_now(text: str | None) -> datetime | None:
     return dt
 
 
+def read_tables(specs: list[str]) -> dict:
+    """``--table NAME=FILE`` options as the engine's reference tables; a name given twice is an error."""
+    from ..tables import TableError, load_price_table, parse_table_option
+
+    tables: dict = {}
+    for spec in specs:
+        name, path = parse_table_option(spec)
+        if name in tables:
+            raise TableError(f"--table {name!r} is given twice")
+        tables[name] = load_price_table(path)
+    return tables
+
+
 def run(args: argparse.Namespace) -> int:
     from .. import load
     from ..records import expand, read_inputs
     from ..report import FORMATS, ReportOptions
+    from ..tables import TableError
 
     try:
         now = parse_now(args.now)
     except SystemExit as exc:
         print(exc, file=sys.stderr)
         return EXIT_USAGE
-    engine = load(args.rules)
+    try:
+        tables = read_tables(args.table)
+    except TableError as exc:
+        print(f"sopengine: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    engine = load(args.rules, tables=tables)
     expand(args.inputs)  # a missing input is a usage error before any output is written
     results = engine.evaluate_many(read_inputs(args.inputs, args.input_format), now, version=args.pin)
     from .. import __version__

@@ -1,0 +1,132 @@
+"""PRD-04: at least N main images, on a white background, without watermark, at least the minimum size.
+
+The count is of distinct images: the same URL listed five times is one
+picture, and a listing padded that way is what the rule exists to prevent.
+White background, watermark and size are judged where the record states them
+(a flag that is absent is not a finding: the record may simply not know). With
+``inspect`` configured and Pillow installed, local images (``file:`` URLs or
+paths under ``inspect.base_dir``) are measured instead: the real size replaces
+the stated one, a stated size that differs is reported (``:size_mismatch``),
+and the border decides the white background. Every per-image finding says
+``inspected: true/false``, so a reader knows whether a flag was trusted.
+
+Outcomes: the rule's own message for too few images; ``:background``,
+``:watermark``, ``:size``, ``:size_mismatch`` (warning) and ``:uninspectable``
+(warning: a local image that could not be measured; its flags are still judged).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Iterator, Mapping
+
+from . import imaging, register
+from ..model import Text
+from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit
+from .support import MISSING, Outcomes, field_paths
+
+FIELDS = {"images": "main_images", "url": "url", "width": "width", "height": "height",
+          "white_background": "white_background", "watermark": "watermark"}
+
+OUTCOMES = {
+    "background": (None, Text("第 {number} 张主图（{url}）不是白底", "main image {number} ({url}) has no white background")),
+    "watermark": (None, Text("第 {number} 张主图（{url}）带水印", "main image {number} ({url}) carries a watermark")),
+    "size": (None, Text("第 {number} 张主图（{url}）尺寸 {width}×{height}，小于要求的 {min_width}×{min_height}",
+                        "main image {number} ({url}) is {width}×{height}, smaller than the required {min_width}×{min_height}")),
+    "size_mismatch": ("warning", Text("第 {number} 张主图（{url}）记录的尺寸 {stated_width}×{stated_height} 与实际 {width}×{height} 不符",
+                                      "main image {number} ({url}) is stated as {stated_width}×{stated_height} but is "
+                                      "{width}×{height}")),
+    "uninspectable": ("warning", Text("第 {number} 张主图（{url}）无法检测：{reason}；已按记录中的标注判断",
+                                      "main image {number} ({url}) could not be inspected: {reason}; its flags were trusted")),
+}
+
+
+@register
+class MainImagesCheck(CheckType):
+    name = "main_images"
+
+    def __init__(self, params: Mapping[str, Any], env: CompileEnv) -> None:
+        super().__init__(params, env)
+        self.min_count = int(params.get("min_count", 5))
+        self.white = bool(params.get("white_background", True))
+        self.no_watermark = bool(params.get("no_watermark", True))
+        self.min_w, self.min_h = params.get("min_width"), params.get("min_height")
+        self.f = field_paths(params.get("fields"), FIELDS, "/fields")
+        self.f["images"].lint(env, "/fields/images")
+        self.limits = None
+        if params.get("inspect") is not None:
+            spec = params["inspect"]
+            base = Path(spec["base_dir"]).expanduser()
+            if not base.is_dir():
+                raise CheckConfigError(f"inspect.base_dir {str(base)!r} is not a directory", "/inspect/base_dir")
+            kw = {k: spec[k] for k in ("max_bytes", "max_pixels", "border", "white_level", "white_share") if k in spec}
+            self.limits = imaging.Limits(base.resolve(), **kw)
+        self.outcomes = Outcomes(params, OUTCOMES)
+
+    def _get(self, img: Mapping[str, Any], key: str) -> Any:
+        _, v = self.f[key].get(img)
+        return None if v is MISSING else v
+
+    def run(self, ctx: CheckContext) -> Iterator[Hit]:
+        ptr, images = self.f["images"].get(ctx.record)
+        images = images if isinstance(images, list) else []
+        urls: list[str] = []
+        for img in images:
+            url = self._get(img, "url") if isinstance(img, Mapping) else None
+            urls.append(url.strip() if isinstance(url, str) else "")
+        distinct = {u for u in urls if u}
+        if len(distinct) < self.min_count:
+            dupes = sorted({u for u in urls if u and urls.count(u) > 1})
+            yield Hit(ptr, {"count": len(distinct), "min_count": self.min_count, "listed": len(images),
+                            "duplicates": dupes, "missing": self.min_count - len(distinct)})
+        for i, img in enumerate(images):
+            if isinstance(img, Mapping):
+                yield from self._image(i, img, urls[i], f"{ptr}/{i}")
+
+    def _measure(self, url: str, ptr: str, base: dict[str, Any]) -> tuple[imaging.Measurement | None, Hit | None]:
+        """The measurement of a local image, or (in ``base``) the reason why its flags are trusted."""
+        if self.limits is None:
+            base["reason"] = "inspection not configured"
+            return None, None
+        if not imaging.AVAILABLE:
+            base["reason"] = "Pillow is not installed"
+            return None, None
+        try:
+            path = imaging.local_path(url, self.limits.base_dir) if url else None
+            if path is None:
+                base["reason"] = "not a local file"
+                return None, None
+            m = imaging.measure(path, self.limits)
+        except imaging.Uninspectable as exc:
+            base["reason"] = str(exc)
+            return None, self._hit("uninspectable", f"{ptr}{self.f['url'].pointer}", base)
+        base["inspected"] = True
+        return m, None
+
+    def _image(self, i: int, img: Mapping[str, Any], url: str, ptr: str) -> Iterator[Hit]:
+        base: dict[str, Any] = {"number": i + 1, "url": url or "?", "inspected": False}
+        measured, problem = self._measure(url, ptr, base)
+        if problem is not None:
+            yield problem
+        stated_w, stated_h = self._get(img, "width"), self._get(img, "height")
+        w, h = (measured.width, measured.height) if measured else (stated_w, stated_h)
+        if measured and stated_w is not None and stated_h is not None and (stated_w, stated_h) != (w, h):
+            yield self._hit("size_mismatch", ptr, {**base, "stated_width": stated_w, "stated_height": stated_h,
+                                                   "width": w, "height": h})
+        too_small = (self.min_w is not None and isinstance(w, int) and w < self.min_w) or (
+            self.min_h is not None and isinstance(h, int) and h < self.min_h)
+        if too_small:
+            yield self._hit("size", ptr if measured else f"{ptr}{self.f['width'].pointer}",
+                            {**base, "width": w, "height": h, "min_width": self.min_w or 0, "min_height": self.min_h or 0})
+        flag = self._get(img, "white_background")
+        if self.white and measured is not None and self.limits is not None:
+            share = round(measured.border_white_share, 3)
+            if share < self.limits.white_share:
+                yield self._hit("background", ptr, {**base, "stated": flag, "border_white_share": share})
+        elif self.white and flag is False:
+            yield self._hit("background", f"{ptr}{self.f['white_background'].pointer}", {**base, "stated": False})
+        if self.no_watermark and self._get(img, "watermark") is True:
+            yield self._hit("watermark", f"{ptr}{self.f['watermark'].pointer}", base)
+
+    def _hit(self, outcome: str, path: str, evidence: Mapping[str, Any]) -> Hit:
+        return Hit(path, dict(evidence), self.outcomes.severity(outcome), self.outcomes.message(outcome), ":" + outcome)

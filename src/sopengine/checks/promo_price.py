@@ -1,0 +1,177 @@
+"""MKT-12: a promotional price must be strictly below the lowest price of the N days before the promotion.
+
+Price fraud is what regulators fine, so the comparison is exact (``Decimal``,
+never float: 279.00 vs 279.0000001 must not pass by rounding) and a missing
+history is never read as compliance: with no price known for the window the
+check reports an explicit "cannot verify" outcome (``:unverifiable``).
+
+The window is the N calendar days before the day the promotion starts, in the
+process's time zone: for a start on 06-01 and N = 30, 05-02 to 05-31. Price
+history may be one entry per day or one per price change (RECORDS.md allows
+both). A change log says a price holds until the next entry, so by default
+(``carry_forward``) the last entry dated before the window also counts, as the
+price in force on the window's first day, unless an entry on that first day
+replaces it. With daily data this changes nothing; with a change log, leaving
+it out would let a low price set 40 days ago and still in force pass unseen.
+
+The manual's window is 30 days; the 2022 price-marking rule's baseline is 7
+days. ``legal_window_days`` (default 7) marks a breach of that shorter window
+as its own outcome (``:legal``, error by default), because it is the one that
+draws fines. Since the legal window lies inside the manual's, a legal breach is
+always also a breach of the rule; each item yields at most one finding.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, Iterable, Iterator, Mapping, NamedTuple
+
+from . import register
+from ..model import Text
+from ..values import ValueProblem, parse_date, parse_instant, to_decimal
+from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit
+from .support import MISSING, Outcomes, field_paths, jsonable
+
+_DAY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
+FIELDS = {"start": "starts_at", "items": "items", "sku": "sku", "promo_price": "promo_price",
+          "history": "price_history", "date": "date", "price": "price"}
+
+OUTCOMES = {
+    "unverifiable": ("warning", Text(
+        "无法核验 SKU {sku} 的促销价 {promo_price}：活动开始（{promotion_start}）前 {window_days} 天"
+        "（{window_start} 至 {window_end}）没有价格记录，不能视为合规",
+        "cannot verify the promotional price {promo_price} of SKU {sku}: no price is known for the {window_days} days "
+        "before the promotion starts on {promotion_start} ({window_start} to {window_end}); this is not a pass")),
+    "legal": ("error", Text(
+        "SKU {sku} 的促销价 {promo_price} 不低于活动前 {legal_window_days} 天内的最低价 {legal_minimum}"
+        "（{legal_minimum_date}），不符合价格标示规定的 {legal_window_days} 日基准（{window_days} 天内最低价 {minimum}）",
+        "the promotional price {promo_price} of SKU {sku} is not below the lowest price of the {legal_window_days} days "
+        "before the promotion, {legal_minimum} ({legal_minimum_date}): it breaks the legal {legal_window_days}-day "
+        "baseline of the price-marking rules (lowest in {window_days} days: {minimum})")),
+}
+
+
+class PricePoint(NamedTuple):
+    day: date
+    price: Decimal
+    source: str  # "record" or "table:<name>"
+
+
+class Lowest(NamedTuple):
+    price: Decimal
+    day: date  # first day of the window on which this price was in force
+    set_on: date  # the entry's own date (before the window when carried forward)
+    source: str
+
+
+def lowest_price(points: Iterable[PricePoint], first: date, end: date, carry_forward: bool) -> Lowest | None:
+    """Lowest price in force on a day of [first, end); ``points`` sorted by day (stable).
+
+    Ties go to the most recent day, the one a shopper is likeliest to remember.
+    """
+    before: PricePoint | None = None
+    inside: list[PricePoint] = []
+    for p in points:
+        if p.day < first:
+            before = p
+        elif p.day < end:
+            inside.append(p)
+    cands = [Lowest(p.price, p.day, p.day, p.source) for p in inside]
+    if carry_forward and before is not None and not (inside and inside[0].day == first):
+        cands.append(Lowest(before.price, first, before.day, before.source))
+    if not cands:
+        return None
+    return min(cands, key=lambda c: (c.price, -c.day.toordinal()))
+
+
+@register
+class PromoPriceCheck(CheckType):
+    name = "promo_price"
+
+    def __init__(self, params: Mapping[str, Any], env: CompileEnv) -> None:
+        super().__init__(params, env)
+        self.window = int(params.get("window_days", 30))
+        self.legal = params.get("legal_window_days", 7)
+        if self.window < 1:
+            raise CheckConfigError("window_days must be at least 1", "/window_days")
+        if self.legal is not None and not 1 <= self.legal <= self.window:
+            raise CheckConfigError(f"legal_window_days {self.legal} must be between 1 and window_days ({self.window}); "
+                                   "set it to null to check only window_days", "/legal_window_days")
+        self.carry = bool(params.get("carry_forward", True))
+        paths = field_paths(params.get("fields"), FIELDS, "/fields")
+        for k in ("start", "items", "sku", "promo_price"):
+            if k not in paths:
+                raise CheckConfigError(f"fields.{k} cannot be null", f"/fields/{k}")
+        self.f = paths
+        self.history = paths.get("history")
+        self.table = params.get("table")
+        if self.history is None and self.table is None:
+            raise CheckConfigError("no price history source: give fields.history, a table, or both", "/fields/history")
+        paths["start"].lint(env, "/fields/start")
+        paths["items"].lint(env, "/fields/items")
+        self.outcomes = Outcomes(params, OUTCOMES)
+
+    def _start(self, ctx: CheckContext) -> date:
+        _, raw = self.f["start"].get(ctx.record)
+        if raw is MISSING or raw is None:
+            raise ValueProblem(f"the record has no promotion start ({self.f['start'].text})")
+        if isinstance(raw, str) and _DAY.match(raw):
+            return parse_date(raw)
+        return parse_instant(raw, ctx.timezone).astimezone(ctx.timezone).date()
+
+    def _points(self, ctx: CheckContext, item: Mapping[str, Any], sku: Any) -> list[PricePoint]:
+        pts: list[PricePoint] = []
+        if self.history is not None:
+            _, hist = self.history.get(item)
+            for h in hist if isinstance(hist, list) else ():
+                _, d = self.f["date"].get(h)
+                _, p = self.f["price"].get(h)
+                if d is not MISSING and p is not MISSING:
+                    pts.append(PricePoint(parse_date(d), to_decimal(p), "record"))
+        if self.table is not None:
+            if self.table not in ctx.tables:
+                raise ValueProblem(f"reference table {self.table!r} was not given to the engine "
+                                   f"(sopengine check --table {self.table}=FILE, or sopengine.load(..., tables=...))")
+            for d, p in ctx.tables[self.table].get(sku, ()) if isinstance(sku, str) else ():
+                pts.append(PricePoint(parse_date(d), to_decimal(p), f"table:{self.table}"))
+        pts.sort(key=lambda p: p.day)
+        return pts
+
+    def run(self, ctx: CheckContext) -> Iterator[Hit]:
+        ptr, items = self.f["items"].get(ctx.record)
+        if not isinstance(items, list):
+            return
+        start = self._start(ctx)
+        first, legal_first = start - timedelta(days=self.window), start - timedelta(days=self.legal or 0)
+        for i, item in enumerate(items):
+            if not isinstance(item, Mapping):
+                continue
+            pp_ptr, raw = self.f["promo_price"].get(item, f"{ptr}/{i}")
+            if raw is MISSING or raw is None:
+                continue  # not priced for the promotion: nothing to compare (a rule of its own may demand it)
+            promo = to_decimal(raw)
+            _, sku = self.f["sku"].get(item)
+            sku = None if sku is MISSING else sku
+            ev: dict[str, Any] = {"sku": sku if sku is not None else "?", "promo_price": promo,
+                                  "promotion_start": start, "window_days": self.window,
+                                  "window_start": first, "window_end": start - timedelta(days=1)}
+            pts = self._points(ctx, item, sku)
+            low = lowest_price(pts, first, start, self.carry)
+            if low is None:
+                ev["prices_outside_window"] = len(pts)
+                yield Hit(pp_ptr, jsonable(ev), self.outcomes.severity("unverifiable"),
+                          self.outcomes.message("unverifiable"), ":unverifiable")
+                continue
+            if promo < low.price:
+                continue
+            ev.update(minimum=low.price, minimum_date=low.day, minimum_set_on=low.set_on, minimum_source=low.source,
+                      difference=promo - low.price)
+            legal = lowest_price(pts, legal_first, start, self.carry) if self.legal else None
+            if legal is not None:
+                ev.update(legal_window_days=self.legal, legal_minimum=legal.price, legal_minimum_date=legal.day)
+            if legal is not None and promo >= legal.price:
+                yield Hit(pp_ptr, jsonable(ev), self.outcomes.severity("legal"), self.outcomes.message("legal"), ":legal")
+            else:
+                yield Hit(pp_ptr, jsonable(ev))
