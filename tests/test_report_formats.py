@@ -171,3 +171,21 @@ def test_formats_are_listed_in_check_help(capsys):
         run(capsys, "check", "--help")
     out = capsys.readouterr().out
     assert all(f in out for f in ("sarif", "junit", "github"))
+
+
+def test_junit_follows_fail_on_from_the_command_line(tmp_path, capsys):
+    """A warning is a JUnit failure exactly when --fail-on warning makes the run fail."""
+    import xml.etree.ElementTree as ET
+
+    from sopengine.cli import main
+
+    from .conftest import EXAMPLES
+
+    orders = str(EXAMPLES / "orders.jsonl")
+    soon = "2023-06-04T02:00:00+08:00"  # DD20230602007: 40 of its 48 h used, a due-soon warning
+    counts = {}
+    for level in ("error", "warning"):
+        main(["check", orders, "--now", soon, "--format", "junit", "--fail-on", level])
+        root = ET.fromstring(capsys.readouterr().out)
+        counts[level] = len(root.findall(".//failure"))
+    assert counts["warning"] > counts["error"]

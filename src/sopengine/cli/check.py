@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     results = engine.evaluate_many(read_inputs(args.inputs, args.input_format), now, version=args.pin)
     from .. import __version__
 
-    opts = ReportOptions(lang=args.lang, trace=args.explain, engine=engine, tool_version=__version__)
+    opts = ReportOptions(lang=args.lang, trace=args.explain, engine=engine, tool_version=__version__, fail_on=args.fail_on)
     writer = FORMATS[args.format]
     if args.output:
         target = Path(args.output)
