@@ -179,9 +179,11 @@ def test_event_types(name):
 # --------------------------------------------------------------------------- typed fields
 
 TIMESTAMP_NAMES = {"at", "placed_at", "opened_at", "starts_at", "ends_at", "listed_at", "last_sold_at",
-                   "balance_due_at", "ships_by", "agreed_ship_by"}
+                   "balance_due_at", "ships_by", "agreed_ship_by",
+                   "delivered_at", "requested_at", "scheduled_at", "retain_until", "expected_delivery_at",
+                   "reported_at"}
 DATE_NAMES = {"date", "expires_on"}
-MONEY_NAMES = {"price", "cost_price", "deposit", "amount", "budget", "promo_price", "gmv", "aov", "cost"}
+MONEY_NAMES = {"price", "cost_price", "deposit", "amount", "budget", "promo_price", "gmv", "aov", "cost", "fee"}
 
 
 def _properties(node: Any, base: str, registry: Registry, path: str, seen: set) -> Iterator[tuple[str, str, dict]]:
@@ -529,3 +531,33 @@ def test_manual_schema_is_strict(manual, mutate, path):
     mutate(m)
     got = [tuple(e.absolute_path) for e in Draft202012Validator(_load(SCHEMAS / "manual.schema.json")).iter_errors(m)]
     assert path in got, got
+
+
+def _clause_index(manual: dict, cid: str) -> int:
+    return next(i for i, c in enumerate(manual["clauses"]) if c["id"] == cid)
+
+
+@pytest.mark.parametrize("cid,change,path", [
+    ("PRD-02", {"checkable": False}, ()),                                               # false without a reason
+    ("PRD-02", {"reason": {"zh": "理由", "en": "why"}}, ()),                             # a reason without false
+    ("PRD-02", {"checkable": True, "reason": {"zh": "理由", "en": "why"}}, ()),         # a reason with true
+    ("CS-08", {"checkable": "no"}, ("checkable",)),                                    # not a boolean
+    ("CS-08", {"reason": {"zh": "理由"}}, ("reason",)),                                  # en missing
+    ("CS-08", {"reason": {"zh": "理由", "en": "two\nlines"}}, ("reason", "en")),         # one line each
+], ids=["false-without-reason", "reason-without-false", "reason-with-true", "not-boolean", "reason-missing-en",
+        "reason-multi-line"])
+def test_checkable_and_reason_are_strict(manual, cid, change, path):
+    m = copy.deepcopy(manual)
+    i = _clause_index(m, cid)
+    m["clauses"][i].update(change)
+    got = [tuple(e.absolute_path) for e in Draft202012Validator(_load(SCHEMAS / "manual.schema.json")).iter_errors(m)]
+    assert ("clauses", i, *path) in got, got
+
+
+def test_clauses_marked_not_checkable_say_why_in_both_languages(manual):
+    marked = [c for c in manual["clauses"] if c.get("checkable") is False]
+    assert marked, "some clauses of the manual need a person's judgement"
+    for c in marked:
+        assert set(c["reason"]) == {"zh", "en"}, c["id"]
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in c["reason"]["zh"]), c["id"]
+    assert all("reason" not in c for c in manual["clauses"] if c.get("checkable", True))
