@@ -7,6 +7,7 @@ from datetime import datetime
 import pytest
 
 from .conftest import EXAMPLES, NOW, SH, read_jsonl
+from .examplekit import example_suite
 
 RECORDS = {r["id"]: r for r in read_jsonl(EXAMPLES / "orders_fulfilment.jsonl")}
 
@@ -24,17 +25,9 @@ EXPECTED = {  # order -> (state, rules that fire, clauses they cite)
 NEW_CHECKS = ("ORD-inspected-before-shipping", "ORD-delay-chased", "ORD-logistics-exception-at-once", "ORD-shipment-recorded")
 
 
-def test_every_example_is_expected():
-    assert sorted(RECORDS) == sorted(EXPECTED)
-
-
-@pytest.mark.parametrize("rid", sorted(EXPECTED))
-def test_each_example_order(engine, rid):
-    r = engine.evaluate(RECORDS[rid], NOW)
-    assert r.error is None, r.error
-    state, rules, clauses = EXPECTED[rid]
-    assert (r.state, sorted(v.rule for v in r.violations)) == (state, rules)
-    assert sorted({c for v in r.violations for c in v.clauses}) == sorted(clauses)
+_suite = example_suite('order', RECORDS, EXPECTED)
+test_every_example_is_expected = _suite.every_example_is_expected
+test_each_example = _suite.each_example
 
 
 def test_the_new_checks_leave_the_original_examples_alone(engine, orders):

@@ -5,6 +5,7 @@ import copy
 import pytest
 
 from .conftest import EXAMPLES, NOW, read_jsonl
+from .examplekit import example_suite
 
 RECORDS = {r["id"]: r for r in read_jsonl(EXAMPLES / "products.jsonl")}
 
@@ -39,29 +40,10 @@ EXPECTED = {  # product -> (state, rules that fire, clauses they cite)
 }
 
 
-def test_every_example_is_expected():
-    assert sorted(RECORDS) == sorted(EXPECTED)
-
-
-@pytest.mark.parametrize("rid", sorted(EXPECTED))
-def test_each_example_product(engine, rid):
-    r = engine.evaluate(RECORDS[rid], NOW)
-    assert r.error is None, r.error
-    state, rules, clauses = EXPECTED[rid]
-    assert (r.state, sorted(v.rule for v in r.violations)) == (state, rules)
-    assert sorted({c for v in r.violations for c in v.clauses}) == sorted(clauses)
-    assert (r.process, r.version) == ("product", "1.0.0")
-
-
-def test_every_check_fires_on_one_example_and_passes_on_another(engine):
-    proc = engine.process("product")
-    fired = {rid: {v.rule for v in engine.evaluate(rec, NOW).violations} for rid, rec in RECORDS.items()}
-    for info in proc.rules.values():
-        if info.kind != "check":
-            continue
-        firing = [rid for rid, f in fired.items() if info.id in f]
-        assert firing, f"{info.id} fires on no example"
-        assert len(firing) < len(fired), f"{info.id} fires on every example"
+_suite = example_suite('product', RECORDS, EXPECTED)
+test_every_example_is_expected = _suite.every_example_is_expected
+test_each_example = _suite.each_example
+test_every_check_fires_on_one_example_and_passes_on_another = _suite.every_check_fires_and_passes
 
 
 def test_template_row_as_printed(engine):

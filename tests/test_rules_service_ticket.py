@@ -6,6 +6,7 @@ from datetime import datetime
 import pytest
 
 from .conftest import EXAMPLES, NOW, SH, read_jsonl
+from .examplekit import example_suite
 
 RECORDS = {r["id"]: r for r in read_jsonl(EXAMPLES / "service_tickets.jsonl")}
 
@@ -27,25 +28,10 @@ EXPECTED = {  # ticket -> (state, rules that fire, clauses they cite)
 }
 
 
-def test_every_example_is_expected():
-    assert sorted(RECORDS) == sorted(EXPECTED)
-
-
-@pytest.mark.parametrize("rid", sorted(EXPECTED))
-def test_each_example_ticket(engine, rid):
-    r = engine.evaluate(RECORDS[rid], NOW)
-    assert r.error is None, r.error
-    state, rules, clauses = EXPECTED[rid]
-    assert (r.state, sorted(v.rule for v in r.violations)) == (state, rules)
-    assert sorted({c for v in r.violations for c in v.clauses}) == sorted(clauses)
-
-
-def test_every_check_fires_on_one_example_and_passes_on_another(engine):
-    fired = {rid: {v.rule for v in engine.evaluate(rec, NOW).violations} for rid, rec in RECORDS.items()}
-    for info in engine.process("service_ticket").rules.values():
-        if info.kind == "check":
-            n = sum(info.id in f for f in fired.values())
-            assert 0 < n < len(fired), f"{info.id} fires on {n} of {len(fired)} examples"
+_suite = example_suite('service_ticket', RECORDS, EXPECTED)
+test_every_example_is_expected = _suite.every_example_is_expected
+test_each_example = _suite.each_example
+test_every_check_fires_on_one_example_and_passes_on_another = _suite.every_check_fires_and_passes
 
 
 def test_first_response_deadline_is_ten_seconds(engine):
