@@ -198,3 +198,20 @@ def test_a_late_step_in_the_past_and_a_clean_future(engine, orders):
     rec = orders["DD20230602006"]
     early = engine.evaluate(rec, NOW - timedelta(hours=10))
     assert [v.rule for v in early.violations] == ["review.late"] and early.next_actions[0].overdue is False
+
+
+def test_a_self_loop_does_not_restart_the_states_clock(engine, orders):
+    """Chasing the carrier (shipped -> shipped) must not move ORD-09's 15 days from shipment."""
+    rec = copy.deepcopy(orders["DD20230520012"])  # shipped 2023-05-21 19:40
+    before = engine.evaluate(rec, NOW).next_actions[0]
+    rec["events"].append({"type": "carrier_contacted", "at": "2023-05-25T10:00:00+08:00", "actor": "李娜", "role": "ops_specialist"})
+    after = engine.evaluate(rec, NOW).next_actions[0]
+    assert before.action == after.action == "confirm_receipt"
+    assert before.due == after.due == "2023-06-05T19:40:00+08:00"
+
+
+def test_rules_that_cannot_fire_are_not_listed(engine):
+    """A step that is never a next action (expected: false) has no overdue rule to report on."""
+    rules = engine.process("order", "1.0.0").rules
+    assert "refund_exception.late" in rules and "refund_exception.overdue" not in rules
+    assert "ship.due_soon" in rules and "contact_customer.due_soon" not in rules  # no warn_at there

@@ -248,6 +248,10 @@ def compile_process(doc: Document, store: SchemaStore, resource: Callable[[str, 
                                 ("overdue", sla.severity if sla else "error", "overdue"), ("due_soon", "warning", "close to its deadline")):
             if kind in ("late", "overdue", "due_soon") and sla is None:
                 continue
+            if kind in ("overdue", "due_soon") and not s.get("expected", True):
+                continue  # never a next action, so never overdue: a rule that cannot fire is noise in reports
+            if kind == "due_soon" and sla.warn_at is None:
+                continue
             rules[f"{s['id']}.{kind}"] = RuleInfo(f"{s['id']}.{kind}", "step", f"{title.en}: {what}", sev,
                                                   sla.clauses if sla and kind in ("late", "overdue", "due_soon") else clauses, src)
 

@@ -176,7 +176,9 @@ class _Run:
                                f"步骤“{step.title.zh}”于 {when} 完成，期限为 {rfc3339(dl.due, self.tz)}，迟了 {late}",
                                f"step '{step.title.en}' done at {when}, due {rfc3339(dl.due, self.tz)}: {late} late",
                                path + "/at", {"due": rfc3339(dl.due, self.tz), "at": when, "late_by": late, "sla": dl.text})
-        return at if model.state != prior or step.to == prior else entered
+        # A self-loop (chasing the carrier while shipped) is an internal transition: the clocks
+        # of the state keep running from when it was entered, or ORD-09's 15 days would restart.
+        return at if model.state != prior else entered
 
     def _deadline(self, sla, ctx: TimeContext, owner: str) -> Deadline | None:
         try:
