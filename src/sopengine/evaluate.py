@@ -18,7 +18,7 @@ from typing import Any, Mapping
 from .checks import CheckContext
 from .compile import CheckDef, CompiledProcess, StepDef
 from .definitions import CalendarRangeError
-from .expr import EvaluationError, Expression
+from .expr import Bindings, EvaluationError, Expression
 from .model import NextAction, Result, SourceRef, Text, Violation
 from .privacy import mask_value
 from .schemas import ViewPlan
@@ -122,8 +122,8 @@ class _Run:
         self.trace.append(f"start in {proc.initial!r} at {rfc3339(start, tz) if start else 'unknown time'}")
         for k, ev in enumerate(events):
             entered = self.replay(model, ev, ev_view[k], events[:k], entered)
-        self.vars["state"] = model.state
-        self.vars["event"] = {}
+        # from here on the variables no longer change: convert them to CEL once for all checks and deadlines
+        self.vars = Bindings({**self.vars, "state": model.state, "event": {}})
         self.next_actions(model.state, entered, events)
         self.run_checks(model.state, events)
         return model.state, self.trace

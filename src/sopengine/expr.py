@@ -45,6 +45,24 @@ class EvaluationError(Exception):
     """An expression that compiled but could not be evaluated on this record (e.g. a missing key)."""
 
 
+class Bindings(dict):
+    """Variables shared by many expressions of one record, converted to CEL values once.
+
+    Passing a plain dict makes the C++ side convert the whole record for every
+    expression (~14 us for an order); one activation reused by a record's checks,
+    conditions and deadlines costs that once. Treat it as frozen once evaluated.
+    """
+
+    __slots__ = ("_activation",)
+
+    def activation(self) -> Any:
+        try:
+            return self._activation
+        except AttributeError:
+            self._activation = _ENV.Activation(self)
+            return self._activation
+
+
 @dataclass(frozen=True, eq=False)
 class Expression:
     source: str
@@ -54,7 +72,10 @@ class Expression:
         return (compile_expression, (self.source,))
 
     def evaluate(self, variables: Mapping[str, Any]) -> Any:
-        value = self._compiled.eval(data=variables)
+        if type(variables) is Bindings:
+            value = self._compiled.eval(variables.activation())
+        else:
+            value = self._compiled.eval(data=variables)
         if value.type() == _T.ERROR:
             raise EvaluationError(_short(str(value.value())))
         return value.plain_value()
