@@ -49,7 +49,7 @@ def sla_text(step: StepDef) -> str:
     default, cases = None, []
     for case in sla.cases:
         what = f"{case.span}" if case.span is not None else "by due date"
-        if case.when is None:
+        if case.when is None and case.during is None:  # a `during:` case is conditional too
             default = what
         else:
             name = case.id[len(sla.id) + 1:] if case.id.startswith(sla.id + "-") else case.id
