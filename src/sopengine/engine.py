@@ -9,7 +9,6 @@ result is stamped with that version and the digest of what judged it.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -22,9 +21,10 @@ from .evaluate import evaluate_record
 from .lint import lint_process
 from .loader import Document, parse_yaml, read_text
 from .model import Result, SourceRef
-from .paths import bundled_rules_dir
+from .paths import bundled_rules_dir, walk_files
+from .paths import shown as display
 from .schemas import SchemaStore, default_schema_dirs, doc_findings
-from .values import ValueProblem, parse_instant, rfc3339
+from .values import ValueProblem, check_instant, parse_instant, rfc3339
 
 KIND_SCHEMAS = {
     "Process": "process.schema.json",
@@ -72,15 +72,18 @@ def read_sources(sources: Iterable[tuple[str, str]], store: SchemaStore) -> Tree
 
 def tree_sources(root: Path) -> tuple[list[tuple[str, str]], list[Finding]]:
     """Every YAML file under ``root``, paths shown relative to the working directory when possible."""
-    files = sorted(p for p in itertools.chain(root.rglob("*.yaml"), root.rglob("*.yml")) if p.is_file())
+    files = walk_files(root, (".yaml", ".yml"))
     if len(files) > MAX_RULE_FILES:
         return [], [Finding("error", f"more than {MAX_RULE_FILES} YAML files under {root}", SourceRef(str(root)), "too-big")]
     out, findings = [], []
-    for p in files:
+    for p, problem in files:
         try:
-            shown = str(p.relative_to(Path.cwd()))
+            shown = display(p.relative_to(Path.cwd()))
         except ValueError:
-            shown = str(p)
+            shown = display(p)
+        if problem is not None:  # a definition that silently went missing would leave its records unjudged
+            findings.append(Finding("error", problem, SourceRef(shown), "io"))
+            continue
         text, f = read_text(p, shown)
         findings += f
         if text is not None:
@@ -184,18 +187,25 @@ class Engine:
                  tables: Mapping[str, Any] | None = None, source: SourceRef | None = None) -> Result:
         """Judge one record at ``now`` (aware; default: the current time). Never raises for a bad record."""
         now = _now(now)
-        from .records import Unreadable
+        from .records import Unreadable, record_problem
 
         if isinstance(record, Unreadable):
             return Result(None, None, None, None, error=record.message, source=source)
         if not isinstance(record, Mapping):
             return Result(None, None, None, None, error=f"a record must be a JSON object, not {type(record).__name__}", source=source)
+        problem = record_problem(record)
         rid = record.get("id") if isinstance(record.get("id"), str) else None
+        pid = record.get("process") if isinstance(record.get("process"), str) else None
+        if problem is not None:  # its id or process may be what is broken: name them only if they are clean
+            clean = record_problem({"id": rid, "process": pid}) is None
+            return Result(rid if clean else None, pid if clean else None, None, None,
+                          error=f"not JSON data: {problem}", source=source)
         try:
             proc, why = self.select(record, version)
         except (LookupError, ValueProblem) as exc:
-            pid = record.get("process") if isinstance(record.get("process"), str) else None
             return Result(rid, pid, None, None, error=str(exc), source=source)
+        except Exception as exc:  # as below: a bug of ours must cost one record, not the batch
+            return Result(rid, pid, None, None, error=f"internal error: {type(exc).__name__}: {exc}", source=source)
         try:
             result = evaluate_record(proc, record, now, {**self.tables, **(tables or {})}, source)
         except RecursionError:
@@ -224,7 +234,7 @@ def _now(now: datetime | None) -> datetime:
         return datetime.now(timezone.utc)
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware (e.g. datetime(..., tzinfo=ZoneInfo('Asia/Shanghai')))")
-    return now
+    return check_instant(now)  # a ValueError like the above: `now` is the caller's, not a record's
 
 
 def _deciding_instant(record: Mapping[str, Any], by: str, tz: Any) -> datetime:
@@ -396,7 +406,7 @@ def load(path: str | Path | None = None, *, tables: Mapping[str, Any] | None = N
     root = resolve_rules_dir(path)
     sources, findings = tree_sources(root)
     store = SchemaStore.from_dirs(default_schema_dirs(root))
-    return build(tuple(sources), store, tables, findings)
+    return build(tuple(sources), store, tables, [*findings, *store.findings])
 
 
 def resolve_rules_dir(path: str | Path | None) -> Path:

@@ -11,7 +11,9 @@ evaluate with one engine.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from datetime import datetime
+from itertools import islice
 from decimal import Decimal
 from typing import Any, Mapping
 
@@ -19,13 +21,17 @@ from .checks import CheckContext
 from .compile import CheckDef, CompiledProcess, StepDef
 from .definitions import CalendarRangeError
 from .expr import Bindings, EvaluationError, Expression
-from .model import NextAction, Result, SourceRef, Text, Violation
+from .loader import escape
+from .model import SEVERITY_RANK, NextAction, Result, SourceRef, Text, Violation
 from .privacy import mask_value
 from .schemas import ViewPlan
 from .sla import Deadline, TimeContext
 from .values import ValueProblem, format_duration, parse_instant, rfc3339, to_decimal
 
 _INT64 = 2**63 - 1
+# A 6 MB listing text of one banned word repeated had 1,000,000 findings: a 1 GB report and 5 GB of memory.
+# Past this many findings of one rule in one record the rest are counted, not listed.
+MAX_LISTED = 100
 _TEMPLATE = re.compile(r"\{([A-Za-z_][\w]*(?:\.[\w]+)*)\}")
 
 
@@ -68,6 +74,47 @@ def build_view(value: Any, plan: ViewPlan | None, tz: Any) -> Any:
     return str(value)
 
 
+def view_problem(value: Any, plan: ViewPlan | None, tz: Any, pointer: str = "") -> ValueProblem:
+    """The ValueProblem ``build_view`` raised, prefixed with the JSON Pointer of the value.
+
+    The slow path, taken only after ``build_view`` has failed: the view is built for
+    every record, so it does not carry pointers itself.
+    """
+    if plan is not None and plan.kind is not None and value is not None:
+        try:
+            build_view(value, plan, tz)
+        except ValueProblem as exc:
+            return ValueProblem(f"{pointer or 'the record'}: {exc}")
+        return ValueProblem(f"{pointer or 'the record'}: unreadable value")
+    if isinstance(value, Mapping):
+        props = plan.props if plan is not None else {}
+        for k, v in value.items():
+            found = _failing(v, props.get(k), tz, f"{pointer}/{escape(str(k))}")
+            if found is not None:
+                return found
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            found = _failing(v, plan.items if plan is not None else None, tz, f"{pointer}/{i}")
+            if found is not None:
+                return found
+    return ValueProblem(f"{pointer or 'the record'}: unreadable value")
+
+
+def _failing(value: Any, plan: ViewPlan | None, tz: Any, pointer: str) -> ValueProblem | None:
+    try:
+        build_view(value, plan, tz)
+    except ValueProblem:
+        return view_problem(value, plan, tz, pointer)
+    return None
+
+
+def _instant(value: Any, tz: Any, pointer: str) -> datetime:
+    try:
+        return parse_instant(value, tz)
+    except ValueProblem as exc:
+        raise ValueProblem(f"{pointer}: {exc}") from None
+
+
 def render(template: str, values: Mapping[str, Any]) -> str:
     """``{name}`` and ``{name.sub}`` from evidence, nothing else: rule text is data, never format code."""
     def sub(m: re.Match) -> str:
@@ -92,21 +139,48 @@ class _Run:
         self.proc, self.record, self.now, self.tables = proc, record, now, tables
         self.tz = proc.timezone
         self.violations: list[Violation] = []
+        self._listed: dict[str, int] = {}
+        self._unlisted: dict[str, tuple[int, str]] = {}  # rule -> (count, worst severity)
         self.actions: list[NextAction] = []
         self.trace: list[str] = []
 
     def violation(self, rule: str, severity: str, clauses: tuple[str, ...], zh: str, en: str, path: str = "",
                   evidence: Mapping[str, Any] | None = None) -> None:
+        n = self._listed.get(rule, 0)
+        if n >= MAX_LISTED:
+            self._unlist(rule, severity)
+            return
+        self._listed[rule] = n + 1
         ev = mask_value(dict(evidence or {}))
         self.violations.append(Violation(rule, severity, clauses, Text(mask_value(zh), mask_value(en)), path, ev))  # type: ignore[arg-type]
 
+    def _unlist(self, rule: str, severity: str, n: int = 1) -> None:
+        count, worst = self._unlisted.get(rule, (0, severity))
+        if SEVERITY_RANK[severity] > SEVERITY_RANK[worst]:
+            worst = severity
+        self._unlisted[rule] = (count + n, worst)
+
+    def _report_unlisted(self) -> None:
+        """One violation per rule that had more than MAX_LISTED: how many more, at their worst severity."""
+        for rule, (n, severity) in self._unlisted.items():
+            self.violations.append(Violation(rule + ":unlisted", severity, self._clauses_of(rule), Text(  # type: ignore[arg-type]
+                f"另有 {n} 项 {rule} 违规未列出（每条记录每项规则最多列出 {MAX_LISTED} 项）",
+                f"{n} more violation(s) of {rule} not listed (a record lists at most {MAX_LISTED} of one rule)"),
+                "", {"rule": rule, "unlisted": n, "listed": self._listed.get(rule, 0), "limit": MAX_LISTED}))
+
+    def _clauses_of(self, rule: str) -> tuple[str, ...]:
+        return next((v.clauses for v in self.violations if v.rule == rule), ())
+
     def run(self) -> tuple[str, list[str]]:
         proc, tz = self.proc, self.tz
-        view = build_view(self.record, proc.view, tz)
+        try:
+            view = build_view(self.record, proc.view, tz)
+        except ValueProblem:
+            raise view_problem(self.record, proc.view, tz) from None
         raw_events = self.record.get("events") or []
         events = []
         for i, e in enumerate(raw_events):
-            events.append({**e, "at": parse_instant(e["at"], tz), "_index": i})
+            events.append({**e, "at": _instant(e["at"], tz, f"/events/{i}/at"), "_index": i})
         order = sorted(range(len(events)), key=lambda i: events[i]["at"])
         events = [events[i] for i in order]
         ev_view = [view["events"][e["_index"]] for e in events] if events else []
@@ -114,7 +188,7 @@ class _Run:
                                      "state": proc.initial, "now": self.now}
         start = None
         if proc.start_field and self.record.get(proc.start_field) is not None:
-            start = parse_instant(self.record[proc.start_field], tz)
+            start = _instant(self.record[proc.start_field], tz, f"/{escape(proc.start_field)}")
         elif events:
             start = events[0]["at"]
         model = _Replay(proc.initial)
@@ -126,6 +200,7 @@ class _Run:
         self.vars = Bindings({**self.vars, "state": model.state, "event": {}})
         self.next_actions(model.state, entered, events)
         self.run_checks(model.state, events)
+        self._report_unlisted()
         return model.state, self.trace
 
     # -- replay -----------------------------------------------------------
@@ -249,19 +324,27 @@ class _Run:
             if ck.when is not None and not self._test(ck.when, ck.id, ck.clauses):
                 continue
             try:
-                hits = list(ck.impl.run(ctx))
+                found = iter(ck.impl.run(ctx))
+                hits = list(islice(found, MAX_LISTED))
+                rest = Counter((h.suffix, h.severity or ck.severity) for h in found) if len(hits) == MAX_LISTED else {}
+                # (the rest are counted, never all held in memory)
             except (EvaluationError, ValueProblem) as exc:
                 self.violation(f"{ck.id}:unevaluable", "warning", ck.clauses, f"无法判断：{exc}", f"could not evaluate: {exc}",
                                "", {"error": str(exc)})
                 continue
             for h in hits:
                 self._hit(ck, h)
+            for (suffix, severity), n in rest.items():
+                self._unlist(ck.id + suffix, severity, n)
             if hits and ck.action is not None:
                 a = ck.action
                 dl = self._deadline(a.sla, TimeContext(self.record, self.tz, self.now, None, events, self.vars), a.id) if a.sla else None
                 self._action(f"{a.id}", a.title, (a.role,), ck.clauses, dl, ck.id)
 
     def _hit(self, ck: CheckDef, h: Any) -> None:
+        if self._listed.get(ck.id + h.suffix, 0) >= MAX_LISTED:  # before its message is rendered
+            self._unlist(ck.id + h.suffix, h.severity or ck.severity)
+            return
         ev = {**h.evidence}
         msg = h.message or ck.message
         self.violation(ck.id + h.suffix, h.severity or ck.severity, ck.clauses, render(msg.zh, ev), render(msg.en, ev), h.path, ev)

@@ -72,10 +72,13 @@ class Expression:
         return (compile_expression, (self.source,))
 
     def evaluate(self, variables: Mapping[str, Any]) -> Any:
-        if type(variables) is Bindings:
-            value = self._compiled.eval(variables.activation())
-        else:
-            value = self._compiled.eval(data=variables)
+        try:
+            if type(variables) is Bindings:
+                value = self._compiled.eval(variables.activation())
+            else:
+                value = self._compiled.eval(data=variables)
+        except RuntimeError as exc:  # the runtime raises, not returns, e.g. past its iteration budget on a long list
+            raise EvaluationError(_short(str(exc))) from None
         if value.type() == _T.ERROR:
             raise EvaluationError(_short(str(value.value())))
         return value.plain_value()

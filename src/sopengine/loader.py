@@ -10,6 +10,7 @@ bombs (billion laughs), absurd nesting and oversized files all become findings.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from .model import SourceRef
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_NODES = 500_000  # after alias expansion
 MAX_DEPTH = 128
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class _Loader(yaml.SafeLoader):
@@ -76,6 +78,14 @@ class _Builder:
         m = node.start_mark
         self.findings.append(Finding("error", msg, SourceRef(self.path, m.line + 1, m.column + 1, pointer), code))
 
+    def _construct(self, node: yaml.Node) -> Any:
+        """A scalar's value; PyYAML lets int()'s ValueError through (a number of more than 4300 digits)."""
+        try:
+            return self._scalar.construct_object(node, deep=True)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(None, None, f"unreadable value: {exc}".split(";")[0],
+                                                    node.start_mark) from None
+
     def build(self, node: yaml.Node, pointer: str = "", depth: int = 0) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
@@ -98,7 +108,7 @@ class _Builder:
                 if not isinstance(knode, yaml.ScalarNode):
                     self._err(knode, "a mapping key must be a plain value", pointer, "yaml")
                     continue
-                key = self._scalar.construct_object(knode)
+                key = self._construct(knode)
                 if not isinstance(key, str):
                     key = str(key).lower() if isinstance(key, bool) else str(key)
                 child = f"{pointer}/{escape(key)}"
@@ -115,9 +125,12 @@ class _Builder:
             return [self.build(v, f"{pointer}/{i}", depth + 1) for i, v in enumerate(node.value)]
         if node.style:
             self.styles[pointer] = node.style
-        value = self._scalar.construct_object(node, deep=True)
+        value = self._construct(node)
         if isinstance(value, float) and value != value:  # .nan is YAML, never data we want
             self._err(node, "NaN is not a value rules can compare", pointer, "yaml")
+        elif isinstance(value, str) and not value.isascii() and _SURROGATE.search(value):
+            # "\ud800" is a valid YAML escape, but no UTF-8 report can write a message that holds it
+            self._err(node, "a lone surrogate (\\uD800-\\uDFFF) is not Unicode text", pointer, "yaml")
         return value
 
 

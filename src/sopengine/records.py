@@ -9,14 +9,21 @@ JSON Lines stream, so a multi-gigabyte export never sits in memory at once.
 from __future__ import annotations
 
 import json
+import math
+import os
+import re
+import stat
 import sys
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any, Iterable, Iterator, Mapping
 
 from .errors import InputError
 from .loader import parse_yaml
 from .model import SourceRef
+from .paths import shown, walk_files
 
 try:  # measured several times faster than the stdlib on our records; optional
     import orjson as _orjson
@@ -25,6 +32,7 @@ except ImportError:  # pragma: no cover
 
 MAX_DOCUMENT_BYTES = 256 * 1024 * 1024  # a whole-document JSON or YAML; JSON Lines have no total limit
 MAX_LINE_BYTES = 16 * 1024 * 1024
+MAX_RECORD_DEPTH = 64  # what the checks read (support.strings_under) goes no deeper
 SUFFIXES = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".yaml": "yaml", ".yml": "yaml"}
 
 
@@ -35,31 +43,150 @@ class Unreadable:
     message: str
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_INT_DIGITS = sys.get_int_max_str_digits()  # 0: no limit
+_INT_BITS = int((_INT_DIGITS - 1) / 0.30103) if _INT_DIGITS else 1 << 62  # ints this wide surely print
+
+
+def record_problem(record: Any) -> str | None:
+    """What makes ``record`` something the engine must not judge, naming its JSON Pointer; None if fine.
+
+    JSON parsers let through what is not JSON data (Python's reads NaN, Infinity
+    and lone surrogates such as "\\ud800"; YAML has .nan), and a Python caller
+    may pass anything. Left in, a lone surrogate crashes the CEL runtime and
+    cannot be written as UTF-8, NaN makes the JSON report invalid, and a value
+    nested thousands deep exhausts the stack. Decimals and datetimes pass: the
+    engine reads them (money, instants) and the record schema judges the rest.
+    Iterative, so depth itself cannot break the check.
+    """
+    if _plainly_fine(record):  # the common case, at a fifth of the cost of tracking pointers
+        return None
+    stack: list[tuple[Any, Any, int]] = [(record, None, 0)]
+    while stack:
+        value, at, depth = stack.pop()
+        t = type(value)
+        if t is str:
+            m = _SURROGATE.search(value) if not value.isascii() else None
+            if m:
+                return f"{_pointer(at)}: text holds a lone surrogate (U+{ord(m.group()):04X}), which is not Unicode"
+        elif t is dict or isinstance(value, Mapping) or t is list or t is tuple:
+            if depth >= MAX_RECORD_DEPTH:
+                return f"{_pointer(at)}: nested deeper than {MAX_RECORD_DEPTH} levels"
+            if t is list or t is tuple:
+                stack.extend((v, (at, i), depth + 1) for i, v in enumerate(value))
+                continue
+            for k, v in value.items():
+                if type(k) is not str:
+                    return f"{_pointer(at)}: object key {k!r} is not a string"
+                if not k.isascii() and _SURROGATE.search(k):
+                    return f"{_pointer(at)}: key {k!r} holds a lone surrogate, which is not Unicode"
+                stack.append((v, (at, k), depth + 1))
+        elif t is int:
+            if _INT_DIGITS and value.bit_length() * 0.30103 + 1 > _INT_DIGITS:
+                return f"{_pointer(at)}: an integer of more than {_INT_DIGITS} digits"  # str() of it raises ValueError
+        elif t is float or isinstance(value, Decimal):
+            if not (math.isfinite(value) if t is float else value.is_finite()):
+                return f"{_pointer(at)}: {value} is not a JSON number"
+        elif not (value is None or t is bool or t is int or isinstance(value, (int, float, date))):
+            return f"{_pointer(at)}: {t.__name__} is not a JSON type"
+    return None
+
+
+def _plainly_fine(record: Any) -> bool:
+    """True if ``record`` holds only dicts, lists, clean text, finite floats, bools, None and ints
+    that print, within MAX_RECORD_DEPTH; False when in doubt (``record_problem`` then decides).
+    Level by level, with no per-value bookkeeping: every record passes through here."""
+    if type(record) is not dict:
+        return False
+    level: list[Any] = [record]
+    depth = 0
+    while level:
+        if depth >= MAX_RECORD_DEPTH:
+            return False
+        below: list[Any] = []
+        for c in level:
+            if type(c) is dict:
+                for k in c:
+                    if type(k) is not str or (not k.isascii() and _SURROGATE.search(k)):
+                        return False
+                values = c.values()
+            else:
+                values = c
+            for v in values:
+                t = type(v)
+                if t is str:
+                    if not v.isascii() and _SURROGATE.search(v):
+                        return False
+                elif t is dict or t is list:
+                    below.append(v)
+                elif t is float:
+                    if not math.isfinite(v):
+                        return False
+                elif t is int:
+                    if v.bit_length() > _INT_BITS:
+                        return False
+                elif not (v is None or t is bool):
+                    return False
+        level, depth = below, depth + 1
+    return True
+
+
+def _pointer(at: Any) -> str:
+    """The JSON Pointer of a (parent, key) chain from ``record_problem``; the root is named in words
+    (its pointer is the empty string, and "/" would mean the key "")."""
+    keys = []
+    while at is not None:
+        at, k = at
+        keys.append(str(k).replace("~", "~0").replace("/", "~1"))
+    return "/" + "/".join(reversed(keys)) if keys else "the record"
+
+
 def loads(text: str | bytes) -> Any:
     return _orjson.loads(text) if _orjson is not None else json.loads(text)
 
 
 def _json_document(text: str, name: str) -> Iterator[tuple[Any, SourceRef]]:
-    """A JSON object or array; array elements are decoded one by one to know their lines."""
+    """A JSON object or array; array elements are decoded one by one to know their lines.
+
+    Line and column are tracked as the decoder moves on: counting from the start of
+    the text for every element made a 3.5 MB one-line array take a minute.
+    """
+    if not text.strip():
+        yield Unreadable("the file is empty"), SourceRef(name, 1, 1)
+        return
     dec = json.JSONDecoder()
     i = len(text) - len(text.lstrip())
     if i < len(text) and text[i] == "[":
         pos, k = i + 1, 0
+        line, line_start, seen = 1, 0, 0  # line of text[seen], and where that line starts
+
+        def at(p: int) -> tuple[int, int]:
+            nonlocal line, line_start, seen
+            n = text.count("\n", seen, p)
+            if n:
+                line += n
+                line_start = text.rfind("\n", seen, p) + 1
+            seen = p
+            return line, p - line_start + 1
+
         while True:
             while pos < len(text) and text[pos] in " \t\r\n":
                 pos += 1
             if pos < len(text) and text[pos] == "]" and k == 0:
                 return
-            line = text.count("\n", 0, pos) + 1
+            ln, col = at(pos)
             try:
                 obj, end = dec.raw_decode(text, pos)
             except json.JSONDecodeError as exc:
                 yield Unreadable(f"invalid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"), SourceRef(name, exc.lineno, exc.colno, f"/{k}")
                 return
             except RecursionError:
-                yield Unreadable("JSON nested too deeply"), SourceRef(name, line, 1, f"/{k}")
+                yield Unreadable("JSON nested too deeply"), SourceRef(name, ln, col, f"/{k}")
                 return
-            yield obj, SourceRef(name, line, pos - (text.rfind("\n", 0, pos) + 1) + 1, f"/{k}")
+            except ValueError as exc:  # e.g. an integer of more than 4300 digits, which int() refuses
+                yield Unreadable(f"invalid JSON: {_reason(exc)}"), SourceRef(name, ln, col, f"/{k}")
+                return
+            yield obj, SourceRef(name, ln, col, f"/{k}")
             k += 1
             pos = end
             while pos < len(text) and text[pos] in " \t\r\n":
@@ -69,8 +196,8 @@ def _json_document(text: str, name: str) -> Iterator[tuple[Any, SourceRef]]:
                 continue
             if pos < len(text) and text[pos] == "]":
                 return
-            ln = text.count("\n", 0, pos) + 1
-            yield Unreadable(f"invalid JSON: expected ',' or ']' at line {ln}"), SourceRef(name, ln, 1)
+            ln, col = at(pos)
+            yield Unreadable(f"invalid JSON: expected ',' or ']' at line {ln} column {col}"), SourceRef(name, ln, col)
             return
     try:
         obj = json.loads(text)
@@ -80,108 +207,198 @@ def _json_document(text: str, name: str) -> Iterator[tuple[Any, SourceRef]]:
     except RecursionError:
         yield Unreadable("JSON nested too deeply"), SourceRef(name, 1, 1)
         return
+    except ValueError as exc:
+        yield Unreadable(f"invalid JSON: {_reason(exc)}"), SourceRef(name, 1, 1)
+        return
     yield obj, SourceRef(name, 1, 1, "")
 
 
-def _jsonl(stream: IO[bytes], name: str) -> Iterator[tuple[Any, SourceRef]]:
-    for n, raw in enumerate(stream, 1):
-        if len(raw) > MAX_LINE_BYTES:
-            yield Unreadable(f"line longer than {MAX_LINE_BYTES} bytes"), SourceRef(name, n, 1)
+_BOM = b"\xef\xbb\xbf"
+_LONG_INT = re.compile(rb"\d{20}")  # orjson reads an integer beyond 64 bits as a rounded float; json keeps it
+
+
+def _reason(exc: Exception) -> str:
+    """A parser's message, first line, without Python's advice on raising the integer digit limit."""
+    return str(exc).split("\n")[0].split("; use sys.set_int_max_str_digits()")[0]
+
+
+def _lines(stream: IO[bytes], head: Iterable[bytes] = ()) -> Iterator[tuple[int, bytes | None]]:
+    """(line number, line) of a byte stream; None for a line over MAX_LINE_BYTES, which is
+    skipped in chunks, never held: a 2 GB line without a newline must not sit in memory."""
+    pending = list(head)
+    n = 0
+    while True:
+        raw = pending.pop(0) if pending else stream.readline(MAX_LINE_BYTES + 1)
+        if not raw:
+            return
+        n += 1
+        if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            while raw and not raw.endswith(b"\n"):
+                raw = stream.readline(1 << 16)
+            yield n, None
+        else:
+            yield n, raw
+
+
+def _jsonl(stream: IO[bytes], name: str, head: Iterable[bytes] = ()) -> Iterator[tuple[Any, SourceRef]]:
+    """One record a line, streamed; a line that cannot be read is an Unreadable at its line."""
+    for n, raw in _lines(stream, head):
+        if raw is None:
+            yield Unreadable(f"line {n} is longer than {MAX_LINE_BYTES} bytes"), SourceRef(name, n, 1)
             continue
+        if n == 1 and raw.startswith(_BOM):
+            raw = raw[len(_BOM):]
         if not raw.strip():
             continue
         try:
-            yield loads(raw), SourceRef(name, n, 1)
+            yield (json.loads(raw) if _LONG_INT.search(raw) else loads(raw)), SourceRef(name, n, 1)
         except (ValueError, RecursionError) as exc:
-            msg = str(exc).split("\n")[0] if not isinstance(exc, RecursionError) else "nested too deeply"
+            try:
+                raw.decode("utf-8")
+            except UnicodeDecodeError as bad:
+                msg = f"not UTF-8 (byte {bad.start + 1} of the line)"
+            else:
+                msg = _reason(exc) if not isinstance(exc, RecursionError) else "nested too deeply"
             yield Unreadable(f"invalid JSON on line {n}: {msg}"), SourceRef(name, n, 1)
 
 
 def _yaml(text: str, name: str) -> Iterator[tuple[Any, SourceRef]]:
+    """The records of a YAML file. A problem inside one record of a list (a duplicate key,
+    a .nan) makes that record unreadable, not the whole file: nothing else is lost."""
     doc, findings = parse_yaml(text, name)
-    if doc is None or findings:
+    if doc is None:
         f = findings[0]
         yield Unreadable(f.message), f.source
         return
-    items = doc.data if isinstance(doc.data, list) else [doc.data]
-    for k, rec in enumerate(items):
-        ptr = f"/{k}" if isinstance(doc.data, list) else ""
-        yield rec, doc.where(ptr)
+    if not isinstance(doc.data, list):
+        if findings:
+            yield Unreadable(findings[0].message), findings[0].source
+        else:
+            yield doc.data, doc.where("")
+        return
+    for k, rec in enumerate(doc.data):
+        ptr = f"/{k}"
+        bad = next((f for f in findings if f.source.pointer == ptr or f.source.pointer.startswith(ptr + "/")), None)
+        if bad is not None:
+            yield Unreadable(f"{bad.message} at line {bad.source.line}"), doc.where(ptr)
+        else:
+            yield rec, doc.where(ptr)
 
 
-def _decode(raw: bytes, name: str) -> str:
+def _decode(raw: bytes, name: str) -> tuple[str | None, Unreadable | None, SourceRef]:
+    """(text, None, where) or (None, what is wrong, the line of the first bad byte)."""
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig"), None, SourceRef(name, 1, 1)
     except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 (byte {exc.start})", SourceRef(name)) from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return None, Unreadable(f"not UTF-8 (byte {exc.start + 1} of the file)"), SourceRef(name, line, column)
 
 
-def _sniff(text: str) -> str:
-    s = text.lstrip()
-    if s.startswith("["):
+def _sniff(line: bytes) -> str:
+    """json, jsonl or yaml, from the first line that is not blank."""
+    s = line.removeprefix(_BOM).strip()
+    if s.startswith(b"["):
         return "json"
-    if s.startswith("{"):
-        first = s.split("\n", 1)[0].strip()
+    if s.startswith(b"{"):
         try:
-            json.loads(first)
+            loads(s)
             return "jsonl"
         except ValueError:
             return "json"
     return "yaml"
 
 
-def read_file(path: Path, fmt: str | None = None, name: str | None = None) -> Iterator[tuple[Any, SourceRef]]:
-    name = name or str(path)
-    fmt = fmt or SUFFIXES.get(path.suffix.lower())
+def _read_stream(stream: IO[bytes], fmt: str | None, name: str) -> Iterator[tuple[Any, SourceRef]]:
+    """Records of a byte stream (a file or stdin). JSON Lines stream line by line (also when
+    only sniffed as such); a whole document is read up to MAX_DOCUMENT_BYTES."""
+    head: list[bytes] = []
+    if fmt is None:
+        while len(head) < 1000:  # blank lines before the first record
+            line = stream.readline(MAX_LINE_BYTES + 1)
+            head.append(line)
+            if not line.strip():
+                if line:
+                    continue
+            break
+        fmt = _sniff(head[-1])
     if fmt == "jsonl":
-        with path.open("rb") as fh:
-            yield from _jsonl(fh, name)
+        yield from _jsonl(stream, name, head)
         return
-    size = path.stat().st_size
-    if size > MAX_DOCUMENT_BYTES:
-        raise InputError(f"{size} bytes is over the {MAX_DOCUMENT_BYTES} byte limit for a whole-document file; use JSON Lines",
-                         SourceRef(name))
-    text = _decode(path.read_bytes(), name)
-    fmt = fmt or _sniff(text)
+    first = b"".join(head)
+    too_big = Unreadable(f"over the {MAX_DOCUMENT_BYTES} byte limit for a whole JSON or YAML document; "
+                         "use JSON Lines, which streams")
+    if _size(stream) > MAX_DOCUMENT_BYTES:  # a regular file says so before it is read
+        yield too_big, SourceRef(name)
+        return
+    raw = first + stream.read(MAX_DOCUMENT_BYTES + 1 - len(first))
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        yield too_big, SourceRef(name)
+        return
+    text, problem, where = _decode(raw, name)
+    if text is None:
+        yield problem, where
+        return
     yield from (_json_document(text, name) if fmt == "json" else _yaml(text, name))
 
 
+def _size(stream: IO[bytes]) -> int:
+    """The size of a regular file behind ``stream``; 0 when it is a pipe or has no file."""
+    try:
+        st = os.fstat(stream.fileno())
+    except (OSError, ValueError):  # io.UnsupportedOperation is both
+        return 0
+    return st.st_size if stat.S_ISREG(st.st_mode) else 0
+
+
+def read_file(path: Path, fmt: str | None = None, name: str | None = None) -> Iterator[tuple[Any, SourceRef]]:
+    """Records of one file; a file that cannot be read at all is one Unreadable naming it, so the
+    rest of a batch goes on and the report is whole."""
+    name = shown(name or path)
+    fmt = fmt or SUFFIXES.get(path.suffix.lower())
+    try:
+        with path.open("rb") as fh:
+            yield from _read_stream(fh, fmt, name)
+    except OSError as exc:  # no permission, a broken link, a directory, an I/O error half-way
+        yield Unreadable(f"cannot read the file: {exc.strerror or exc}"), SourceRef(name)
+
+
 def read_stdin(fmt: str | None = None) -> Iterator[tuple[Any, SourceRef]]:
-    raw = sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)
-    if len(raw) > MAX_DOCUMENT_BYTES:
-        raise InputError("standard input is over the size limit; pass a JSON Lines file instead", SourceRef("<stdin>"))
-    text = _decode(raw, "<stdin>")
-    fmt = fmt or _sniff(text)
-    if fmt == "jsonl":
-        import io
-
-        yield from _jsonl(io.BytesIO(raw), "<stdin>")
-    elif fmt == "json":
-        yield from _json_document(text, "<stdin>")
-    else:
-        yield from _yaml(text, "<stdin>")
+    yield from _read_stream(sys.stdin.buffer, fmt, "<stdin>")
 
 
-def expand(inputs: list[str]) -> list[str]:
-    """Directories become their record files, sorted; a missing path is an InputError before any work."""
-    out = []
+def _entries(inputs: list[str]) -> list[tuple[str, str | None]]:
+    """(path, why it cannot be read or None) of every input; directories become their record files.
+
+    A missing path is an InputError before any work. Inside a directory, what cannot
+    be read is an entry with its reason, never skipped: a subdirectory that cannot be
+    listed, a broken link, a named pipe (opening it would wait forever).
+    """
+    out: list[tuple[str, str | None]] = []
     for item in inputs:
         if item == "-":
-            out.append(item)
+            out.append((item, None))
             continue
         p = Path(item)
         if p.is_dir():
-            out += [str(f) for f in sorted(p.rglob("*")) if f.is_file() and f.suffix.lower() in SUFFIXES]
-        elif p.is_file():
-            out.append(item)
+            out += [(str(f), problem) for f, problem in walk_files(p, SUFFIXES)]
+        elif p.exists():  # a file, or a named pipe such as <(zcat export.jsonl.gz)
+            out.append((item, None))
         else:
             raise InputError("no such file or directory", SourceRef(item))
     return out
 
 
+def expand(inputs: list[str]) -> list[str]:
+    """Directories become their record files, sorted; a missing path is an InputError before any work."""
+    return [path for path, _ in _entries(inputs)]
+
+
 def read_inputs(inputs: list[str], fmt: str | None = None) -> Iterator[tuple[Any, SourceRef]]:
-    for item in expand(inputs):
-        if item == "-":
+    for item, problem in _entries(inputs):
+        if problem is not None:
+            yield Unreadable(problem), SourceRef(shown(item))
+        elif item == "-":
             yield from read_stdin(fmt)
         else:
             yield from read_file(Path(item), fmt)

@@ -112,7 +112,9 @@ class _RecordFiles:
         key = f"id {ref['id']!r}" if "id" in ref else f"line {ref['line']}"
         ids = [r.get("id") for r, _ in rows if isinstance(r, Mapping) and isinstance(r.get("id"), str)]
         close = difflib.get_close_matches(str(ref.get("id", "")), ids, n=1) if "id" in ref else []
-        raise InputError(f"record_ref: no record with {key} in {ref['file']}" + (f" (did you mean {close[0]!r}?)" if close else ""))
+        bad = [f"{rec.message} at {src}" for rec, src in rows if isinstance(rec, Unreadable)][:1]  # e.g. not UTF-8
+        raise InputError(f"record_ref: no record with {key} in {ref['file']}" + (f" (did you mean {close[0]!r}?)" if close else "")
+                         + (f"; the file has unreadable parts: {bad[0]}" if bad else ""))
 
 
 def _shown(path: Path) -> str:

@@ -23,7 +23,8 @@ from referencing.jsonschema import DRAFT202012
 
 from .errors import Finding
 from .loader import Document, escape
-from .paths import bundled_schemas_dir
+from .model import SourceRef
+from .paths import bundled_schemas_dir, walk_files
 
 SCHEMA_BASE = "https://sopengine.dev/schemas/"
 
@@ -37,6 +38,7 @@ class SchemaStore:
 
     def __init__(self, docs: Mapping[str, dict]) -> None:
         self.docs: dict[str, dict] = dict(docs)
+        self.findings: list[Finding] = []  # schema files that could not be read (from_dirs)
         resources = []
         for rel, doc in self.docs.items():
             uri = doc.get("$id") or SCHEMA_BASE + rel
@@ -49,12 +51,22 @@ class SchemaStore:
     def from_dirs(cls, dirs: Iterable[Path]) -> "SchemaStore":
         """Earlier directories override later ones (a rules repository's own schemas over the bundled)."""
         docs: dict[str, dict] = {}
+        findings: list[Finding] = []
         for d in dirs:
             if not d.is_dir():
                 continue
-            for p in sorted(d.rglob("*.json")):
-                docs.setdefault(p.relative_to(d).as_posix(), json.loads(p.read_text("utf-8")))
-        return cls(docs)
+            for p, problem in walk_files(d, (".json",)):
+                rel = p.relative_to(d).as_posix()
+                if rel in docs:
+                    continue
+                doc, finding = _read_schema(p, problem)
+                if finding is not None:  # a rules repository's broken schema is a finding, not a traceback
+                    findings.append(finding)
+                else:
+                    docs[rel] = doc
+        store = cls(docs)
+        store.findings = findings
+        return store
 
     def get(self, rel: str) -> dict | None:
         return self.docs.get(rel)
@@ -89,6 +101,27 @@ class SchemaStore:
             return node, base
         resolved = self.registry.resolver(base_uri=base).lookup(ref)
         return resolved.contents, resolved.resolver._base_uri  # noqa: SLF001 - only way to keep the base
+
+
+def _read_schema(path: Path, problem: str | None) -> tuple[Any, Finding | None]:
+    """A schema file's JSON, or the finding (file, and line where there is one) that says why not."""
+    if problem is not None:
+        return None, Finding("error", problem, SourceRef(str(path)), "io")
+    try:
+        text = path.read_text("utf-8")
+    except OSError as exc:
+        return None, Finding("error", f"cannot read: {exc.strerror or exc}", SourceRef(str(path)), "io")
+    except UnicodeDecodeError as exc:
+        return None, Finding("error", f"not UTF-8 (byte {exc.start})", SourceRef(str(path)), "encoding")
+    try:
+        doc = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, Finding("error", f"invalid JSON: {exc.msg}", SourceRef(str(path), exc.lineno, exc.colno), "json")
+    except (ValueError, RecursionError) as exc:
+        return None, Finding("error", f"invalid JSON: {exc}", SourceRef(str(path)), "json")
+    if not isinstance(doc, dict):
+        return None, Finding("error", "a JSON Schema file must hold an object", SourceRef(str(path), 1, 1), "json")
+    return doc, None
 
 
 def _refs(node: Any) -> Iterable[str]:

@@ -221,7 +221,11 @@ class Sla:
             start = anchor_time(case.anchor, ctx)
             if start is None:
                 return None
-            return Deadline(case.span.add(start), start, case, self, window)
+            try:
+                due = case.span.add(start)
+            except OverflowError:  # an anchor in the last days of year 9999: say so, as for any unreadable time
+                raise ValueProblem(f"{case.span} after {start.isoformat()} is beyond the year 9999") from None
+            return Deadline(due, start, case, self, window)
         return None
 
 

@@ -86,13 +86,17 @@ def _csv_rows(path: Path, text: str) -> Iterator[tuple[int, Any, Any, Any]]:
 
 
 def _jsonl_rows(path: Path, text: str) -> Iterator[tuple[int, Any, Any, Any]]:
-    for line, raw in enumerate(text.splitlines(), 1):
+    for line, raw in enumerate(text.split("\n"), 1):  # JSON Lines end at \n only; a string may hold \u2028
         if not raw.strip():
             continue
         try:
             obj = json.loads(raw, parse_float=Decimal)
         except json.JSONDecodeError as exc:
             raise TableError(f"{_where(path, line)}: not JSON ({exc.msg}, column {exc.colno})") from None
+        except RecursionError:
+            raise TableError(f"{_where(path, line)}: not JSON (nested too deeply)") from None
+        except ValueError as exc:  # an integer of more than 4300 digits
+            raise TableError(f"{_where(path, line)}: not JSON ({str(exc).split(';')[0]})") from None
         if not isinstance(obj, dict):
             raise TableError(f"{_where(path, line)}: expected an object with {', '.join(COLUMNS)}")
         missing = [c for c in COLUMNS if c not in obj]

@@ -8,7 +8,7 @@ string (compared exactly), and people read durations as "4 h 10 min", not second
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,6 +17,7 @@ from dateutil import parser as _dtparser
 
 __all__ = [
     "ValueProblem",
+    "check_instant",
     "parse_instant",
     "parse_date",
     "to_decimal",
@@ -72,6 +73,32 @@ def parse_instant(value: Any, tz: tzinfo) -> datetime:
         raise ValueProblem(f"not an RFC 3339 timestamp: {value!r}")
     if dt.tzinfo is None or dt.utcoffset() is None:
         dt = dt.replace(tzinfo=tz)
+    return check_instant(dt, value)
+
+
+# Within a day of datetime's ends an instant cannot be shown in every zone (0001-01-01T00:00+08:00
+# is in year 0 in UTC), so converting it for a message or the CEL view would raise OverflowError.
+_FIRST = datetime.min.replace(tzinfo=timezone.utc) + timedelta(days=1)
+_LAST = datetime.max.replace(tzinfo=timezone.utc) - timedelta(days=1)
+
+
+def check_instant(dt: datetime, shown: Any = None) -> datetime:
+    """``dt`` (aware) if every time zone can show it; ValueProblem naming the value otherwise.
+
+    Checked where instants enter (records, rules, ``--now``) so that the error names
+    the value, instead of an OverflowError surfacing from whichever later step
+    first converts it.
+    """
+    if 1 < dt.year < 9999:  # an offset is under a day: the instant is in range in every zone
+        return dt
+    try:
+        utc = dt.astimezone(timezone.utc)
+    except OverflowError:
+        utc = None
+    if utc is None or not _FIRST <= utc <= _LAST:
+        what = shown if isinstance(shown, str) else dt.isoformat()
+        raise ValueProblem(f"timestamp {what!r} is outside the supported range "
+                           f"{_FIRST.isoformat(timespec='seconds')} to {_LAST.isoformat(timespec='seconds')}")
     return dt
 
 

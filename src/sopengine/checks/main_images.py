@@ -17,6 +17,7 @@ Outcomes: the rule's own message for too few images; ``:background``,
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -76,7 +77,8 @@ class MainImagesCheck(CheckType):
             urls.append(url.strip() if isinstance(url, str) else "")
         distinct = {u for u in urls if u}
         if len(distinct) < self.min_count:
-            dupes = sorted({u for u in urls if u and urls.count(u) > 1})
+            seen = Counter(urls)  # not urls.count per url: quadratic on a listing padded with one url
+            dupes = sorted(u for u, n in seen.items() if u and n > 1)
             yield Hit(ptr, {"count": len(distinct), "min_count": self.min_count, "listed": len(images),
                             "duplicates": dupes, "missing": self.min_count - len(distinct)})
         for i, img in enumerate(images):

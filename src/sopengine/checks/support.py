@@ -189,7 +189,10 @@ class ExtExpression:
         return (ExtExpression, (self.source, self.names))
 
     def evaluate(self, variables: Mapping[str, Any]) -> Any:
-        value = self._compiled.eval(data=variables)
+        try:
+            value = self._compiled.eval(data=variables)
+        except RuntimeError as exc:  # as in expr.Expression: e.g. the iteration budget of a long list
+            raise EvaluationError(str(exc).split("\n", 1)[0]) from None
         if value.type() == cel.Type.ERROR:
             raise EvaluationError(str(value.value()).replace("INVALID_ARGUMENT: ", "").split("\n", 1)[0])
         return value.plain_value()

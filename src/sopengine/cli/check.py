@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import stat
 import sys
 import tempfile
 from datetime import datetime
@@ -36,6 +37,8 @@ def add_parser(sub) -> None:
 
 
 def parse_now(text: str | None) -> datetime | None:
+    from ..values import ValueProblem, check_instant
+
     if text is None:
         return None
     try:
@@ -44,7 +47,33 @@ def parse_now(text: str | None) -> datetime | None:
         raise SystemExit(f"sopengine: error: --now {text!r} is not an RFC 3339 timestamp") from None
     if dt.tzinfo is None:
         raise SystemExit(f"sopengine: error: --now {text!r} needs an offset, e.g. 2023-06-03T12:00:00+08:00")
-    return dt
+    try:
+        return check_instant(dt, text)
+    except ValueProblem as exc:
+        raise SystemExit(f"sopengine: error: --now: {exc}") from None
+
+
+def output_problem(target: Path) -> str | None:
+    """Why ``-o`` cannot be written, found before any record is evaluated (it used to end the
+    run with a traceback after all the work)."""
+    parent = target.parent
+    if target.is_dir():
+        return "is a directory"
+    if not parent.is_dir():
+        return f"no such directory {str(parent)!r}"
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return f"cannot write in {str(parent)!r}"
+    return None
+
+
+def report_mode(target: Path) -> int:
+    """The permissions of the report: those of the report it replaces, else what the umask gives a new file."""
+    try:
+        return stat.S_IMODE(target.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def read_tables(specs: list[str]) -> dict:
@@ -78,6 +107,9 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     engine = load(args.rules, tables=tables)
     expand(args.inputs)  # a missing input is a usage error before any output is written
+    if args.output and (problem := output_problem(Path(args.output))):
+        print(f"sopengine: error: -o {args.output}: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     results = engine.evaluate_many(read_inputs(args.inputs, args.input_format), now, version=args.pin)
     from .. import __version__
 
@@ -87,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
         target = Path(args.output)
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
         try:
+            os.chmod(tmp, report_mode(target))  # mkstemp makes it 0600: the report would be unreadable to others
             with os.fdopen(fd, "w", encoding="utf-8") as out:
                 summary = writer(results, out, opts)
             os.replace(tmp, target)  # readers never see a half-written report

@@ -26,6 +26,7 @@ def run(args: argparse.Namespace) -> int:
     root = resolve_rules_dir(args.rules)
     sources, read_findings = tree_sources(root)
     store = SchemaStore.from_dirs(default_schema_dirs(root))
+    read_findings += store.findings
     engine, findings = compile_tree(tuple(sources), store, None, read_findings)
     findings = sorted(findings, key=lambda f: (f.source.file, f.source.line or 0, f.source.column or 0))
     if args.format == "json":

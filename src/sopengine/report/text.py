@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from typing import IO, Iterable
 
 from ..model import SEVERITY_RANK, Result
 from . import ReportOptions, Summary, register
+
+# Control characters and line separators from a record (its id, quoted text, event types): printed
+# as they are, a newline forges a report line ("  error ...") and an escape sequence drives the terminal.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
+_NAMED = {"\n": "\\n", "\r": "\\r"}
+
+
+def _line(text: object) -> str:
+    """``text`` as one line of the report, its control characters written as escapes."""
+    s = str(text)
+    if not _CONTROL.search(s):
+        return s
+    return _CONTROL.sub(lambda m: _NAMED.get(m.group(), f"\\u{ord(m.group()):04x}"), s)
+
 
 _HEAD = {"en": ("state", "next", "due", "overdue", "error", "records", "violations", "evaluation errors", "no due time"),
          "zh": ("状态", "待办", "期限", "已逾期", "错误", "条记录", "项违规", "条无法评估", "无期限")}
@@ -20,19 +35,21 @@ def write_text(results: Iterable[Result], out: IO[str], opts: ReportOptions) -> 
         where = f"{r.source.file}:{r.source.line}" if r.source and r.source.line else (r.source.file if r.source else "")
         ident = r.record or "(no id)"
         ver = f"{r.process} {r.version}" if r.version else (r.process or "?")
-        out.write(f"{where + ' ' if where else ''}{ident} ({ver})" + (f" {h[0]}={r.state}" if r.state else "") + "\n")
+        out.write(_line(f"{where + ' ' if where else ''}{ident} ({ver})" + (f" {h[0]}={r.state}" if r.state else "")) + "\n")
         if r.error:
-            out.write(f"  {h[4]:<8}{r.error}\n")
+            out.write(f"  {h[4]:<8}{_line(r.error)}\n")
         for v in sorted(r.violations, key=lambda v: -SEVERITY_RANK[v.severity]):
             loc = f"  ({v.path})" if v.path else ""
-            out.write(f"  {v.severity:<8}{v.rule} [{', '.join(v.clauses)}] {v.messages.get(opts.lang)}{loc}\n")
+            clauses = ", ".join(v.clauses)
+            out.write(f"  {v.severity:<8}" + _line(f"{v.rule} [{clauses}] {v.messages.get(opts.lang)}{loc}") + "\n")
         for a in r.next_actions:
             due = f"{h[2]} {a.due}" if a.due else h[8]
             flag = f" {h[3]}!" if a.overdue else ""
-            out.write(f"  {h[1]:<8}{a.action}: {a.title.get(opts.lang)} → {a.role}, {due}{flag} [{', '.join(a.clauses)}]\n")
+            clauses = ", ".join(a.clauses)
+            out.write(f"  {h[1]:<8}" + _line(f"{a.action}: {a.title.get(opts.lang)} → {a.role}, {due}{flag} [{clauses}]") + "\n")
         if opts.trace:
             for t in r.trace:
-                out.write(f"  trace   {t}\n")
+                out.write(f"  trace   {_line(t)}\n")
     sev = s.by_severity
     out.write(f"\n{s.records} {h[5]}, {sum(sev.values())} {h[6]} (error {sev['error']}, warning {sev['warning']}, "
               f"info {sev['info']}), {s.errors} {h[7]}\n")
