@@ -20,6 +20,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import sopengine
 from sopengine import records
@@ -130,6 +132,17 @@ def test_a_directory_keeps_what_it_cannot_read(tmp_path, capsys, good, monkeypat
                            ("pipe.jsonl", None, "not a regular file")]
 
 
+def test_coverage_and_diff_read_a_directory_with_a_broken_link(tmp_path, capsys, good):
+    d = tmp_path / "in"
+    d.mkdir()
+    shutil.copy(good, d / "a.jsonl")
+    (d / "gone.jsonl").symlink_to(tmp_path / "nowhere.jsonl")
+    code, out, err = run(capsys, "diff", "order@1.0.0", "order@1.1.0", "--records", str(d), "--now", T)
+    assert code in (0, 1) and err == "" and "records: 0 of 2 change" in out
+    code, out, err = run(capsys, "coverage", "--examples", str(d), "--now", T)
+    assert code in (0, 1) and err == "" and "3 example records" in out
+
+
 @pytest.mark.parametrize("fmt", ["text", "jsonl", "json", "sarif", "junit", "github"])
 def test_a_file_name_that_is_not_utf8_is_shown_not_a_crash_of_the_report(tmp_path, capsys, good, fmt):
     d = tmp_path / "in"
@@ -198,19 +211,10 @@ def test_a_document_over_the_limit_is_refused_before_it_is_read(tmp_path, monkey
 
 
 def test_a_rule_test_names_why_its_record_file_is_unreadable(tree, capsys):
-    from .conftest import MINI
+    from .test_ruletests import suite
 
-    tree("processes/order.yaml", MINI)
     (tree.root.parent / "recs.json").write_bytes(b'[{"process": "order", "id": "R1"}]\n\xff')
-    tree("tests/t.test.yaml", """
-        apiVersion: sopengine/v1
-        kind: RuleTests
-        id: t
-        process: order
-        now: "2023-06-03T12:00:00+08:00"
-        cases:
-          - {name: ref, record_ref: {file: ../../recs.json, id: R1}, expect: {only: true}}
-    """)
+    suite(tree, "- {name: ref, record_ref: {file: ../../recs.json, id: R1}, expect: {only: true}}")
     code, out, _ = run(capsys, "test", tree.root)
     assert code == 2 and ("no record with id 'R1' in ../../recs.json; the file has unreadable parts: "
                           "not UTF-8 (byte 36 of the file) at ") in out
@@ -294,6 +298,23 @@ def test_stdin_streams_json_lines_and_names_bad_input(capsys, monkeypatch):
     stdin(b"")
     code, res, _ = check(capsys, "-")
     assert errors(res) == [("<stdin>", 1, "the file is empty")]
+
+
+PIECES = [b"[", b"]", b"{", b"}", b",", b":", b'"', b"\n", b"\r\n", b"\xef\xbb\xbf", b"\xff", b"- ", b"&a ", b"*a",
+          b"!!binary ", b"!!python/object ", b"NaN", b"1e999", b"9" * 30, b'"process": "order"', b'"id": "x"', b"---\n",
+          b"\x00", b'"\\ud800"', b"? ", b"<<: *a", b"!!set ", b"%YAML 1.1\n", b"{a: 1}"]
+
+
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.sampled_from(PIECES) | st.binary(max_size=8), max_size=30).map(b"".join),
+       st.sampled_from([".json", ".jsonl", ".yaml", ".txt"]))
+def test_any_bytes_in_a_records_file_give_records_or_errors(engine, tmp_path_factory, data, suffix):
+    p = tmp_path_factory.mktemp("fuzz") / f"f{suffix}"
+    p.write_bytes(data)
+    for r in engine.evaluate_many(read_file(p), NOW):
+        assert not (r.error or "").startswith("internal error"), r.error
+        assert r.source.file == str(p)
+        json.dumps(r.to_dict(), ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
 # -- rules trees -----------------------------------------------------------------------

@@ -21,10 +21,12 @@ import copy
 import io
 import json
 import os
+import time
 import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
+import jsonschema
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -33,7 +35,7 @@ from sopengine.model import SourceRef
 from sopengine.records import MAX_RECORD_DEPTH, Unreadable
 from sopengine.report import FORMATS, ReportOptions
 
-from .conftest import EXAMPLES, NOW, read_jsonl
+from .conftest import EXAMPLES, NOW, SCHEMAS, read_jsonl
 
 PROCESSES = ["order", "product", "service_ticket", "campaign", "kpi_daily", "product_evaluation"]
 BY_PROCESS: dict[str, list[dict]] = {}
@@ -137,10 +139,14 @@ def mutated(draw, process: str):
     return rec
 
 
+RESULT = jsonschema.Draft202012Validator(json.loads((SCHEMAS / "result.schema.json").read_text("utf-8")))
+
+
 def _strict_json(result) -> str:
-    """A result as the JSON report writes it; strict (no NaN) and encodable as UTF-8."""
+    """A result as the JSON report writes it: strict (no NaN), encodable as UTF-8, and of the result contract."""
     text = json.dumps(result.to_dict(trace=True), ensure_ascii=False, allow_nan=False)
     text.encode("utf-8")
+    RESULT.validate(json.loads(text))
     return text
 
 
@@ -287,6 +293,66 @@ def test_a_deadline_beyond_the_year_9999_is_unevaluable_not_an_internal_error(en
     assert r.error is None
     (v,) = [v for v in r.violations if v.rule == "confirm_receipt.unevaluable"]
     assert v.messages.en == "cannot compute deadline ORD-auto-confirm: 15d after 9999-12-30T23:59:59+00:00 is beyond the year 9999"
+
+
+def test_a_long_event_history_is_judged_with_bounded_findings(engine):
+    rec = _order()
+    rec["events"] = rec["events"] * 125  # 1,000 events: CEL raised "Iteration budget exceeded" out of evaluate
+    r = _judged(engine, rec)
+    assert r.error is None
+    (budget,) = [v for v in r.violations if v.rule == "ORD-four-eyes:unevaluable"]
+    assert budget.messages.en == "could not evaluate: Iteration budget exceeded"
+    assert sum(v.rule == "ship.out_of_order" for v in r.violations) == 100
+    (more,) = [v for v in r.violations if v.rule == "ship.out_of_order:unlisted"]
+    assert (more.severity, more.clauses, dict(more.evidence)) == (
+        "error", ("ORD-05", "ORD-06"), {"rule": "ship.out_of_order", "unlisted": 24, "listed": 100, "limit": 100})
+
+
+def _timed(engine, rec, within: float):
+    start = time.perf_counter()
+    r = _judged(engine, rec)
+    assert time.perf_counter() - start < within
+    return r
+
+
+def test_a_text_repeating_an_exemption_and_a_banned_word_is_scanned_in_linear_time(engine):
+    rec = copy.deepcopy(BY_PROCESS["product"][1])
+    rec["status"], rec["detail"] = "listed", "最近最佳" * 16_000  # 最近 is exempt, 最佳 is not: was 30 s (each word
+    r = _timed(engine, rec, 5)                                     # compared with every exemption), now 0.1 s
+    (more,) = [v for v in r.violations if v.rule == "PRD-banned-words:unlisted"]
+    assert more.evidence["unlisted"] + more.evidence["listed"] == 16_000
+
+
+def test_a_long_agent_message_of_phones_and_addresses_is_scanned_in_linear_time(engine):
+    rec = copy.deepcopy(BY_PROCESS["service_ticket"][0])
+    rec["messages"].append({"from": "agent", "at": "2023-06-02T10:35:00+08:00", "text": "13912345678 文三路90号 " * 20_000})
+    r = _timed(engine, rec, 5)  # each address was compared with every phone number: about 25 s
+    (leak,) = [v for v in r.violations if v.rule == "CS-privacy" and v.evidence["mobiles"] > 1]
+    assert (leak.evidence["mobiles"], leak.evidence["addresses"]) == (20_000, 20_000)
+    assert "13912345678" not in json.dumps(r.to_dict(), ensure_ascii=False)
+
+
+def test_a_listing_padded_with_one_image_is_counted_in_linear_time(engine):
+    from sopengine.checks import CheckContext
+
+    (ck,) = [c for c in engine.process("product").checks if c.id == "PRD-main-images"]
+    ctx = CheckContext({"main_images": [{"url": "https://img.example/a.jpg"}] * 200_000}, NOW, "listed", NOW.tzinfo, [],
+                       None)
+    start = time.perf_counter()
+    (hit,) = list(ck.impl.run(ctx))  # urls.count per url: 28 s here
+    assert time.perf_counter() - start < 15
+    assert hit.evidence == {"count": 1, "min_count": 5, "listed": 200_000, "duplicates": ["https://img.example/a.jpg"],
+                            "missing": 4}
+
+
+@settings(max_examples=N or 200, **SETTINGS)
+@given(st.lists(st.tuples(st.integers(0, 50), st.integers(0, 50)).map(sorted), max_size=12),
+       st.integers(0, 50), st.integers(0, 50))
+def test_cover_answers_as_comparing_with_every_interval_would(intervals, a, b):
+    from sopengine.textscan import Cover
+
+    start, end = min(a, b), max(a, b)
+    assert Cover(intervals).contains(start, end) == any(lo <= start and end <= hi for lo, hi in intervals)
 
 
 def test_now_at_the_ends_of_the_calendar_is_the_callers_error(engine):

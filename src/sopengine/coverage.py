@@ -116,7 +116,8 @@ def example_evidence(engine: Any, paths: Iterable[Path], now: datetime | None, e
     """Evaluate every record of ``paths`` into ``ev``; returns how many records were read."""
     from .records import expand, read_inputs
 
-    inputs = expand([str(p) for p in paths])
+    inputs = [str(p) for p in paths]
+    expand(inputs)  # a missing path is an error before any work; read_inputs expands again, keeping unreadable entries
     n = 0
     for result in engine.evaluate_many(read_inputs(inputs), now):
         n += 1

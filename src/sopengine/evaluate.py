@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import datetime
-from itertools import islice
 from decimal import Decimal
+from itertools import islice
 from typing import Any, Mapping
 
 from .checks import CheckContext
@@ -140,7 +140,7 @@ class _Run:
         self.tz = proc.timezone
         self.violations: list[Violation] = []
         self._listed: dict[str, int] = {}
-        self._unlisted: dict[str, tuple[int, str]] = {}  # rule -> (count, worst severity)
+        self._unlisted: dict[str, tuple[int, str, tuple[str, ...]]] = {}  # rule -> (count, worst severity, clauses)
         self.actions: list[NextAction] = []
         self.trace: list[str] = []
 
@@ -148,28 +148,25 @@ class _Run:
                   evidence: Mapping[str, Any] | None = None) -> None:
         n = self._listed.get(rule, 0)
         if n >= MAX_LISTED:
-            self._unlist(rule, severity)
+            self._unlist(rule, severity, clauses)
             return
         self._listed[rule] = n + 1
         ev = mask_value(dict(evidence or {}))
         self.violations.append(Violation(rule, severity, clauses, Text(mask_value(zh), mask_value(en)), path, ev))  # type: ignore[arg-type]
 
-    def _unlist(self, rule: str, severity: str, n: int = 1) -> None:
-        count, worst = self._unlisted.get(rule, (0, severity))
+    def _unlist(self, rule: str, severity: str, clauses: tuple[str, ...], n: int = 1) -> None:
+        count, worst, _ = self._unlisted.get(rule, (0, severity, clauses))
         if SEVERITY_RANK[severity] > SEVERITY_RANK[worst]:
             worst = severity
-        self._unlisted[rule] = (count + n, worst)
+        self._unlisted[rule] = (count + n, worst, clauses)
 
     def _report_unlisted(self) -> None:
         """One violation per rule that had more than MAX_LISTED: how many more, at their worst severity."""
-        for rule, (n, severity) in self._unlisted.items():
-            self.violations.append(Violation(rule + ":unlisted", severity, self._clauses_of(rule), Text(  # type: ignore[arg-type]
+        for rule, (n, severity, clauses) in self._unlisted.items():
+            self.violations.append(Violation(rule + ":unlisted", severity, clauses, Text(  # type: ignore[arg-type]
                 f"另有 {n} 项 {rule} 违规未列出（每条记录每项规则最多列出 {MAX_LISTED} 项）",
                 f"{n} more violation(s) of {rule} not listed (a record lists at most {MAX_LISTED} of one rule)"),
                 "", {"rule": rule, "unlisted": n, "listed": self._listed.get(rule, 0), "limit": MAX_LISTED}))
-
-    def _clauses_of(self, rule: str) -> tuple[str, ...]:
-        return next((v.clauses for v in self.violations if v.rule == rule), ())
 
     def run(self) -> tuple[str, list[str]]:
         proc, tz = self.proc, self.tz
@@ -335,7 +332,7 @@ class _Run:
             for h in hits:
                 self._hit(ck, h)
             for (suffix, severity), n in rest.items():
-                self._unlist(ck.id + suffix, severity, n)
+                self._unlist(ck.id + suffix, severity, ck.clauses, n)
             if hits and ck.action is not None:
                 a = ck.action
                 dl = self._deadline(a.sla, TimeContext(self.record, self.tz, self.now, None, events, self.vars), a.id) if a.sla else None
@@ -343,7 +340,7 @@ class _Run:
 
     def _hit(self, ck: CheckDef, h: Any) -> None:
         if self._listed.get(ck.id + h.suffix, 0) >= MAX_LISTED:  # before its message is rendered
-            self._unlist(ck.id + h.suffix, h.severity or ck.severity)
+            self._unlist(ck.id + h.suffix, h.severity or ck.severity, ck.clauses)
             return
         ev = {**h.evidence}
         msg = h.message or ck.message

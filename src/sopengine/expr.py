@@ -91,8 +91,8 @@ class Expression:
 
 
 def _short(msg: str) -> str:
-    msg = msg.replace("INVALID_ARGUMENT: ", "").replace("NOT_FOUND: ", "")
-    return msg.split("\n", 1)[0]
+    msg = msg.replace("INVALID_ARGUMENT: ", "").replace("NOT_FOUND: ", "").replace("INTERNAL: ", "")
+    return msg.split("\n", 1)[0].removesuffix(" [INTERNAL]")
 
 
 def compile_expression(source: str) -> Expression:

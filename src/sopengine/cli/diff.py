@@ -67,8 +67,8 @@ def run(args: argparse.Namespace) -> int:
         return _usage("OLD and NEW must both be directories or both PROCESS@VERSION")
     n, impacts = 0, []
     if args.records:
-        files = expand(args.records)
-        n, impacts = impact(old, new, read_inputs(files), now, pins, process)
+        expand(args.records)  # a missing path is an error before any work; read_inputs keeps unreadable entries
+        n, impacts = impact(old, new, read_inputs(args.records), now, pins, process)
     if args.format == "json":
         doc = {"old": args.old, "new": args.new, "changes": [c.to_dict() for c in changes]}
         if args.records:
