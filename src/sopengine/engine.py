@@ -9,7 +9,7 @@ result is stamped with that version and the digest of what judged it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
@@ -23,6 +23,7 @@ from .loader import Document, parse_yaml, read_text
 from .model import Result, SourceRef
 from .paths import bundled_rules_dir, walk_files
 from .paths import shown as display
+from .records import Unreadable, record_problem
 from .schemas import SchemaStore, default_schema_dirs, doc_findings
 from .values import ValueProblem, check_instant, parse_instant, rfc3339
 
@@ -187,8 +188,6 @@ class Engine:
                  tables: Mapping[str, Any] | None = None, source: SourceRef | None = None) -> Result:
         """Judge one record at ``now`` (aware; default: the current time). Never raises for a bad record."""
         now = _now(now)
-        from .records import Unreadable, record_problem
-
         if isinstance(record, Unreadable):
             return Result(None, None, None, None, error=record.message, source=source)
         if not isinstance(record, Mapping):
@@ -213,8 +212,6 @@ class Engine:
         except Exception as exc:  # a bug of ours must cost one record, not the batch
             return Result(rid, proc.id, proc.version, None, error=f"internal error: {type(exc).__name__}: {exc}",
                           digest=proc.digest, source=source)
-        from dataclasses import replace
-
         return replace(result, trace=(f"version: {why}", *result.trace))
 
     def evaluate_many(self, records: Iterable[Any], now: datetime | None = None, **kw: Any) -> Iterator[Result]:
