@@ -27,10 +27,10 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 try:
-    from sopengine.textscan import BannedWordMatcher, Vocabulary
+    from sopengine.text.scan import BannedWordMatcher, Vocabulary
 except ImportError:  # a checkout without `pip install -e .`
     sys.path.insert(0, str(ROOT / "src"))
-    from sopengine.textscan import BannedWordMatcher, Vocabulary
+    from sopengine.text.scan import BannedWordMatcher, Vocabulary
 
 SEED = 20230601
 PRODUCTS = ["雪纺连衣裙", "休闲运动鞋", "纯棉T恤", "牛仔裤", "羽绒服", "真丝衬衫", "保温杯", "蓝牙耳机", "机械键盘",

@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 import sopengine  # noqa: E402
-from sopengine.records import read_file  # noqa: E402
+from sopengine.inputs.records import read_file  # noqa: E402
 
 NOW = datetime(2023, 6, 3, 12, tzinfo=ZoneInfo("Asia/Shanghai"))
 

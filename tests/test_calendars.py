@@ -19,8 +19,8 @@ import pytest
 import yaml
 from hypothesis import given, settings, strategies as st
 
-from sopengine.calendars import WEEKDAY_NAMES, Calendar, CalendarError, CalendarRangeError, parse_clock
-from sopengine.promotions import PromotionWindows
+from sopengine.chrono.calendars import WEEKDAY_NAMES, Calendar, CalendarError, CalendarRangeError, parse_clock
+from sopengine.chrono.promotions import PromotionWindows
 
 ROOT = Path(__file__).resolve().parents[1]
 SH = ZoneInfo("Asia/Shanghai")

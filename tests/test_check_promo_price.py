@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from sopengine.checks import CheckConfigError
 from sopengine.checks.promo_price import PricePoint, PromoPriceCheck, lowest_price
-from sopengine.values import ValueProblem
+from sopengine.chrono.instants import ValueProblem
 
 from .checkkit import env, run
 

@@ -109,7 +109,7 @@ def test_graph_console_script():
 
 def test_sla_label_shows_every_case_including_promotion_windows(engine):
     """A `during:` case has no `when`, but it is still a condition, not the default deadline."""
-    from sopengine.graph import sla_text
+    from sopengine.tools.graph import sla_text
 
     ship = next(s for s in engine.process("order", "1.0.0").steps if s.id == "ship")
     assert sla_text(ship) == "24h (made-to-order by due date, promotion-flag 48h, big-promotion 48h)"

@@ -24,9 +24,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sopengine
-from sopengine import records
+from sopengine.inputs import records
 from sopengine.errors import DefinitionError
-from sopengine.records import read_file, read_inputs
+from sopengine.inputs.records import read_file, read_inputs
 
 from .clirun import run
 from .conftest import EXAMPLES, NOW, RULES, SCHEMAS

@@ -31,8 +31,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sopengine.model import SourceRef
-from sopengine.records import MAX_RECORD_DEPTH, Unreadable
+from sopengine.results import SourceRef
+from sopengine.inputs.records import MAX_RECORD_DEPTH, Unreadable
 from sopengine.report import FORMATS, ReportOptions
 
 from .conftest import EXAMPLES, NOW, SCHEMAS, read_jsonl
@@ -349,7 +349,7 @@ def test_a_listing_padded_with_one_image_is_counted_in_linear_time(engine):
 @given(st.lists(st.tuples(st.integers(0, 50), st.integers(0, 50)).map(sorted), max_size=12),
        st.integers(0, 50), st.integers(0, 50))
 def test_cover_answers_as_comparing_with_every_interval_would(intervals, a, b):
-    from sopengine.textscan import Cover
+    from sopengine.text.scan import Cover
 
     start, end = min(a, b), max(a, b)
     assert Cover(intervals).contains(start, end) == any(lo <= start and end <= hi for lo, hi in intervals)

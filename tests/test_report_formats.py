@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from sopengine.model import Result, SourceRef, Text, Violation
+from sopengine.results import Result, SourceRef, Text, Violation
 from sopengine.report import FORMATS, ReportOptions
 from sopengine.report.github import annotation
 

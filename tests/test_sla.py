@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 import sopengine
 from sopengine.errors import DefinitionError
-from sopengine.sla import TimeContext
+from sopengine.chrono.sla import TimeContext
 
 from .conftest import RULES, SCHEMAS, SH
 
@@ -283,7 +283,7 @@ def test_working_hours_span_and_its_due_soon(tree):
 @given(ends=st.datetimes(min_value=datetime(2023, 1, 1), max_value=datetime(2026, 12, 20),
                          timezones=st.sampled_from([SH, UTC, ZoneInfo("America/New_York")])))
 def test_a_working_day_deadline_never_lands_on_a_day_off(campaign_engine, ends):
-    from sopengine.calendars import Calendar
+    from sopengine.chrono.calendars import Calendar
     import yaml
 
     cn = Calendar.from_definition(yaml.safe_load((CALENDARS / "cn.yaml").read_text("utf-8")))

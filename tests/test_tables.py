@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from sopengine.cli import main
-from sopengine.tables import TableError, load_price_table, parse_table_option
+from sopengine.inputs.price_log import TableError, load_price_table, parse_table_option
 
 from .checkkit import process
 

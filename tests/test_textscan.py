@@ -1,4 +1,4 @@
-"""Normalisation and banned-word matching (sopengine.textscan), on the real vocabulary.
+"""Normalisation and banned-word matching (sopengine.text.scan), on the real vocabulary.
 
 Hand-written cases pin each evasion, each kind of exemption and the reported
 positions; hypothesis properties state the guarantees sellers' creativity must
@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from opencc_purepy import OpenCC
 
-from sopengine.textscan import BannedWordMatcher, Vocabulary, VocabularyError, WordHit, fold, fold_with_map
+from sopengine.text.scan import BannedWordMatcher, Vocabulary, VocabularyError, WordHit, fold, fold_with_map
 
 ROOT = Path(__file__).resolve().parents[1]
 VOCAB_PATH = ROOT / "rules" / "vocabularies" / "banned_words.yaml"

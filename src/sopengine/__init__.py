@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from .engine import Engine, load
 from .errors import DefinitionError, Finding, InputError, SopError
-from .model import NextAction, Result, SourceRef, Text, Violation
+from .results import NextAction, Result, SourceRef, Text, Violation
 
 __version__ = "0.1.0"
 

@@ -22,10 +22,10 @@ from .errors import Finding
 from .expr import Expression, ExpressionError, compile_expression, lint_expression
 from .lint import as_list
 from .loader import Document
-from .model import SourceRef, Text
+from .results import SourceRef, Text
 from .schemas import SchemaIndex, SchemaStore, ViewPlan, view_plan
-from .sla import Sla, SlaError, compile_sla
-from .values import ValueProblem, parse_instant, zone
+from .chrono.sla import Sla, SlaError, compile_sla
+from .chrono.instants import ValueProblem, parse_instant, zone
 
 
 @dataclass(frozen=True, eq=False)

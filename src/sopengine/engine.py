@@ -20,12 +20,12 @@ from .errors import DefinitionError, Finding
 from .evaluate import evaluate_record
 from .lint import lint_process
 from .loader import Document, parse_yaml, read_text
-from .model import Result, SourceRef
+from .results import Result, SourceRef
 from .paths import bundled_rules_dir, walk_files
 from .paths import shown as display
-from .records import Unreadable, record_problem
+from .inputs.records import Unreadable, record_problem
 from .schemas import SchemaStore, default_schema_dirs, doc_findings
-from .values import ValueProblem, check_instant, parse_instant, rfc3339
+from .chrono.instants import ValueProblem, check_instant, parse_instant, rfc3339
 
 KIND_SCHEMAS = {
     "Process": "process.schema.json",
@@ -313,7 +313,7 @@ def build(sources: tuple[tuple[str, str], ...], store: SchemaStore, tables: Mapp
 def compile_tree(sources: tuple[tuple[str, str], ...], store: SchemaStore, tables: Mapping[str, Any] | None = None,
                  extra_findings: Iterable[Finding] = ()) -> tuple[Engine | None, list[Finding]]:
     """Validate and compile everything; (engine, warnings) or (None, all findings)."""
-    from .resources import Resources
+    from .tree import Resources
 
     findings = list(extra_findings)
     tree = read_sources(sources, store)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Literal
 
-from .model import SourceRef
+from .results import SourceRef
 
 FindingSeverity = Literal["error", "warning", "info"]
 

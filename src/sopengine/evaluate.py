@@ -19,14 +19,14 @@ from typing import Any, Mapping
 
 from .checks import CheckContext
 from .compile import CheckDef, CompiledProcess, StepDef
-from .definitions import CalendarRangeError
+from .chrono.reader import CalendarRangeError
 from .expr import Bindings, EvaluationError, Expression
 from .loader import escape
-from .model import SEVERITY_RANK, NextAction, Result, SourceRef, Text, Violation
-from .privacy import mask_value
+from .results import SEVERITY_RANK, NextAction, Result, SourceRef, Text, Violation
+from .text.masking import mask_value
 from .schemas import ViewPlan
-from .sla import Deadline, TimeContext
-from .values import ValueProblem, format_duration, parse_instant, rfc3339, to_decimal
+from .chrono.sla import Deadline, TimeContext
+from .chrono.instants import ValueProblem, format_duration, parse_instant, rfc3339, to_decimal
 
 _INT64 = 2**63 - 1
 # A 6 MB listing text of one banned word repeated had 1,000,000 findings: a 1 GB report and 5 GB of memory.

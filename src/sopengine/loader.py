@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from .errors import Finding
-from .model import SourceRef
+from .results import SourceRef
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 MAX_NODES = 500_000  # after alias expansion

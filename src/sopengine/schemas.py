@@ -23,7 +23,7 @@ from referencing.jsonschema import DRAFT202012
 
 from .errors import Finding
 from .loader import Document, escape
-from .model import SourceRef
+from .results import SourceRef
 from .paths import bundled_schemas_dir, walk_files
 
 SCHEMA_BASE = "https://sopengine.dev/schemas/"

@@ -2,7 +2,7 @@
 
 The words are data (a ``kind: Vocabulary`` document, e.g.
 ``rules/vocabularies/banned_words.yaml``) and the matching, with its
-normalisation and exemptions, lives in :mod:`sopengine.textscan`; this class only
+normalisation and exemptions, lives in :mod:`sopengine.text.scan`; this class only
 decides which fields of a record are read and turns matches into findings, so a
 rule author can point the same vocabulary at titles, detail text, tags or agent
 messages without code. ``fields`` takes field paths (``title``, ``messages[].text``)
@@ -28,7 +28,7 @@ from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
 from . import register
-from ..textscan import BannedWordMatcher, Vocabulary, VocabularyError, fold
+from ..text.scan import BannedWordMatcher, Vocabulary, VocabularyError, fold
 from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit
 from .support import FieldPath, strings_under
 

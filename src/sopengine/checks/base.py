@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping
 
-from ..model import Severity, Text
+from ..results import Severity, Text
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..expr import Expression

@@ -31,7 +31,7 @@ from typing import Any, Iterator, Mapping
 from . import register
 from ..expr import EvaluationError
 from ..loader import escape
-from ..model import Text
+from ..results import Text
 from . import dmn
 from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit
 from .support import Outcomes, compile_ext, jsonable

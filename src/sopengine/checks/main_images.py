@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from . import imaging, register
-from ..model import Text
+from ..results import Text
 from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit
 from .support import MISSING, Outcomes, field_paths
 

@@ -5,7 +5,7 @@ messages whose sender is one of ``senders`` (default: agent; supervisors count
 as agent in the ticket schema), plus any fields the rule names (exported notes,
 comments). A customer typing their own number is not a leak. Masked forms
 (``138****5678``, ``杭州市西湖区****``) pass; detection is that of
-:mod:`sopengine.privacy`, the same code that masks every result.
+:mod:`sopengine.text.masking`, the same code that masks every result.
 
 Shops legitimately send their own return address or service number; ``allowed``
 lists such texts, and anything found inside one of them is not reported.
@@ -20,8 +20,8 @@ from __future__ import annotations
 from typing import Any, Iterator, Mapping
 
 from . import register
-from ..privacy import find_private, mask_text
-from ..textscan import Cover
+from ..text.masking import find_private, mask_text
+from ..text.scan import Cover
 from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit
 from .support import MISSING, FieldPath, field_paths, strings_under
 

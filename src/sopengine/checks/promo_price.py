@@ -29,8 +29,8 @@ from decimal import Decimal
 from typing import Any, Iterable, Iterator, Mapping, NamedTuple
 
 from . import register
-from ..model import Text
-from ..values import ValueProblem, parse_date, parse_instant, to_decimal
+from ..results import Text
+from ..chrono.instants import ValueProblem, parse_date, parse_instant, to_decimal
 from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit
 from .support import MISSING, Outcomes, field_paths, jsonable
 

@@ -31,8 +31,8 @@ from datetime import date
 from typing import Any, Iterator, Mapping
 
 from . import register
-from ..model import Text
-from ..values import parse_date
+from ..results import Text
+from ..chrono.instants import parse_date
 from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit
 from .support import MISSING, Outcomes, field_paths
 

@@ -19,7 +19,7 @@ from cel_expr_python import cel
 
 from ..expr import VARIABLES, EvaluationError
 from ..loader import escape
-from ..model import Text
+from ..results import Text
 from .base import CheckConfigError, CompileEnv
 
 MISSING: Any = object()

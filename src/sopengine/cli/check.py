@@ -37,7 +37,7 @@ def add_parser(sub) -> None:
 
 
 def parse_now(text: str | None) -> datetime | None:
-    from ..values import ValueProblem, check_instant
+    from ..chrono.instants import ValueProblem, check_instant
 
     if text is None:
         return None
@@ -78,7 +78,7 @@ def report_mode(target: Path) -> int:
 
 def read_tables(specs: list[str]) -> dict:
     """``--table NAME=FILE`` options as the engine's reference tables; a name given twice is an error."""
-    from ..tables import TableError, load_price_table, parse_table_option
+    from ..inputs.price_log import TableError, load_price_table, parse_table_option
 
     tables: dict = {}
     for spec in specs:
@@ -91,9 +91,9 @@ def read_tables(specs: list[str]) -> dict:
 
 def run(args: argparse.Namespace) -> int:
     from .. import load
-    from ..records import expand, read_inputs
+    from ..inputs.records import expand, read_inputs
     from ..report import FORMATS, ReportOptions
-    from ..tables import TableError
+    from ..inputs.price_log import TableError
 
     try:
         now = parse_now(args.now)

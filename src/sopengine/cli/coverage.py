@@ -33,10 +33,10 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .. import load
-    from ..coverage import example_evidence, measure, render_text, summary
+    from ..tools.coverage import example_evidence, measure, render_text, summary
     from ..engine import resolve_rules_dir
-    from ..evidence import Evidence, observe
-    from ..ruletests import run_tests
+    from ..tools.firings import Evidence, observe
+    from ..tools.ruletests import run_tests
 
     now = instant_arg(args.now)
     root = resolve_rules_dir(args.rules)

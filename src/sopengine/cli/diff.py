@@ -39,8 +39,8 @@ def _usage(msg: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from .. import load
-    from ..diff import compare_processes, compare_trees, impact, render_changes, render_impact
-    from ..records import expand, read_inputs
+    from ..tools.diff import compare_processes, compare_trees, impact, render_changes, render_impact
+    from ..inputs.records import expand, read_inputs
 
     now = instant_arg(args.now)
     dirs = [Path(x).is_dir() for x in (args.old, args.new)]

@@ -22,7 +22,7 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .. import load
-    from ..graph import FORMATS
+    from ..tools.graph import FORMATS
 
     engine = load(args.rules)
     try:

@@ -32,8 +32,8 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .. import load
-    from ..evidence import Evidence, observe, rule_coverage
-    from ..ruletests import duplicate_names, run_tests
+    from ..tools.firings import Evidence, observe, rule_coverage
+    from ..tools.ruletests import duplicate_names, run_tests
 
     engine = load(args.rules)
     dups = duplicate_names(engine)

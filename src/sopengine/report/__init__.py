@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import IO, Any, Callable, Iterable
 
-from ..model import SEVERITY_RANK, Result
+from ..results import SEVERITY_RANK, Result
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import IO, Iterable
 
-from ..model import Result
+from ..results import Result
 from . import ReportOptions, Summary, register
 from .locate import pointer, record_name, where
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import IO, Iterable
 
-from ..model import Result
+from ..results import Result
 from . import ReportOptions, Summary, register
 
 

@@ -15,7 +15,7 @@ import re
 import xml.etree.ElementTree as ET
 from typing import IO, Iterable
 
-from ..model import SEVERITY_RANK, Result
+from ..results import SEVERITY_RANK, Result
 from . import ReportOptions, Summary, register
 from .locate import pointer, record_name, where
 

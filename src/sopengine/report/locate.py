@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ..compile import RuleInfo
-from ..model import Result, SourceRef, Violation
+from ..results import Result, SourceRef, Violation
 
 EVALUATION_ERROR = "sopengine.evaluation-error"
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}

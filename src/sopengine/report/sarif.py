@@ -18,7 +18,7 @@ from typing import IO, Any, Iterable
 from urllib.parse import quote
 
 from ..compile import RuleInfo
-from ..model import Result, SourceRef
+from ..results import Result, SourceRef
 from . import ReportOptions, Summary, register
 from .locate import EVALUATION_ERROR, LEVELS, RuleIndex, pointer, record_name, where
 

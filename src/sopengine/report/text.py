@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import IO, Iterable
 
-from ..model import SEVERITY_RANK, Result
+from ..results import SEVERITY_RANK, Result
 from . import ReportOptions, Summary, register
 
 # Control characters and line separators from a record (its id, quoted text, event types): printed

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from .model import Result, SourceRef
+from ..results import Result, SourceRef
 
 # evaluate.py's trace line for a replayed event: "<at> <type> by <role>: <step> '<from>' -> '<to>'"
 _STEP_TRACE = re.compile(r": ([a-z][a-z0-9_]*) '[a-z][a-z0-9_]*' -> '[a-z][a-z0-9_]*'$")

@@ -16,11 +16,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .errors import InputError
-from .loader import Document
-from .model import Result, SourceRef
-from .records import Unreadable, read_file
-from .values import ValueProblem, parse_instant
+from ..errors import InputError
+from ..loader import Document
+from ..results import Result, SourceRef
+from ..inputs.records import Unreadable, read_file
+from ..chrono.instants import ValueProblem, parse_instant
 
 
 
@@ -81,7 +81,7 @@ class _RecordFiles:
         self._tables: dict[Path, Any] = {}
 
     def tables(self, base: Path, spec: Mapping[str, str]) -> dict[str, Any]:
-        from .tables import TableError, load_price_table
+        from ..inputs.price_log import TableError, load_price_table
 
         out = {}
         for name, file in spec.items():

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping, Sequence
 
-from .expr import Expression
-from .values import ValueProblem, format_duration, parse_duration, parse_instant
+from ..expr import Expression
+from .instants import ValueProblem, format_duration, parse_duration, parse_instant
 
 
 class SlaError(Exception):

@@ -14,7 +14,7 @@ import re
 from datetime import date, datetime, time, timedelta
 from typing import Any, Iterable, Mapping, NoReturn
 
-from .model import Text
+from ..results import Text
 
 __all__ = ["API_VERSION", "CalendarError", "CalendarRangeError", "Reader", "parse_clock", "require_aware"]
 

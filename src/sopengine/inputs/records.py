@@ -20,10 +20,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Mapping
 
-from .errors import InputError
-from .loader import parse_yaml
-from .model import SourceRef
-from .paths import shown, walk_files
+from ..errors import InputError
+from ..loader import parse_yaml
+from ..results import SourceRef
+from ..paths import shown, walk_files
 
 try:  # measured several times faster than the stdlib on our records; optional
     import orjson as _orjson

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .compile import CompiledProcess, StepDef
+from ..compile import CompiledProcess, StepDef
 
 
 @dataclass(frozen=True)

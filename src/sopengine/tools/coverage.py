@@ -15,8 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable
 
-from .evidence import Evidence, observe
-from .model import SourceRef
+from .firings import Evidence, observe
+from ..results import SourceRef
 
 STATUSES = ("tested", "untested", "not-checkable", "unaccounted")
 
@@ -114,7 +114,7 @@ def implementers(engine: Any) -> dict[str, list[Implementer]]:
 
 def example_evidence(engine: Any, paths: Iterable[Path], now: datetime | None, ev: Evidence) -> int:
     """Evaluate every record of ``paths`` into ``ev``; returns how many records were read."""
-    from .records import expand, read_inputs
+    from ..inputs.records import expand, read_inputs
 
     inputs = [str(p) for p in paths]
     expand(inputs)  # a missing path is an error before any work; read_inputs expands again, keeping unreadable entries

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from .definitions import CalendarRangeError, Reader, require_aware
-from .model import Text
+from .reader import CalendarRangeError, Reader, require_aware
+from ..results import Text
 
 __all__ = ["PromotionWindow", "PromotionWindows"]
 

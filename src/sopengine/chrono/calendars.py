@@ -24,10 +24,10 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterator, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
-from .definitions import (API_VERSION, DAY_SECONDS as _DAY, CalendarError, CalendarRangeError, Reader, parse_clock,
+from .reader import (API_VERSION, DAY_SECONDS as _DAY, CalendarError, CalendarRangeError, Reader, parse_clock,
                           require_aware)
-from .model import Text
-from .values import ValueProblem, zone as _zone
+from ..results import Text
+from .instants import ValueProblem, zone as _zone
 
 __all__ = ["API_VERSION", "Calendar", "CalendarError", "CalendarRangeError", "Reader", "parse_clock",
            "require_aware"]

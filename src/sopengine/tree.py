@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from .errors import Finding
-from .model import SourceRef
+from .results import SourceRef
 
 _KIND_NAMES = {"vocabulary": "Vocabulary", "calendar": "Calendar", "promotions": "PromotionWindows",
                "manual": "Manual"}
@@ -51,9 +51,9 @@ class Resources:
 
     def _build(self, kind: str, rid: str, doc: Any, findings: list[Finding]) -> None:
         """A definition error becomes a finding at the offending key, never a traceback."""
-        from .calendars import Calendar
-        from .definitions import CalendarError
-        from .promotions import PromotionWindows
+        from .chrono.calendars import Calendar
+        from .chrono.reader import CalendarError
+        from .chrono.promotions import PromotionWindows
 
         cls = Calendar if kind == "Calendar" else PromotionWindows
         try:

@@ -30,7 +30,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 import ahocorasick_rs
 
-from .model import Severity, Text
+from ..results import Severity, Text
 
 __all__ = ["fold", "fold_with_map", "Category", "Exemption", "Vocabulary", "VocabularyError", "WordHit",
            "BannedWordMatcher"]

@@ -31,9 +31,9 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any, Callable
 
-from .definitions import parse_clock
+from .reader import parse_clock
 from .sla import SlaError, wall_fraction
-from .values import ValueProblem, parse_duration
+from .instants import ValueProblem, parse_duration
 
 __all__ = ["SPAN_PARSERS", "BatchSpan", "WorkingDaysSpan", "WorkingTimeSpan"]
 

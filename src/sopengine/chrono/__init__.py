@@ -1,0 +1,1 @@
+"""Time: instants and durations, working-day calendars, promotion windows, SLAs."""

@@ -1,0 +1,1 @@
+"""Inputs: records and reference tables read from files and streams."""

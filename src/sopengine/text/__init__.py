@@ -1,0 +1,1 @@
+"""Text: normalised matching of banned words, masking of private data."""
