@@ -343,3 +343,19 @@ def default_schema_dirs(rules_dir: Path | None) -> list[Path]:
         dirs += [rules_dir / "schemas", rules_dir.parent / "schemas"]
     dirs.append(bundled_schemas_dir())
     return dirs
+
+
+def record_event_types(schema: Mapping[str, Any] | None) -> set[str] | None:
+    """The event types a record schema allows (``events[].type`` enum, directly or in an allOf part), if it says."""
+    if schema is None:
+        return None
+    try:
+        enum = schema["properties"]["events"]["items"]["properties"]["type"]["enum"]
+        return set(enum)
+    except (KeyError, TypeError):
+        pass
+    for part in (schema.get("properties", {}).get("events", {}).get("items", {}).get("allOf") or []):
+        enum = (part.get("properties") or {}).get("type", {}).get("enum")
+        if enum:
+            return set(enum)
+    return None

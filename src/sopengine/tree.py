@@ -1,6 +1,11 @@
-"""Named data a process refers to: the manual's clause list, vocabularies, calendars.
+"""The rules tree: its YAML files, their kinds, and the named documents processes refer to.
 
-They live in the rules tree as their own kinds of document so that rule authors
+``tree_sources`` lists a tree's files and ``read_sources`` parses and
+schema-checks each one into a ``Tree`` of documents by kind, reporting every
+problem of every file at once (a finding each), never stopping at the first.
+
+Named data a process refers to (the manual's clause list, vocabularies,
+calendars, promotion windows) live in the rules tree as their own kinds of document so that rule authors
 edit them like rules (and diffs and digests cover them); processes refer to
 them by id, and a reference to a missing one is a load error.
 
@@ -12,10 +17,84 @@ file:line:column by ``validate`` before any process can lean on it.
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
 
 from .errors import Finding
+from .loader import Document, parse_yaml, read_text
+from .paths import shown as display
+from .paths import walk_files
 from .results import SourceRef
+from .schemas import SchemaStore, doc_findings
+
+KIND_SCHEMAS = {
+    "Process": "process.schema.json",
+    "Vocabulary": "vocabulary.schema.json",
+    "Calendar": "calendar.schema.json",
+    "PromotionWindows": "promotions.schema.json",
+    "Manual": "manual.schema.json",
+    "RuleTests": "tests.schema.json",
+}
+MAX_RULE_FILES = 5000
+
+
+
+@dataclass(frozen=True)
+class Tree:
+    """The parsed, schema-checked documents of a rules tree, grouped by kind."""
+
+    docs: dict[str, list[Document]]
+    findings: list[Finding]
+
+
+def read_sources(sources: Iterable[tuple[str, str]], store: SchemaStore) -> Tree:
+    """Parse each (path, text) and check it against its kind's schema; a broken file is a finding, not a stop."""
+    docs: dict[str, list[Document]] = {}
+    findings: list[Finding] = []
+    validators: dict[str, Any] = {}
+    for path, text in sources:
+        doc, f = parse_yaml(text, path)
+        findings += f
+        if doc is None:
+            continue
+        kind = doc.data.get("kind") if isinstance(doc.data, dict) else None
+        if kind not in KIND_SCHEMAS:
+            findings.append(Finding("error", f"unknown kind {kind!r}; expected one of {', '.join(KIND_SCHEMAS)}",
+                                    doc.where("/kind"), "unknown-kind"))
+            continue
+        rel = KIND_SCHEMAS[kind]
+        if store.get(rel) is not None:
+            v = validators.get(rel) or validators.setdefault(rel, store.validator(rel))
+            errs = doc_findings(doc, v)
+            findings += errs
+            if errs:
+                continue
+        docs.setdefault(kind, []).append(doc)
+    return Tree(docs, findings)
+
+
+def tree_sources(root: Path) -> tuple[list[tuple[str, str]], list[Finding]]:
+    """Every YAML file under ``root``, paths shown relative to the working directory when possible."""
+    files = walk_files(root, (".yaml", ".yml"))
+    if len(files) > MAX_RULE_FILES:
+        return [], [Finding("error", f"more than {MAX_RULE_FILES} YAML files under {root}", SourceRef(str(root)), "too-big")]
+    out: list[tuple[str, str]] = []
+    findings: list[Finding] = []
+    for p, problem in files:
+        try:
+            shown = display(p.relative_to(Path.cwd()))
+        except ValueError:
+            shown = display(p)
+        if problem is not None:  # a definition that silently went missing would leave its records unjudged
+            findings.append(Finding("error", problem, SourceRef(shown), "io"))
+            continue
+        text, f = read_text(p, shown)
+        findings += f
+        if text is not None:
+            out.append((shown, text))
+    return out, findings
+
 
 _KIND_NAMES = {"vocabulary": "Vocabulary", "calendar": "Calendar", "promotions": "PromotionWindows",
                "manual": "Manual"}
@@ -23,7 +102,7 @@ _BUILT_KINDS = ("Calendar", "PromotionWindows")
 
 
 class Resources:
-    def __init__(self, tree: Any, findings: list[Finding]) -> None:
+    def __init__(self, tree: Tree, findings: list[Finding]) -> None:
         self._by_kind: dict[str, dict[str, Any]] = {}
         for kind, docs in tree.docs.items():
             if kind in ("Process", "RuleTests"):

@@ -20,7 +20,8 @@ def add_parser(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..engine import compile_tree, resolve_rules_dir, tree_sources
+    from ..engine import compile_tree, resolve_rules_dir
+    from ..tree import tree_sources
     from ..schemas import SchemaStore, default_schema_dirs
 
     root = resolve_rules_dir(args.rules)
