@@ -13,7 +13,7 @@ from typing import Sequence
 
 from ..errors import DefinitionError, InputError
 
-COMMANDS = ["check", "validate", "test", "coverage", "graph", "diff"]
+COMMANDS = ["check", "agenda", "validate", "test", "coverage", "graph", "diff"]
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
