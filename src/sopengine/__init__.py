@@ -9,12 +9,12 @@
 from __future__ import annotations
 
 from .engine import Engine, load
-from .errors import DefinitionError, Finding, InputError, SopError
+from .errors import DefinitionError, Finding, InputError, SopError, UsageError
 from .results import NextAction, Result, SourceRef, Text, Violation
 
 __version__ = "0.1.0"
 
 __all__ = [
     "load", "Engine", "Result", "Violation", "NextAction", "Text", "SourceRef",
-    "Finding", "DefinitionError", "InputError", "SopError", "__version__",
+    "Finding", "DefinitionError", "InputError", "UsageError", "SopError", "__version__",
 ]

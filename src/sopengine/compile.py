@@ -123,19 +123,6 @@ def _text(v: Any, fallback: str) -> Text:
     return Text(fallback, fallback)
 
 
-def expression_source(doc: Document, pointer: str, line: int, column: int) -> SourceRef:
-    """Map a position inside a CEL expression to the YAML file, through the scalar's style."""
-    base = doc.where(pointer)
-    style = doc.styles.get(pointer)
-    if style in ("|", ">"):
-        lines = doc.text.splitlines()
-        idx = min(base.line + line - 1, len(lines) - 1)  # content starts on the line after the indicator
-        text = lines[idx] if 0 <= idx < len(lines) else ""
-        return SourceRef(doc.path, idx + 1, len(text) - len(text.lstrip()) + column, pointer)
-    offset = 1 if style in ("'", '"') else 0
-    return SourceRef(doc.path, base.line + line - 1, (base.column or 1) + offset + column - 1 if line == 1 else column, pointer)
-
-
 class _Compiler:
     def __init__(self, doc: Document, store: SchemaStore, resource: Callable[[str, str], Any],
                  calendar_for: Callable[[str], Any]) -> None:
@@ -158,13 +145,11 @@ class _Compiler:
         try:
             e = compile_expression(source)
         except ExpressionError as exc:
-            self.findings.append(Finding("error", f"CEL: {exc.message}", expression_source(self.doc, pointer, exc.line, exc.column),
-                                         "cel", exc.hint))
+            self.findings.append(exc.finding(self.doc, pointer, label="CEL: "))
             return None
         if self.index is not None:
             for p in lint_expression(source, self.index, self.event_index):
-                self.findings.append(Finding("error", p.message, expression_source(self.doc, pointer, p.line, p.column),
-                                             "cel-field", p.hint))
+                self.findings.append(p.finding(self.doc, pointer, code="cel-field"))
         return e
 
     def expr_or_raise(self, source: str, pointer: str) -> Expression:
@@ -180,7 +165,7 @@ class _Compiler:
             return compile_sla(spec, default_id, clauses, lambda s, p: self.expr_or_raise(s, pointer + p), calendar,
                                self.windows)
         except SlaError as exc:
-            self.findings.append(Finding("error", f"SLA: {exc.message}", self.doc.where(pointer + exc.pointer), "sla"))
+            self.findings.append(exc.finding(self.doc, pointer, label="SLA: "))
         except _Abort:
             pass
         return None
@@ -273,7 +258,7 @@ def compile_process(doc: Document, store: SchemaStore, resource: Callable[[str, 
         try:
             impl = cls(ck.get("params") or {}, env)
         except CheckConfigError as exc:
-            c.findings.append(Finding("error", f"{ck['type']}: {exc.message}", doc.where(f"{p}/params{exc.pointer}"), "check-params"))
+            c.findings.append(exc.finding(doc, f"{p}/params", label=f"{ck['type']}: "))
             continue
         except LookupError as exc:
             c.findings.append(Finding("error", f"{ck['type']}: {exc}", doc.where(f"{p}/params"), "unknown-resource"))

@@ -18,6 +18,7 @@ from typing import Any, Mapping
 from cel_expr_python import cel
 
 from .schemas import SchemaIndex
+from .errors import EvaluationError, ExpressionError
 
 _T = cel.Type
 VARIABLES: dict[str, Any] = {
@@ -31,18 +32,6 @@ VARIABLES: dict[str, Any] = {
 }
 _ENV = cel.NewEnv(variables=VARIABLES)
 _ERR_POS = re.compile(r"<input>:(\d+):(\d+): (.*?)(?:\n|$)")
-
-
-class ExpressionError(Exception):
-    """A CEL expression that does not compile; line/column are 1-based inside the expression."""
-
-    def __init__(self, message: str, line: int = 1, column: int = 1, hint: str = "") -> None:
-        super().__init__(message)
-        self.message, self.line, self.column, self.hint = message, line, column, hint
-
-
-class EvaluationError(Exception):
-    """An expression that compiled but could not be evaluated on this record (e.g. a missing key)."""
 
 
 class Bindings(dict):

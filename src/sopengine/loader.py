@@ -63,6 +63,19 @@ class Document:
                 return SourceRef(self.path, 1, 1, pointer)
             p = p.rsplit("/", 1)[0]
 
+    def where_inside(self, pointer: str, line: int, column: int) -> SourceRef:
+        """Map a position inside a scalar (a CEL expression, 1-based) to the file, through the scalar's style."""
+        base = self.where(pointer)
+        style = self.styles.get(pointer)
+        if style in ("|", ">"):
+            lines = self.text.splitlines()
+            idx = min((base.line or 1) + line - 1, len(lines) - 1)  # content starts on the line after the indicator
+            text = lines[idx] if 0 <= idx < len(lines) else ""
+            return SourceRef(self.path, idx + 1, len(text) - len(text.lstrip()) + column, pointer)
+        offset = 1 if style in ("'", '"') else 0
+        return SourceRef(self.path, (base.line or 1) + line - 1,
+                         (base.column or 1) + offset + column - 1 if line == 1 else column, pointer)
+
 
 class _Builder:
     def __init__(self, path: str) -> None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
-from .errors import Finding
+from .errors import CalendarError, Finding
 from .loader import Document, parse_yaml, read_text
 from .paths import shown as display
 from .paths import walk_files
@@ -131,16 +131,14 @@ class Resources:
     def _build(self, kind: str, rid: str, doc: Any, findings: list[Finding]) -> None:
         """A definition error becomes a finding at the offending key, never a traceback."""
         from .chrono.calendars import Calendar
-        from .chrono.reader import CalendarError
         from .chrono.promotions import PromotionWindows
 
         cls = Calendar if kind == "Calendar" else PromotionWindows
         try:
             self._built[kind, rid] = cls.from_definition(doc.data, source=doc.path)
         except CalendarError as exc:
-            where = doc.where(exc.pointer)
-            self._broken[kind, rid] = where
-            findings.append(Finding("error", exc.message, where, "calendar" if kind == "Calendar" else "promotions"))
+            self._broken[kind, rid] = exc.source(doc)
+            findings.append(exc.finding(doc, code="calendar" if kind == "Calendar" else "promotions"))
 
     def _built_or_raise(self, kind: str, name: str) -> Any:
         if (kind, name) in self._broken:

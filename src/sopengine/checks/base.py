@@ -15,18 +15,10 @@ from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping
 
 from ..results import Severity, Text
+from ..errors import CheckConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..expr import Expression
-
-
-class CheckConfigError(Exception):
-    """A parameter of a check that cannot work; ``pointer`` is relative to the check's ``params``."""
-
-    def __init__(self, message: str, pointer: str = "") -> None:
-        super().__init__(message)
-        self.message = message
-        self.pointer = pointer
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Callable, Mapping, Sequence
 
+from ..errors import SopError
+
 POLICIES = ("unique", "first", "priority", "collect")
 AGGREGATIONS = ("sum", "min", "max", "count")
 _NUM = r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?"
@@ -213,7 +215,9 @@ def describe_overlap(a: Row, b: Row) -> str:
     return "; ".join(shared) or "both match any input"
 
 
-class NotUnique(Exception):
+class NotUnique(SopError):
+    """Several rows of a UNIQUE table match one input: the table, not the record, is wrong."""
+
     def __init__(self, rows: Sequence[Row]) -> None:
         super().__init__(f"rows {', '.join(str(r.number) for r in rows)} match at once")
         self.rows = rows

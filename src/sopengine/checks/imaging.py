@@ -21,13 +21,15 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from ..errors import SopError
+
 # Optional extra sopengine[images]; imported when first needed (it costs ~20 ms at start-up).
 AVAILABLE = importlib.util.find_spec("PIL") is not None
 FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP")
 _SAMPLE = 256  # the border is judged on a copy at most this many pixels across: enough for a band, fast
 
 
-class Uninspectable(Exception):
+class Uninspectable(SopError):
     """A local image that must not or cannot be measured; the message says why."""
 
 

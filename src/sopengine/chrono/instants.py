@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 from dateutil import parser as _dtparser
 
+from ..errors import ValueProblem
+
 __all__ = [
     "ValueProblem",
     "check_instant",
@@ -26,10 +28,6 @@ __all__ = [
     "format_duration",
     "zone",
 ]
-
-
-class ValueProblem(ValueError):
-    """A value in a record or rule that cannot be read as what its field declares."""
 
 
 _ZONES: dict[str, ZoneInfo] = {}

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Iterable, Mapping, NoReturn
 
 from ..results import Text
+from ..errors import CalendarError, CalendarRangeError
 
 __all__ = ["API_VERSION", "CalendarError", "CalendarRangeError", "Reader", "parse_clock", "require_aware"]
 
@@ -23,32 +24,6 @@ DAY_SECONDS = 86400
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CLOCK_RE = re.compile(r"^(\d{2}):([0-5]\d)(?::([0-5]\d))?$")
-
-
-class CalendarError(ValueError):
-    """A calendar or promotion definition that cannot work.
-
-    Carries the file and a JSON pointer to the offending key, so that a loader can
-    turn it into file:line for the rule author.
-    """
-
-    def __init__(self, message: str, *, pointer: str = "", source: str = "") -> None:
-        where = ": ".join(p for p in (source, pointer) if p)
-        super().__init__(f"{where}: {message}" if where else message)
-        self.message, self.pointer, self.source = message, pointer, source
-
-
-class CalendarRangeError(ValueError):
-    """A question about a day the data does not cover: a guess would be silently wrong.
-
-    ``what`` names the kind of data ("calendar", "promotion windows") so that the
-    message tells the reader which file to extend.
-    """
-
-    def __init__(self, day: date, covered: tuple[date, date], calendar: str, *, what: str = "calendar") -> None:
-        super().__init__(f"{what} {calendar!r} has no data for {day.isoformat()}: "
-                         f"it covers {covered[0].isoformat()}..{covered[1].isoformat()}")
-        self.day, self.covered, self.calendar = day, covered, calendar
 
 
 def require_aware(instant: datetime) -> datetime:

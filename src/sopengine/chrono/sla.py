@@ -25,15 +25,8 @@ from datetime import datetime, timedelta
 from typing import Any, Callable, Mapping, Sequence
 
 from ..expr import Expression
+from ..errors import SlaError
 from .instants import ValueProblem, format_duration, parse_duration, parse_instant
-
-
-class SlaError(Exception):
-    """A rule's SLA that cannot work; ``pointer`` is relative to the SLA, for file:line."""
-
-    def __init__(self, message: str, pointer: str = "") -> None:
-        super().__init__(message)
-        self.message, self.pointer = message, pointer
 
 
 def wall_fraction(start: datetime, due: datetime, at: datetime) -> float | None:

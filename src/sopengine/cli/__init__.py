@@ -11,7 +11,7 @@ import sys
 from importlib import import_module
 from typing import Sequence
 
-from ..errors import DefinitionError, InputError
+from ..errors import DefinitionError, InputError, TableError, UsageError
 
 COMMANDS = ["check", "agenda", "validate", "test", "coverage", "graph", "diff"]
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -43,6 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(str(f), file=sys.stderr)
         print(f"sopengine: {sum(f.severity == 'error' for f in exc.findings)} error(s) in the rules", file=sys.stderr)
         return EXIT_USAGE
+    except (UsageError, TableError) as exc:
+        print(f"sopengine: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except InputError as exc:
         print(f"sopengine: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -56,10 +59,7 @@ def instant_arg(text: str | None):
     """``--now`` of the commands other than check: a bad value is a usage error (exit 2) like any other."""
     from .check import parse_now
 
-    try:
-        return parse_now(text)
-    except SystemExit as exc:
-        raise InputError(str(exc).removeprefix("sopengine: error: ")) from None
+    return parse_now(text)
 
 
 def add_rules_arg(p: argparse.ArgumentParser) -> None:

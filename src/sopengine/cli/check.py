@@ -11,6 +11,7 @@ import tempfile
 from datetime import datetime
 from pathlib import Path
 
+from ..errors import UsageError
 from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_rules_arg
 
 
@@ -37,6 +38,7 @@ def add_parser(sub) -> None:
 
 
 def parse_now(text: str | None) -> datetime | None:
+    """``--now``: an aware RFC 3339 instant; anything else is a UsageError (exit 2)."""
     from ..chrono.instants import ValueProblem, check_instant
 
     if text is None:
@@ -44,13 +46,13 @@ def parse_now(text: str | None) -> datetime | None:
     try:
         dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise SystemExit(f"sopengine: error: --now {text!r} is not an RFC 3339 timestamp") from None
+        raise UsageError(f"--now {text!r} is not an RFC 3339 timestamp") from None
     if dt.tzinfo is None:
-        raise SystemExit(f"sopengine: error: --now {text!r} needs an offset, e.g. 2023-06-03T12:00:00+08:00")
+        raise UsageError(f"--now {text!r} needs an offset, e.g. 2023-06-03T12:00:00+08:00")
     try:
         return check_instant(dt, text)
     except ValueProblem as exc:
-        raise SystemExit(f"sopengine: error: --now: {exc}") from None
+        raise UsageError(f"--now: {exc}") from None
 
 
 def output_problem(target: Path) -> str | None:
@@ -93,18 +95,9 @@ def run(args: argparse.Namespace) -> int:
     from .. import load
     from ..inputs.records import expand, read_inputs
     from ..report import FORMATS, ReportOptions
-    from ..inputs.price_log import TableError
 
-    try:
-        now = parse_now(args.now)
-    except SystemExit as exc:
-        print(exc, file=sys.stderr)
-        return EXIT_USAGE
-    try:
-        tables = read_tables(args.table)
-    except TableError as exc:
-        print(f"sopengine: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+    now = parse_now(args.now)
+    tables = read_tables(args.table)
     engine = load(args.rules, tables=tables)
     expand(args.inputs)  # a missing input is a usage error before any output is written
     if args.output and (problem := output_problem(Path(args.output))):

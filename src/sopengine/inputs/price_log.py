@@ -19,6 +19,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Iterator
 
+from ..errors import TableError
+
 __all__ = ["TableError", "PriceTable", "load_price_table", "parse_table_option"]
 
 PriceTable = dict[str, list[tuple[date, Decimal]]]
@@ -26,10 +28,6 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _PRICE = re.compile(r"^\d+(\.\d+)?$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 COLUMNS = ("sku", "date", "price")
-
-
-class TableError(ValueError):
-    """A reference table that cannot be read; the message starts with ``file:line:``."""
 
 
 def _where(path: Path, line: int) -> str:

@@ -31,6 +31,7 @@ from typing import Any, Iterable, Mapping, Sequence
 import ahocorasick_rs
 
 from ..results import Severity, Text
+from ..errors import VocabularyError
 
 __all__ = ["fold", "fold_with_map", "Category", "Exemption", "Vocabulary", "VocabularyError", "WordHit",
            "BannedWordMatcher"]
@@ -202,15 +203,6 @@ def fold_with_map(text: str) -> tuple[str, list[int]]:
             parts.append(f)
             src.extend([i] * len(f))
     return "".join(parts), src
-
-
-class VocabularyError(ValueError):
-    """A vocabulary document that cannot be used; ``pointer`` is the JSON Pointer of the bad entry."""
-
-    def __init__(self, message: str, pointer: str = "") -> None:
-        super().__init__(f"{pointer}: {message}" if pointer else message)
-        self.message = message
-        self.pointer = pointer
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,41 @@
+"""The shape of the code itself: one exception tree, no import cycles, small modules."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import pkgutil
+from pathlib import Path
+
+import sopengine
+from sopengine.errors import CheckConfigError, ExpressionError, SopError
+from sopengine.loader import parse_yaml
+
+SRC = Path(sopengine.__file__).parent
+
+
+def _modules() -> list[str]:
+    return sorted(m.name for m in pkgutil.walk_packages([str(SRC)], "sopengine.") if not m.name.endswith("__main__"))
+
+
+def test_every_exception_sopengine_defines_is_in_the_one_tree():
+    """Private control-flow signals (a leading underscore) aside, every exception class is a SopError."""
+    strays = []
+    for name in _modules():
+        mod = importlib.import_module(name)
+        for attr, obj in vars(mod).items():
+            if (inspect.isclass(obj) and issubclass(obj, BaseException) and obj.__module__ == name
+                    and not attr.startswith("_") and not issubclass(obj, SopError)):
+                strays.append(f"{name}.{attr}")
+    assert strays == []
+
+
+def test_a_pointed_error_becomes_a_finding_at_its_file_line_column():
+    doc, _ = parse_yaml("a: 1\nchecks:\n  - params:\n      limit: x\n  - when: 'size(x) >'\n", "p.yaml")
+    assert doc is not None
+    f = CheckConfigError("limit must be a number", "/limit").finding(doc, "/checks/0/params", label="t: ")
+    assert (str(f.source), f.source.pointer, f.code, f.message) == ("p.yaml:4:14", "/checks/0/params/limit", "check-params",
+                                                                     "t: limit must be a number")
+    g = ExpressionError("syntax", 1, 9).finding(doc, "/checks/1/when")
+    assert (str(g.source), g.code) == ("p.yaml:5:20", "cel")  # the 9th character, after the quote at column 11
