@@ -450,7 +450,7 @@ def mixed(tmp_path, good) -> list[str]:
 def test_records_that_could_not_be_evaluated_appear_in_every_format(capsys, mixed):
     args = [*mixed, "--now", T, "--rules", str(RULES)]
     code, out, _ = run(capsys, "check", *args, "--format", "sarif")
-    found = json.loads(out)["runs"][0]["results"]
+    found = [res for run_ in json.loads(out)["runs"] for res in run_["results"]]  # one run per process
     errs = [r for r in found if r["ruleId"] == "sopengine.evaluation-error"]
     assert code == 1 and [e["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].rsplit("/", 1)[1]
                           for e in errs] == ["bad.json", "odd.jsonl"]

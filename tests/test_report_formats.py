@@ -87,7 +87,7 @@ def test_sarif_results_point_at_records_and_rules(capsys, engine):
 
 def test_sarif_json_pointer_inside_a_json_array_file_and_errors(capsys, tmp_path):
     log = json.loads(check(capsys, "sarif", bad_and_list_input(tmp_path))[1])
-    results = log["runs"][0]["results"]
+    results = [res for run_ in log["runs"] for res in run_["results"]]
     err = [r for r in results if r["ruleId"] == "sopengine.evaluation-error"]
     assert len(err) == 1 and err[0]["level"] == "error" and "NO-PLACED-AT" in err[0]["message"]["text"]
     assert err[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == 4

@@ -34,6 +34,12 @@ def add_parser(sub) -> None:
     p.add_argument("--table", action="append", default=[], metavar="NAME=FILE",
                    help="reference table for the rules (CSV or JSON Lines of sku,date,price), e.g. prices=price_log.csv; "
                         "repeatable")
+    p.add_argument("--srcroot", metavar="DIR",
+                   help="SARIF and GitHub formats: file paths relative to DIR (default: the git repository around the "
+                        "working directory, else the working directory)")
+    p.add_argument("--max-results", type=int, default=5000, metavar="N",
+                   help="SARIF: keep the N most severe results of each process (default: 5000, what GitHub shows; "
+                        "it rejects runs over 25000); the run's notifications count what was left out")
     p.set_defaults(run=run)
 
 
@@ -98,6 +104,10 @@ def run(args: argparse.Namespace) -> int:
 
     now = parse_now(args.now)
     tables = read_tables(args.table)
+    if args.max_results < 1:
+        raise UsageError(f"--max-results must be at least 1, not {args.max_results}")
+    if args.srcroot and not Path(args.srcroot).is_dir():
+        raise UsageError(f"--srcroot {args.srcroot}: not a directory")
     engine = load(args.rules, tables=tables)
     expand(args.inputs)  # a missing input is a usage error before any output is written
     if args.output and (problem := output_problem(Path(args.output))):
@@ -106,7 +116,11 @@ def run(args: argparse.Namespace) -> int:
     results = engine.evaluate_many(read_inputs(args.inputs, args.input_format), now, version=args.pin)
     from .. import __version__
 
-    opts = ReportOptions(lang=args.lang, trace=args.explain, engine=engine, tool_version=__version__, fail_on=args.fail_on)
+    from ..report.locate import find_srcroot
+
+    srcroot = Path(args.srcroot) if args.srcroot else find_srcroot()
+    opts = ReportOptions(lang=args.lang, trace=args.explain, engine=engine, tool_version=__version__, fail_on=args.fail_on,
+                         srcroot=srcroot, max_results=args.max_results)
     writer = FORMATS[args.format]
     if args.output:
         target = Path(args.output)

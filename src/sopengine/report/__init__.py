@@ -8,6 +8,7 @@ lazily where the format allows (text, JSON Lines, JSON) and returns a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any, Callable, Iterable
 
 from ..results import SEVERITY_RANK, Result
@@ -43,6 +44,8 @@ class ReportOptions:
     engine: Any = None  # for formats that describe rules (SARIF)
     tool_version: str = ""
     fail_on: str = "error"  # JUnit: violations at or above this severity are <failure>s
+    srcroot: Path | None = None  # SARIF, GitHub: file paths relative to this root (the repository)
+    max_results: int = 5000  # SARIF: results kept per run, the most severe first (GitHub shows 5,000)
 
 
 Writer = Callable[[Iterable[Result], IO[str], ReportOptions], Summary]

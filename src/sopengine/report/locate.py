@@ -9,7 +9,10 @@ them so that every SARIF result can link to its definition.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import quote
 
 from ..compile import RuleInfo
 from ..results import Result, SourceRef, Violation
@@ -68,3 +71,40 @@ def where(src: SourceRef | None) -> tuple[str, int | None, int | None]:
     if src is None:
         return "<input>", None, None
     return src.file, src.line, src.column
+
+
+def find_srcroot(start: Path | None = None) -> Path:
+    """The default source root: the git repository around ``start`` (the working directory),
+    found by its ``.git`` (a directory, or a file in a worktree), else ``start`` itself."""
+    here = (start or Path.cwd()).resolve()
+    for d in (here, *here.parents):
+        if (d / ".git").exists():
+            return d
+    return here
+
+
+def relative_to_root(file: str, srcroot: Path | None) -> str | None:
+    """``file`` as a POSIX path relative to ``srcroot`` (what GitHub resolves against the
+    repository root), or None when it lies outside it or no root is set."""
+    if srcroot is None:
+        return None
+    try:
+        absolute = os.path.abspath(file)  # the directory's links resolved, as srcroot's are; not the file's own
+        real = Path(os.path.realpath(os.path.dirname(absolute)), os.path.basename(absolute))
+        rel = real.relative_to(srcroot.resolve())
+    except ValueError:
+        return None
+    return rel.as_posix()
+
+
+def shown_file(file: str, srcroot: Path | None) -> str:
+    """A record's or rule's file as CI formats name it: relative to the source root when inside it."""
+    if file.startswith("<"):
+        return file
+    return relative_to_root(file, srcroot) or file
+
+
+def uri_reference(path: str) -> str:
+    """A path as a URI reference: relative paths stay relative, absolute ones become file: URIs."""
+    p = Path(path)
+    return p.as_uri() if p.is_absolute() else quote(p.as_posix(), safe="/")
