@@ -39,3 +39,17 @@ def test_a_pointed_error_becomes_a_finding_at_its_file_line_column():
                                                                      "t: limit must be a number")
     g = ExpressionError("syntax", 1, 9).finding(doc, "/checks/1/when")
     assert (str(g.source), g.code) == ("p.yaml:5:20", "cel")  # the 9th character, after the quote at column 11
+
+
+def test_built_in_rule_ids_are_made_in_rulebook_only():
+    """``<step>.late``, ``<check>:unevaluable``...: public ids, spelt in one module, so they cannot drift apart."""
+    kinds = {"out_of_order", "wrong_role", "late", "overdue", "due_soon", "unevaluable", "unlisted"}
+    spelt = []
+    for path in sorted(SRC.rglob("*.py")):
+        if path.name == "rulebook.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value[:1] in ".:" \
+                    and node.value[1:] in kinds:
+                spelt.append(f"{path.relative_to(SRC)}:{node.lineno} {node.value!r}")
+    assert spelt == []

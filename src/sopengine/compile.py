@@ -23,6 +23,7 @@ from .expr import Expression, ExpressionError, compile_expression, lint_expressi
 from .lint import as_list
 from .loader import Document
 from .results import SourceRef, Text
+from .rulebook import EVENT_UNKNOWN, STEP_KINDS
 from .schemas import SchemaIndex, SchemaStore, ViewPlan, view_plan
 from .chrono.sla import Sla, SlaError, compile_sla
 from .chrono.instants import ValueProblem, parse_instant, zone
@@ -228,17 +229,17 @@ def compile_process(doc: Document, store: SchemaStore, resource: Callable[[str, 
         src = doc.where(p)
         steps.append(StepDef(s["id"], title, s["event"], tuple(all_states if s["from"] == "*" else as_list(s["from"])),
                              s["to"], tuple(s["roles"]), when, s.get("expected", True), ew, clauses, sla, src))
-        for kind, sev, what in (("out_of_order", "error", "done out of order"), ("wrong_role", "error", "done by a role not allowed"),
-                                ("late", sla.severity if sla else "error", "done after its deadline"),
-                                ("overdue", sla.severity if sla else "error", "overdue"), ("due_soon", "warning", "close to its deadline")):
-            if kind in ("late", "overdue", "due_soon") and sla is None:
+        for kind in STEP_KINDS:
+            if kind.needs_sla and sla is None:
                 continue
-            if kind in ("overdue", "due_soon") and not s.get("expected", True):
+            if kind.needs_expected and not s.get("expected", True):
                 continue  # never a next action, so never overdue: a rule that cannot fire is noise in reports
-            if kind == "due_soon" and sla.warn_at is None:
+            if kind.needs_warning and (sla is None or sla.warn_at is None):
                 continue
-            rules[f"{s['id']}.{kind}"] = RuleInfo(f"{s['id']}.{kind}", "step", f"{title.en}: {what}", sev,
-                                                  sla.clauses if sla and kind in ("late", "overdue", "due_soon") else clauses, src)
+            sev = sla.severity if kind.severity == "sla" and sla is not None else kind.severity
+            rid = kind.id(s["id"])
+            rules[rid] = RuleInfo(rid, "step", f"{title.en}: {kind.what}", sev,
+                                  sla.clauses if sla is not None and kind.needs_sla else clauses, src)
 
     checks: list[CheckDef] = []
     for i, ck in enumerate(d.get("checks") or []):
@@ -270,7 +271,7 @@ def compile_process(doc: Document, store: SchemaStore, resource: Callable[[str, 
         checks.append(CheckDef(ck["id"], title if ck.get("title") else None, ck["severity"], clauses, states, when, impl,
                                _text(ck["message"], ck["id"]), action, doc.where(p)))
         rules[ck["id"]] = RuleInfo(ck["id"], "check", title.en, ck["severity"], clauses, doc.where(p))
-    rules["event.unknown"] = RuleInfo("event.unknown", "event", "Event that no step of the process performs", "error",
+    rules[EVENT_UNKNOWN] = RuleInfo(EVENT_UNKNOWN, "event", "Event that no step of the process performs", "error",
                                       tuple(d.get("clauses") or ()), doc.where("/steps"))
 
     if not build or any(f.severity == "error" for f in c.findings) or c.index is None:

@@ -23,6 +23,8 @@ from .chrono.reader import CalendarRangeError
 from .expr import Bindings, EvaluationError, Expression
 from .loader import escape
 from .results import SEVERITY_RANK, NextAction, Result, SourceRef, Text, Violation
+from .rulebook import (DEADLINE_UNEVALUABLE, DUE_SOON, EVENT_UNKNOWN, LATE, OUT_OF_ORDER, OVERDUE, UNLISTED, WRONG_ROLE,
+                       declared, outcome, unevaluable)
 from .text.masking import mask_value
 from .schemas import ViewPlan
 from .chrono.sla import Deadline, TimeContext
@@ -163,7 +165,7 @@ class _Run:
     def _report_unlisted(self) -> None:
         """One violation per rule that had more than MAX_LISTED: how many more, at their worst severity."""
         for rule, (n, severity, clauses) in self._unlisted.items():
-            self.violations.append(Violation(rule + ":unlisted", severity, clauses, Text(  # type: ignore[arg-type]
+            self.violations.append(Violation(outcome(rule, UNLISTED), severity, clauses, Text(  # type: ignore[arg-type]
                 f"另有 {n} 项 {rule} 违规未列出（每条记录每项规则最多列出 {MAX_LISTED} 项）",
                 f"{n} more violation(s) of {rule} not listed (a record lists at most {MAX_LISTED} of one rule)"),
                 "", {"rule": rule, "unlisted": n, "listed": self._listed.get(rule, 0), "limit": MAX_LISTED}))
@@ -208,7 +210,7 @@ class _Run:
         steps = proc.steps_by_event.get(etype)
         when = rfc3339(at, self.tz)
         if not steps:
-            self.violation("event.unknown", "error", proc.rules["event.unknown"].clauses,
+            self.violation(EVENT_UNKNOWN, "error", proc.rules[EVENT_UNKNOWN].clauses,
                            f"事件类型 {etype!r} 不是流程 {proc.id} 的任何步骤", f"event type {etype!r} is not a step of process {proc.id}",
                            path + "/type", {"event": etype, "at": when})
             return entered
@@ -223,7 +225,7 @@ class _Run:
             fits = [s for s in steps if s.when is None or _safe_test(s.when, variables)]
             step = fits[0] if fits else steps[0]
             detail = "; ".join(f"{sid}: {msg}" for sid, msg in model.guard_errors)
-            self.violation(f"{step.id}.out_of_order", "error", step.clauses,
+            self.violation(OUT_OF_ORDER.id(step.id), "error", step.clauses,
                            f"步骤“{step.title.zh}”（{etype}）不能在状态 {prior} 下执行；应在 {'、'.join(step.sources)} 之后" + (f"（{detail}）" if detail else ""),
                            f"step '{step.title.en}' ({etype}) is not allowed in state {prior}; it follows {', '.join(step.sources)}" + (f" ({detail})" if detail else ""),
                            path, {"event": etype, "state": prior, "expected_states": list(step.sources), "at": when})
@@ -235,7 +237,7 @@ class _Run:
         role = ev.get("role")
         if role not in step.roles:
             who = f"角色 {role}" if role else "未注明角色"
-            self.violation(f"{step.id}.wrong_role", "error", step.clauses,
+            self.violation(WRONG_ROLE.id(step.id), "error", step.clauses,
                            f"步骤“{step.title.zh}”由{who}执行，应由 {'、'.join(step.roles)} 执行",
                            f"step '{step.title.en}' was done by {('role ' + role) if role else 'no stated role'}; allowed: {', '.join(step.roles)}",
                            path + "/role", {"role": role, "allowed": list(step.roles), "actor": ev.get("actor"), "at": when})
@@ -244,7 +246,7 @@ class _Run:
             dl = self._deadline(step.sla, ctx, step.id)
             if dl is not None and at > dl.due:
                 late = format_duration(at - dl.due)
-                self.violation(f"{step.id}.late", step.sla.severity, dl.case.clauses,
+                self.violation(LATE.id(step.id), step.sla.severity, dl.case.clauses,
                                f"步骤“{step.title.zh}”于 {when} 完成，期限为 {rfc3339(dl.due, self.tz)}，迟了 {late}",
                                f"step '{step.title.en}' done at {when}, due {rfc3339(dl.due, self.tz)}: {late} late",
                                path + "/at", {"due": rfc3339(dl.due, self.tz), "at": when, "late_by": late, "sla": dl.text})
@@ -256,13 +258,13 @@ class _Run:
         try:
             return sla.deadline(ctx)
         except CalendarRangeError as exc:  # the time data stops short of this record: say so, never guess
-            self.violation(f"{owner}.unevaluable", "error", sla.clauses,
+            self.violation(DEADLINE_UNEVALUABLE.id(owner), "error", sla.clauses,
                            f"无法计算期限 {sla.id}：{exc}", f"cannot compute deadline {sla.id}: {exc}", "",
                            {"sla": sla.id, "day": exc.day.isoformat(), "data": exc.calendar,
                             "covered": f"{exc.covered[0].isoformat()}..{exc.covered[1].isoformat()}"})
             return None
         except (EvaluationError, ValueProblem) as exc:
-            self.violation(f"{owner}.unevaluable", "warning", sla.clauses,
+            self.violation(DEADLINE_UNEVALUABLE.id(owner), "warning", sla.clauses,
                            f"无法计算期限 {sla.id}：{exc}", f"cannot compute deadline {sla.id}: {exc}", "", {"sla": sla.id})
             return None
 
@@ -287,10 +289,10 @@ class _Run:
                                        dl.text if dl else None, overdue, roles))
         if dl is None:
             return
-        rule = action.split(":")[0]
+        rule = declared(action)
         if overdue:
             late = format_duration(self.now - dl.due)
-            self.violation(f"{rule}.overdue", dl.sla.severity, dl.case.clauses,
+            self.violation(OVERDUE.id(rule), dl.sla.severity, dl.case.clauses,
                            f"“{title.zh}”（{roles[0]}）已逾期：期限 {due}，已超 {late}",
                            f"'{title.en}' ({roles[0]}) is overdue: due {due}, {late} late", "",
                            {"action": action, "role": roles[0], "due": due, "late_by": late, "sla": dl.text})
@@ -298,7 +300,7 @@ class _Run:
             used = dl.fraction_used(self.now)
             if used is not None and used >= dl.sla.warn_at:
                 left = format_duration(dl.due - self.now)
-                self.violation(f"{rule}.due_soon", "warning", dl.case.clauses,
+                self.violation(DUE_SOON.id(rule), "warning", dl.case.clauses,
                                f"“{title.zh}”临近期限：{due} 前完成，剩余 {left}",
                                f"'{title.en}' is due soon: by {due}, {left} left", "",
                                {"action": action, "role": roles[0], "due": due, "left": left, "used": round(used, 3)})
@@ -308,7 +310,7 @@ class _Run:
         try:
             return expr.test({**self.vars, **extra} if extra else self.vars)
         except EvaluationError as exc:
-            self.violation(f"{owner}:unevaluable", "warning", clauses, f"无法判断：{exc}（{expr.source}）",
+            self.violation(unevaluable(owner), "warning", clauses, f"无法判断：{exc}（{expr.source}）",
                            f"could not evaluate: {exc} ({expr.source})", "", {"expression": expr.source, "error": str(exc)})
             return False
 
@@ -326,7 +328,7 @@ class _Run:
                 rest = Counter((h.suffix, h.severity or ck.severity) for h in found) if len(hits) == MAX_LISTED else {}
                 # (the rest are counted, never all held in memory)
             except (EvaluationError, ValueProblem) as exc:
-                self.violation(f"{ck.id}:unevaluable", "warning", ck.clauses, f"无法判断：{exc}", f"could not evaluate: {exc}",
+                self.violation(unevaluable(ck.id), "warning", ck.clauses, f"无法判断：{exc}", f"could not evaluate: {exc}",
                                "", {"error": str(exc)})
                 continue
             for h in hits:

@@ -33,6 +33,7 @@ from ..expr import EvaluationError
 from ..loader import escape
 from ..results import Text
 from . import dmn
+from ..rulebook import outcome_suffix
 from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit
 from .support import Outcomes, compile_ext, jsonable
 
@@ -197,7 +198,7 @@ class DecisionTableCheck(CheckType):
         if self.report is not None:
             when, severity, message = self.report
             if when is None or self._holds(ctx, when, extra):
-                yield Hit("", evidence, severity, message, ":decision")
+                yield Hit("", evidence, severity, message, outcome_suffix("decision"))
         for expr, path, ev, message in self.expect:
             if not self._holds(ctx, expr, extra):
                 more = {k: jsonable(ctx.eval(e, extra)) for k, e in ev.items()}
@@ -211,4 +212,4 @@ class DecisionTableCheck(CheckType):
         return v
 
     def _outcome(self, name: str, evidence: Mapping[str, Any]) -> Hit:
-        return Hit("", dict(evidence), self.outcomes.severity(name), self.outcomes.message(name), ":" + name)
+        return Hit("", dict(evidence), self.outcomes.severity(name), self.outcomes.message(name), outcome_suffix(name))

@@ -23,6 +23,7 @@ from typing import Any, Iterator, Mapping
 
 from . import imaging, register
 from ..results import Text
+from ..rulebook import outcome_suffix
 from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit
 from .support import MISSING, Outcomes, field_paths
 
@@ -131,4 +132,4 @@ class MainImagesCheck(CheckType):
             yield self._hit("watermark", f"{ptr}{self.f['watermark'].pointer}", base)
 
     def _hit(self, outcome: str, path: str, evidence: Mapping[str, Any]) -> Hit:
-        return Hit(path, dict(evidence), self.outcomes.severity(outcome), self.outcomes.message(outcome), ":" + outcome)
+        return Hit(path, dict(evidence), self.outcomes.severity(outcome), self.outcomes.message(outcome), outcome_suffix(outcome))

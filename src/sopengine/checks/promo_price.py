@@ -31,6 +31,7 @@ from typing import Any, Iterable, Iterator, Mapping, NamedTuple
 from . import register
 from ..results import Text
 from ..chrono.instants import ValueProblem, parse_date, parse_instant, to_decimal
+from ..rulebook import outcome_suffix
 from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit
 from .support import MISSING, Outcomes, field_paths, jsonable
 
@@ -162,7 +163,7 @@ class PromoPriceCheck(CheckType):
             if low is None:
                 ev["prices_outside_window"] = len(pts)
                 yield Hit(pp_ptr, jsonable(ev), self.outcomes.severity("unverifiable"),
-                          self.outcomes.message("unverifiable"), ":unverifiable")
+                          self.outcomes.message("unverifiable"), outcome_suffix("unverifiable"))
                 continue
             if promo < low.price:
                 continue
@@ -172,6 +173,6 @@ class PromoPriceCheck(CheckType):
             if legal is not None:
                 ev.update(legal_window_days=self.legal, legal_minimum=legal.price, legal_minimum_date=legal.day)
             if legal is not None and promo >= legal.price:
-                yield Hit(pp_ptr, jsonable(ev), self.outcomes.severity("legal"), self.outcomes.message("legal"), ":legal")
+                yield Hit(pp_ptr, jsonable(ev), self.outcomes.severity("legal"), self.outcomes.message("legal"), outcome_suffix("legal"))
             else:
                 yield Hit(pp_ptr, jsonable(ev))

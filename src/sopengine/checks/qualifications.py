@@ -33,6 +33,7 @@ from typing import Any, Iterator, Mapping
 from . import register
 from ..results import Text
 from ..chrono.instants import parse_date
+from ..rulebook import outcome_suffix
 from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit
 from .support import MISSING, Outcomes, field_paths
 
@@ -143,7 +144,7 @@ class QualificationsCheck(CheckType):
             path = f"{ptr}/{i}{self.f['expires'].pointer}"
             if c not in valid:
                 yield Hit(path, {**ev, "days_expired": (today - exp).days}, self.outcomes.severity("expired"),
-                          self.outcomes.message("expired"), ":expired")
+                          self.outcomes.message("expired"), outcome_suffix("expired"))
             elif self.window is not None and (exp - today).days <= self.window:
                 yield Hit(path, {**ev, "days_left": (exp - today).days}, self.outcomes.severity("expiring"),
-                          self.outcomes.message("expiring"), ":expiring")
+                          self.outcomes.message("expiring"), outcome_suffix("expiring"))

@@ -2,9 +2,9 @@
 inside the input, and the rule's own definition (file and line of the YAML).
 
 Violation rule ids are the compiled rule ids, sometimes with an outcome suffix
-(``ORD-x:unverifiable``) or an owner-derived suffix (``review.unevaluable``,
-``<action>.overdue``); ``RuleIndex.find`` maps those back to the rule that declares
-them so that every SARIF result can link to its definition.
+(``ORD-x:unverifiable``) or a built-in kind of a step or action (``review.unevaluable``,
+``<action>.overdue``; rulebook.py makes and reads them); ``RuleIndex.find`` maps those
+back to the rule that declares them so that every SARIF result can link to its definition.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from urllib.parse import quote
 
 from ..compile import RuleInfo
 from ..results import Result, SourceRef, Violation
+from ..rulebook import EVALUATION_ERROR, KIND_SEP, declared, owner
 
-EVALUATION_ERROR = "sopengine.evaluation-error"
+__all__ = ["EVALUATION_ERROR", "LEVELS", "RuleIndex", "pointer", "record_name", "where"]
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 
 
@@ -43,12 +44,12 @@ class RuleIndex:
 def _lookup(infos: Mapping[str, RuleInfo], rule: str) -> RuleInfo | None:
     if rule in infos:
         return infos[rule]
-    base = rule.split(":", 1)[0]
+    base = declared(rule)
     if base in infos:
         return infos[base]
-    owner = base.rsplit(".", 1)[0]
+    prefix = owner(base) + KIND_SEP
     for rid, info in infos.items():  # "<step>.unevaluable" -> any built-in rule of that step
-        if rid.startswith(owner + "."):
+        if rid.startswith(prefix):
             return info
     return None
 

@@ -22,6 +22,7 @@ from typing import Any, Iterable, Iterator
 
 from ..chrono.instants import format_duration
 from ..results import Result
+from ..rulebook import DUE_SOON, OVERDUE, is_kind
 
 __all__ = ["AgendaItem", "Agenda", "DEFAULT_LIMIT", "items_of"]
 
@@ -67,7 +68,7 @@ def items_of(result: Result, now: datetime, lang: str = "en") -> Iterator[Agenda
     said: dict[str, str] = {}
     for v in result.violations:  # the engine's overdue / due-soon finding names its action in the evidence
         act = v.evidence.get("action") if isinstance(v.evidence, dict) else None
-        if isinstance(act, str) and v.rule.endswith((".overdue", ".due_soon")):
+        if isinstance(act, str) and is_kind(v.rule, OVERDUE, DUE_SOON):
             said.setdefault(act, v.messages.get(lang))
     src = result.source
     where = None if src is None else (f"{src.file}:{src.line}" if src.line else src.file)

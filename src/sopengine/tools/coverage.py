@@ -17,6 +17,7 @@ from typing import Any, Iterable
 
 from .firings import Evidence, observe
 from ..results import SourceRef
+from ..rulebook import DEADLINE_KINDS, EVENT_UNKNOWN, OUT_OF_ORDER, WRONG_ROLE
 
 STATUSES = ("tested", "untested", "not-checkable", "unaccounted")
 
@@ -66,8 +67,7 @@ class ClauseCoverage:
 
 
 def _sla_rules(step_or_action: str, sla: Any) -> tuple[str, ...]:
-    kinds = ("late", "overdue", "due_soon") if sla.warn_at is not None else ("late", "overdue")
-    return tuple(f"{step_or_action}.{k}" for k in kinds)
+    return tuple(k.id(step_or_action) for k in DEADLINE_KINDS if not k.needs_warning or sla.warn_at is not None)
 
 
 def _sla_clauses(sla: Any) -> list[str]:
@@ -80,11 +80,11 @@ def _sla_clauses(sla: Any) -> list[str]:
 def _places(proc: Any) -> Iterable[tuple[str, str, SourceRef, tuple[str, ...], Iterable[str]]]:
     """(kind, id, source, rule ids, clauses) for every place of ``proc`` that cites clauses."""
     doc = proc.document
-    yield "process", proc.id, doc.where("/clauses"), ("event.unknown",), doc.data.get("clauses") or ()
+    yield "process", proc.id, doc.where("/clauses"), (EVENT_UNKNOWN,), doc.data.get("clauses") or ()
     for i, s in enumerate(doc.data.get("states") or []):
         yield "state", s["id"], doc.where(f"/states/{i}"), (), s.get("clauses") or ()
     for st in proc.steps:
-        yield "step", st.id, st.source, (f"{st.id}.out_of_order", f"{st.id}.wrong_role"), st.clauses
+        yield "step", st.id, st.source, (OUT_OF_ORDER.id(st.id), WRONG_ROLE.id(st.id)), st.clauses
         if st.sla is not None:
             yield "sla", st.sla.id, doc.where(f"{st.source.pointer}/sla"), _sla_rules(st.id, st.sla), _sla_clauses(st.sla)
     for ck in proc.checks:

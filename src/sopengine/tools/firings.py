@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from ..results import Result, SourceRef
+from ..rulebook import COVERED_STEP_KINDS, is_outcome_of
 
 # evaluate.py's trace line for a replayed event: "<at> <type> by <role>: <step> '<from>' -> '<to>'"
 _STEP_TRACE = re.compile(r": ([a-z][a-z0-9_]*) '[a-z][a-z0-9_]*' -> '[a-z][a-z0-9_]*'$")
-BUILTIN_STEP_RULES = ("out_of_order", "wrong_role", "late", "overdue")
 
 
 @dataclass(frozen=True)
@@ -47,9 +47,7 @@ def observe(result: Result, label: str) -> Observation | None:
 
 def _fires(obs: Observation, rule: str) -> bool:
     """A check's distinct outcomes (``id:suffix``) count as the check firing; failing to evaluate does not."""
-    if rule in obs.fired:
-        return True
-    return any(f.startswith(rule + ":") and not f.endswith(":unevaluable") for f in obs.fired)
+    return rule in obs.fired or any(is_outcome_of(f, rule) for f in obs.fired)
 
 
 class Evidence:
@@ -116,8 +114,8 @@ def coverage_units(engine: Any) -> list[Unit]:
                     units.setdefault(("check", pid, info.id), Unit("check", pid, info.id, info.source))
             for s in proc.steps:
                 units.setdefault(("step", pid, s.id), Unit("step", pid, s.id, s.source))
-                for k in BUILTIN_STEP_RULES:
-                    rid = f"{s.id}.{k}"
+                for k in COVERED_STEP_KINDS:
+                    rid = k.id(s.id)
                     if rid in proc.rules:
                         units.setdefault(("rule", pid, rid), Unit("rule", pid, rid, s.source))
             for c, src in violation_clauses(proc).items():

@@ -19,6 +19,7 @@ from typing import Any, Iterable, Mapping
 from ..errors import InputError
 from ..loader import Document
 from ..results import Result, SourceRef
+from ..rulebook import ACTION_KINDS, DEADLINE_UNEVALUABLE, declared
 from ..inputs.records import Unreadable, read_file
 from ..chrono.instants import ValueProblem, parse_instant
 
@@ -138,14 +139,14 @@ def known_names(engine: Any, process: str, version: str | None) -> dict[str, set
             actions.add(s.id)
             prefixes.add(s.id)
             if s.sla is not None:
-                rules.add(f"{s.id}.unevaluable")
+                rules.add(DEADLINE_UNEVALUABLE.id(s.id))
         for c in p.checks:
             prefixes.add(c.id)
             if c.action is not None:
                 actions.add(c.action.id)
                 prefixes.add(c.action.id)
                 if c.action.sla is not None:
-                    rules |= {f"{c.action.id}.{k}" for k in ("overdue", "due_soon", "unevaluable")}
+                    rules |= {k.id(c.action.id) for k in ACTION_KINDS}
     return {"rules": rules, "states": states, "actions": actions, "prefixes": prefixes}
 
 
@@ -158,8 +159,8 @@ def expectation_problems(expect: Mapping[str, Any], names: Mapping[str, set[str]
     out = []
     for key in ("fire", "not_fire"):
         for rule in expect.get(key) or []:
-            base = rule.split(":", 1)[0]
-            if rule not in names["rules"] and not (":" in rule and base in names["prefixes"]):
+            base = declared(rule)
+            if rule not in names["rules"] and not (base != rule and base in names["prefixes"]):
                 out.append(f"expect.{key}: " + _unknown(rule, names["rules"], "rule"))
     if "state" in expect and expect["state"] not in names["states"]:
         out.append("expect.state: " + _unknown(expect["state"], names["states"], "state"))
