@@ -28,7 +28,7 @@ def add_parser(sub) -> None:
                    help="exit 1 when a violation reaches this severity (default: error)")
     p.add_argument("--lang", default="en", choices=["en", "zh"], help="language of messages (default: en)")
     p.add_argument("--version", dest="pin", metavar="VERSION", help="judge every record by this version of its process")
-    p.add_argument("--input-format", choices=["json", "jsonl", "yaml"], help="override detection by file extension")
+    p.add_argument("--input-format", choices=["json", "jsonl", "yaml", "parquet"], help="override detection by file extension")
     p.add_argument("--explain", action="store_true", help="include the trace: version chosen and why, each event replayed")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE (atomically) instead of stdout")
     p.add_argument("--table", action="append", default=[], metavar="NAME=FILE",
@@ -97,6 +97,16 @@ def read_tables(specs: list[str]) -> dict:
     return tables
 
 
+def _zones(engine):
+    """Where Parquet's aware timestamps are written: each record's process zone (needs pyarrow,
+    and only Parquet input reads it)."""
+    try:
+        from ..columnar.batches import zone_of
+    except ImportError:
+        return None
+    return zone_of(engine)
+
+
 def run(args: argparse.Namespace) -> int:
     from .. import load
     from ..inputs.records import expand, read_inputs
@@ -113,7 +123,8 @@ def run(args: argparse.Namespace) -> int:
     if args.output and (problem := output_problem(Path(args.output))):
         print(f"sopengine: error: -o {args.output}: {problem}", file=sys.stderr)
         return EXIT_USAGE
-    results = engine.evaluate_many(read_inputs(args.inputs, args.input_format), now, version=args.pin)
+    results = engine.evaluate_many(read_inputs(args.inputs, args.input_format, zone_of=_zones(engine)), now,
+                                   version=args.pin)
     from .. import __version__
 
     from ..report.locate import find_srcroot

@@ -33,7 +33,7 @@ except ImportError:  # pragma: no cover
 MAX_DOCUMENT_BYTES = 256 * 1024 * 1024  # a whole-document JSON or YAML; JSON Lines have no total limit
 MAX_LINE_BYTES = 16 * 1024 * 1024
 MAX_RECORD_DEPTH = 64  # what the checks read (support.strings_under) goes no deeper
-SUFFIXES = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".yaml": "yaml", ".yml": "yaml"}
+SUFFIXES = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".yaml": "yaml", ".yml": "yaml", ".parquet": "parquet"}
 
 
 @dataclass(frozen=True)
@@ -351,11 +351,16 @@ def _size(stream: IO[bytes]) -> int:
     return st.st_size if stat.S_ISREG(st.st_mode) else 0
 
 
-def read_file(path: Path, fmt: str | None = None, name: str | None = None) -> Iterator[tuple[Any, SourceRef]]:
+def read_file(path: Path, fmt: str | None = None, name: str | None = None,
+              zone_of: Any = None) -> Iterator[tuple[Any, SourceRef]]:
     """Records of one file; a file that cannot be read at all is one Unreadable naming it, so the
-    rest of a batch goes on and the report is whole."""
+    rest of a batch goes on and the report is whole. ``zone_of(process)``: the zone that
+    Parquet's aware timestamps are written in (see ``columnar.records``)."""
     name = shown(name or path)
     fmt = fmt or SUFFIXES.get(path.suffix.lower())
+    if fmt == "parquet":
+        yield from _parquet(path, name, zone_of)
+        return
     try:
         with path.open("rb") as fh:
             yield from _read_stream(fh, fmt, name)
@@ -363,7 +368,19 @@ def read_file(path: Path, fmt: str | None = None, name: str | None = None) -> It
         yield Unreadable(f"cannot read the file: {exc.strerror or exc}"), SourceRef(name)
 
 
+def _parquet(path: Path, name: str, zone_of: Any) -> Iterator[tuple[Any, SourceRef]]:
+    try:
+        from ..columnar.parquet import read_parquet
+    except ImportError:
+        yield Unreadable("reading Parquet needs pyarrow: pip install 'sopengine[parquet]'"), SourceRef(name)
+        return
+    yield from read_parquet(path, name, zone_of)
+
+
 def read_stdin(fmt: str | None = None) -> Iterator[tuple[Any, SourceRef]]:
+    if fmt == "parquet":  # its footer is at the end: a reader must seek, which a pipe cannot
+        yield Unreadable("Parquet cannot be read from standard input; name the file"), SourceRef("<stdin>")
+        return
     yield from _read_stream(sys.stdin.buffer, fmt, "<stdin>")
 
 
@@ -394,11 +411,11 @@ def expand(inputs: list[str]) -> list[str]:
     return [path for path, _ in _entries(inputs)]
 
 
-def read_inputs(inputs: list[str], fmt: str | None = None) -> Iterator[tuple[Any, SourceRef]]:
+def read_inputs(inputs: list[str], fmt: str | None = None, zone_of: Any = None) -> Iterator[tuple[Any, SourceRef]]:
     for item, problem in _entries(inputs):
         if problem is not None:
             yield Unreadable(problem), SourceRef(shown(item))
         elif item == "-":
             yield from read_stdin(fmt)
         else:
-            yield from read_file(Path(item), fmt)
+            yield from read_file(Path(item), fmt, zone_of=zone_of)

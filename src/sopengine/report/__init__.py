@@ -59,6 +59,6 @@ def register(name: str) -> Callable[[Writer], Writer]:
     return deco
 
 
-from . import text, jsonout, sarif, junit, github  # noqa: E402,F401  (registration)
+from . import text, jsonout, sarif, junit, github, parquet  # noqa: E402,F401  (registration)
 
 __all__ = ["FORMATS", "Summary", "ReportOptions", "register"]
