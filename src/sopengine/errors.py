@@ -12,6 +12,7 @@ Every error sopengine raises on purpose is one of this tree::
     │   └── UsageError             a command-line value that cannot be used (exit 2)
     ├── TableError (ValueError)    a reference table (price log) that cannot be read
     ├── ValueProblem (ValueError)  a value in a record or rule that is not what its field declares
+    ├── ConversionError (ValueError)  (columnar/records.py) a Spark/Parquet value with no JSON form
     ├── CalendarRangeError (ValueError)  a day the calendar or promotion data does not cover
     ├── EvaluationError            an expression that compiled but failed on this record
     ├── NotUnique                  (checks/dmn.py) several rows of a UNIQUE decision table match

@@ -20,6 +20,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from ..errors import SopError
 from ..inputs.records import Unreadable
 
 __all__ = ["ConversionError", "records_from_batch", "to_record_value"]
@@ -27,7 +28,7 @@ __all__ = ["ConversionError", "records_from_batch", "to_record_value"]
 ZoneOf = Callable[[Any], "tzinfo | None"]
 
 
-class ConversionError(ValueError):
+class ConversionError(SopError, ValueError):
     """A column value with no JSON form; ``pointer`` names it inside the record."""
 
     def __init__(self, pointer: str, message: str) -> None:
