@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -15,8 +15,13 @@ from .scalekit import cli_results, example_files, need
 pa = need("pyarrow", "parquet")
 pq = need("pyarrow.parquet", "parquet")
 
-from sopengine.columnar import RESULT_SCHEMA, records_from_batch, results_to_batch, row_to_result_dict  # noqa: E402
-from sopengine.inputs.records import Unreadable  # noqa: E402
+from sopengine.columnar import (
+    RESULT_SCHEMA,
+    records_from_batch,
+    results_to_batch,
+    row_to_result_dict,
+)
+from sopengine.inputs.records import Unreadable
 
 SH = ZoneInfo("Asia/Shanghai")
 
@@ -44,7 +49,7 @@ def test_nulls_are_absent_at_every_depth_and_all_null_columns_vanish():
 
 
 def test_aware_timestamps_are_written_in_the_process_zone_and_naive_ones_stay_wall_time():
-    utc = datetime(2023, 6, 1, 7, 30, tzinfo=timezone.utc)
+    utc = datetime(2023, 6, 1, 7, 30, tzinfo=UTC)
     t = pa.table({
         "process": ["order"],
         "aware": pa.array([utc], pa.timestamp("us", tz="UTC")),
@@ -160,7 +165,7 @@ def test_parquet_rows_are_located_by_row_number(tmp_path, capsys):
     from .clirun import run
 
     _parquet_copy(ROOT / "examples" / "orders.jsonl", tmp_path / "o.parquet")
-    code, out, _ = run(capsys, "check", tmp_path / "o.parquet", "--now", "2023-06-03T12:00:00+08:00", "--format", "json")
+    _, out, _ = run(capsys, "check", tmp_path / "o.parquet", "--now", "2023-06-03T12:00:00+08:00", "--format", "json")
     sources = [r["source"] for r in json.loads(out)]
     assert [s["pointer"] for s in sources] == [f"/{i}" for i in range(len(sources))]
 

@@ -18,5 +18,13 @@ from .records import ConversionError, records_from_batch
 from .results import RESULT_SCHEMA, results_to_batch, row_to_result_dict
 from .workers import EngineSpec, compile_count, engine_for
 
-__all__ = ["ConversionError", "EngineSpec", "RESULT_SCHEMA", "compile_count", "engine_for", "records_from_batch",
-           "results_to_batch", "row_to_result_dict"]
+__all__ = [
+    "RESULT_SCHEMA",
+    "ConversionError",
+    "EngineSpec",
+    "compile_count",
+    "engine_for",
+    "records_from_batch",
+    "results_to_batch",
+    "row_to_result_dict",
+]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +33,10 @@ class Job:
 
 def _instant(now: datetime | str | None) -> datetime:
     if now is None:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     if isinstance(now, str):
         try:
-            now = datetime.fromisoformat(now.replace("Z", "+00:00"))
+            now = datetime.fromisoformat(now)  # Python 3.11 reads a trailing Z
         except ValueError:
             raise ValueError(f"now {now!r} is not an RFC 3339 timestamp") from None
     if now.tzinfo is None or now.utcoffset() is None:

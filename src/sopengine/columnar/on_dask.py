@@ -14,10 +14,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import dask
 import dask.dataframe as dd
 import pandas as pd
 import pyarrow as pa
+from dask.delayed import delayed
 
 from ..engine import Engine
 from .batches import evaluate_batch
@@ -59,4 +59,6 @@ def evaluate(ddf: dd.DataFrame, rules: str | Path | Engine | None = None, now: d
     del engine
     keep = pa.Schema.from_pandas(ddf._meta[list(job.passthrough)], preserve_index=False) if job.passthrough else None
     meta = _empty(result_schema(keep))
-    return ddf.map_partitions(evaluate_partition, dask.delayed(job, pure=True), meta=meta, align_dataframes=False)
+    out: dd.DataFrame = ddf.map_partitions(  # type: ignore[no-untyped-call]
+        evaluate_partition, delayed(job, pure=True), meta=meta, align_dataframes=False)
+    return out

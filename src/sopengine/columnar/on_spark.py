@@ -8,12 +8,11 @@ compiles them once and keeps the Engine by digest for every later task.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-
-import os
 
 import pyarrow as pa
 from pyspark import Accumulator, AccumulatorParam

@@ -80,7 +80,8 @@ def _values(column: pa.Array | pa.ChunkedArray, name: str) -> list[Any]:
     """A column's Python values, maps as dicts; a key given twice is an error of that row
     (``lossy`` would keep one of the two silently)."""
     try:
-        return column.to_pylist(maps_as_pydicts="strict")
+        values: list[Any] = column.to_pylist(maps_as_pydicts="strict")
+        return values
     except (KeyError, ValueError, pa.ArrowException):
         out: list[Any] = []
         for cell in column:

@@ -152,4 +152,5 @@ def results_to_batch(results: Iterable[Result], *, lang: str = "en", trace: bool
 def row_to_result_dict(row: Mapping[str, Any], names: Sequence[str] | None = None) -> dict[str, Any]:
     """A result row back in the JSON shape of ``Result.to_dict`` (only the contract's columns)."""
     _, plan = _contract()
-    return _from_column({k: row.get(k) for k in (names or plan[1])}, plan)
+    back: dict[str, Any] = _from_column({k: row.get(k) for k in (names or plan[1])}, plan)
+    return back

@@ -13,6 +13,7 @@ import hashlib
 import pickle
 import threading
 from dataclasses import dataclass, field
+
 from ..engine import Engine
 
 __all__ = ["EngineSpec", "compile_count", "engine_for", "remember"]
@@ -30,7 +31,7 @@ class EngineSpec:
     digest: str
 
     @classmethod
-    def of(cls, engine: Engine) -> "EngineSpec":
+    def of(cls, engine: Engine) -> EngineSpec:
         payload = pickle.dumps(engine, protocol=pickle.HIGHEST_PROTOCOL)  # an Engine pickles as its sources
         return cls(payload, "sha256:" + hashlib.sha256(payload).hexdigest())
 

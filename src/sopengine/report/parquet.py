@@ -3,7 +3,8 @@ that the Spark and Dask adapters produce, so a batch job needs no Python to get 
 
 from __future__ import annotations
 
-from typing import IO, Iterable
+from collections.abc import Iterable
+from typing import IO
 
 from ..errors import InputError
 from ..results import Result
