@@ -15,6 +15,8 @@ def add_parser(sub) -> None:
                                    "Exit 0 clean, 1 findings, 2 unreadable input.")
     p.add_argument("rules", nargs="?", metavar="RULES", help="rules tree (default: ./rules or the bundled rules)")
     p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--explain", action="store_true",
+                   help="also say which CEL expressions run as translated Python plans and which fall back to CEL, and why")
     p.add_argument("--strict", action="store_true", help="count warnings as findings too (exit 1)")
     p.set_defaults(run=run)
 
@@ -40,6 +42,13 @@ def run(args: argparse.Namespace) -> int:
         n_warn = len(findings) - n_err
         procs = sum(len(engine.versions(p)) for p in engine.process_ids) if engine else 0
         print(f"{len(sources)} files, {procs} process definitions: {n_err} error(s), {n_warn} warning(s)", file=sys.stderr)
+        if args.explain and engine is not None:
+            from ..plan.explain import report
+
+            translated, fallback = report(engine)
+            print(f"expressions: {translated} translated to Python plans, {len(fallback)} evaluated by CEL")
+            for source, why in fallback:
+                print(f"  CEL: {' '.join(source.split())}  ({why})")
     if read_findings and any(f.code in ("io", "encoding", "too-big") for f in read_findings):
         return EXIT_USAGE
     blocking = [f for f in findings if f.severity == "error" or args.strict]

@@ -1,0 +1,47 @@
+"""Which expressions of a compiled engine run as translated plans and which stay with CEL, and why."""
+
+from __future__ import annotations
+
+import gc
+import types
+from typing import Any, Iterator
+
+from ..expr import Expression
+from .translate import untranslated_reason
+
+
+# values and code: nothing under them is part of the compiled rules (a function's globals lead to modules)
+_LEAVES = (str, bytes, int, float, type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType,
+           types.MethodType, types.CodeType, types.FrameType)
+
+
+def expressions(root: Any) -> Iterator[Any]:
+    """Every compiled CEL expression reachable from ``root`` (an Engine), each once.
+
+    Walks references rather than knowing where each check type keeps its expressions,
+    so a new check type is covered without being listed here.
+    """
+    seen: set[int] = set()
+    todo = [root]
+    while todo:
+        obj = todo.pop()
+        if id(obj) in seen or obj is None or isinstance(obj, _LEAVES):
+            continue
+        seen.add(id(obj))
+        if hasattr(obj, "source") and hasattr(obj, "_compiled"):
+            yield obj
+            continue
+        todo.extend(gc.get_referents(obj))
+
+
+def report(engine: Any) -> tuple[int, list[tuple[str, str]]]:
+    """(how many expressions are translated, [(source, why it stays with CEL)])."""
+    translated, fallback = 0, {}
+    for e in expressions(engine):
+        if type(e) is Expression and e._plan is not None:
+            translated += 1
+        elif type(e) is Expression:
+            fallback[e.source] = untranslated_reason(e.source, frozenset()) or "plans disabled"
+        else:
+            fallback[e.source] = f"compiled with extra variables ({', '.join(getattr(e, 'names', ()))}): CEL evaluates it"
+    return translated, sorted(fallback.items())

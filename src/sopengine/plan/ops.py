@@ -1,0 +1,428 @@
+"""CEL's operators and functions on Python values, exactly or not at all.
+
+Values: bool, int (int64), float (double), str, None (null), list, dict (string keys),
+aware datetime (timestamp), timedelta (duration), ``CelType``. Every function here
+either returns what CEL returns or raises ``Fallback``: for CEL errors (a missing
+key, a type with no overload, int64 overflow, division by zero) and equally for
+values outside the subset (bytes, uint, nanoseconds, NaN next to an int), which CEL
+then evaluates itself.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+EXACT_FLOAT_INT = 2**53  # beyond this an int and a double may compare differently in C++
+MAX_DURATION_S = 315_576_000_000  # CEL's duration range, +-10000 years
+UTC = timezone.utc
+_MIN_TS = datetime(1, 1, 1, tzinfo=UTC)
+_MAX_TS = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+
+
+class Fallback(Exception):
+    """CEL would report an error here, or the value is outside the subset: evaluate with CEL."""
+
+
+FALLBACK = Fallback()
+
+
+class CelType:
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"CelType({self.name})"
+
+
+TYPES = {n: CelType(n) for n in ("int", "double", "bool", "string", "list", "map", "null_type", "type")}
+_KIND = {bool: "bool", int: "int", float: "double", str: "string", type(None): "null_type", list: "list", dict: "map",
+         timedelta: "duration", CelType: "type"}
+
+
+def kind(v: Any) -> str:
+    """CEL's type name of a value the subset covers; Fallback for anything else (bytes, Decimal, ...)."""
+    k = _KIND.get(type(v))
+    if k is None:
+        if type(v) is datetime and v.tzinfo is not None:
+            return "timestamp"
+        raise FALLBACK
+    if k == "int" and not INT64_MIN <= v <= INT64_MAX:
+        raise FALLBACK
+    return k
+
+
+def _num_pair(a: Any, b: Any) -> bool:
+    """True if a and b are both numbers that compare exactly in Python as in CEL's C++."""
+    ta, tb = type(a), type(b)
+    if ta is tb:
+        return ta is int or ta is float
+    if {ta, tb} == {int, float}:
+        i, f = (a, b) if ta is int else (b, a)
+        if abs(i) > EXACT_FLOAT_INT or math.isnan(f):
+            raise FALLBACK
+        return True
+    return False
+
+
+def eq(a: Any, b: Any) -> bool:
+    """CEL's heterogeneous equality: values of different kinds are unequal, numbers compare by value."""
+    ta = type(a)
+    if ta is type(b) and (ta is str or ta is bool or ta is float):
+        return bool(a == b)
+    if _num_pair(a, b):
+        return bool(a == b)
+    ka, kb = kind(a), kind(b)
+    if ka != kb:
+        return False
+    if ka == "list":
+        return len(a) == len(b) and all(eq(x, y) for x, y in zip(a, b))
+    if ka == "map":
+        if len(a) != len(b):
+            return False
+        for k, v in a.items():
+            if type(k) is not str:
+                raise FALLBACK
+            if k not in b or not eq(v, b[k]):
+                return False
+        return True
+    if ka == "type":
+        return bool(a.name == b.name)
+    return bool(a == b)
+
+
+_ORDERED = {"bool", "string", "timestamp", "duration"}
+
+
+def less(a: Any, b: Any) -> bool:
+    if _num_pair(a, b):
+        return bool(a < b)
+    ka = kind(a)
+    if ka in _ORDERED and ka == kind(b):
+        return bool(a < b)
+    raise FALLBACK  # no overload
+
+
+def le(a: Any, b: Any) -> bool:
+    return less(a, b) or eq(a, b)
+
+
+def int64(v: int) -> int:
+    if not INT64_MIN <= v <= INT64_MAX:
+        raise FALLBACK  # integer overflow
+    return v
+
+
+def check_ts(t: datetime) -> datetime:
+    if not _MIN_TS <= t <= _MAX_TS:
+        raise FALLBACK
+    return t
+
+
+def check_dur(d: timedelta) -> timedelta:
+    if abs(d.days * 86400 + d.seconds) > MAX_DURATION_S:
+        raise FALLBACK
+    return d
+
+
+def add(a: Any, b: Any) -> Any:
+    ta, tb = type(a), type(b)
+    if ta is tb:
+        if ta is int:
+            return int64(a + b)
+        if ta is float or ta is str or ta is list:
+            return a + b
+        if ta is timedelta:
+            return check_dur(a + b)
+        if ta is datetime:
+            raise FALLBACK
+    try:
+        if ta is datetime and tb is timedelta and kind(a) == "timestamp":
+            return check_ts(a + b)
+        if ta is timedelta and tb is datetime and kind(b) == "timestamp":
+            return check_ts(b + a)
+    except OverflowError:
+        raise FALLBACK from None
+    raise FALLBACK
+
+
+def sub(a: Any, b: Any) -> Any:
+    ta, tb = type(a), type(b)
+    try:
+        if ta is tb:
+            if ta is int:
+                return int64(a - b)
+            if ta is float:
+                return a - b
+            if ta is timedelta:
+                return check_dur(a - b)
+            if ta is datetime and kind(a) == kind(b) == "timestamp":
+                return check_dur(a - b)
+        elif ta is datetime and tb is timedelta and kind(a) == "timestamp":
+            return check_ts(a - b)
+    except OverflowError:
+        raise FALLBACK from None
+    raise FALLBACK
+
+
+def mul(a: Any, b: Any) -> Any:
+    ta = type(a)
+    if ta is type(b):
+        if ta is int:
+            return int64(a * b)
+        if ta is float:
+            return a * b
+    raise FALLBACK
+
+
+def div(a: Any, b: Any) -> Any:
+    ta = type(a)
+    if ta is type(b):
+        if ta is int:
+            if b == 0 or (a == INT64_MIN and b == -1):
+                raise FALLBACK  # divide by zero, overflow
+            q = abs(a) // abs(b)
+            return q if (a < 0) == (b < 0) else -q  # truncated toward zero
+        if ta is float:
+            if b == 0.0:
+                if a == 0.0 or math.isnan(a):
+                    return math.nan
+                return math.copysign(math.inf, a) * math.copysign(1.0, b)
+            return a / b
+    raise FALLBACK
+
+
+def mod(a: Any, b: Any) -> Any:
+    if type(a) is int and type(b) is int:
+        if b == 0 or (a == INT64_MIN and b == -1):
+            raise FALLBACK
+        r = abs(a) % abs(b)
+        return r if a >= 0 else -r  # the sign of the dividend
+    raise FALLBACK
+
+
+def neg(a: Any) -> Any:
+    t = type(a)
+    if t is int:
+        return int64(-a)
+    if t is float:
+        return -a
+    if t is timedelta:
+        return check_dur(-a)
+    raise FALLBACK
+
+
+def contains(container: Any, v: Any) -> bool:
+    """``v in container``."""
+    t = type(container)
+    if t is list:
+        for x in container:
+            if eq(v, x):
+                return True
+        return False
+    if t is dict and type(v) is str:
+        return v in container
+    raise FALLBACK
+
+
+def size(v: Any) -> int:
+    t = type(v)
+    if t is str or t is list or t is dict:
+        return len(v)
+    raise FALLBACK
+
+
+def select(v: Any, name: str) -> Any:
+    if type(v) is dict:
+        try:
+            return v[name]
+        except KeyError:
+            raise FALLBACK from None  # no such key
+    raise FALLBACK
+
+
+def has(v: Any, name: str) -> bool:
+    if type(v) is dict:
+        return name in v
+    raise FALLBACK
+
+
+def index(v: Any, i: Any) -> Any:
+    t = type(v)
+    if t is list and type(i) is int:
+        if 0 <= i < len(v):
+            return v[i]
+        raise FALLBACK  # index out of range
+    if t is dict and type(i) is str:
+        return select(v, i)
+    raise FALLBACK
+
+
+def string_of(v: Any) -> str:
+    t = type(v)
+    if t is str:
+        return v
+    if t is int:
+        return str(int64(v))
+    if t is bool:
+        return "true" if v else "false"
+    raise FALLBACK  # doubles, timestamps and durations are formatted by CEL
+
+
+def double_of(v: Any) -> float:
+    t = type(v)
+    if t is float:
+        return v
+    if t is int:
+        return float(int64(v))
+    raise FALLBACK
+
+
+def int_of(v: Any) -> int:
+    t = type(v)
+    if t is int:
+        return int64(v)
+    if t is float:
+        if math.isnan(v) or not -9.223372036854775e18 < v < 9.223372036854775e18:
+            raise FALLBACK  # out of int64 range (and the boundary is CEL's to judge)
+        return int(v)
+    raise FALLBACK  # strings and timestamps are CEL's to convert
+
+
+_TS = re.compile(r"(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d\d):(\d\d))")
+
+
+def timestamp_of(v: Any) -> datetime:
+    """``timestamp(string)``: RFC 3339; fractions finer than a microsecond and leap seconds go to CEL."""
+    if type(v) is datetime and v.tzinfo is not None:
+        return v
+    if type(v) is not str:
+        raise FALLBACK
+    m = _TS.fullmatch(v)
+    if not m:
+        raise FALLBACK
+    y, mo, d, h, mi, s, frac, z, sign, oh, om = m.groups()
+    if frac and len(frac.rstrip("0")) > 6:
+        raise FALLBACK
+    micro = int((frac or "0").ljust(6, "0")[:6])
+    try:
+        if z:
+            tz = UTC
+        else:
+            if int(oh) > 23 or int(om) > 59:
+                raise FALLBACK
+            off = timedelta(hours=int(oh), minutes=int(om))
+            tz = timezone(-off if sign == "-" else off)
+        t = datetime(int(y), int(mo), int(d), int(h), int(mi), int(s), micro, tzinfo=tz).astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise FALLBACK from None
+    return check_ts(t)
+
+
+_DUR_PART = re.compile(r"(\d+(?:\.\d+)?)(h|ms|us|ns|m|s)")
+_NS = {"h": 3_600_000_000_000, "m": 60_000_000_000, "s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
+
+
+def duration_of(v: Any) -> timedelta:
+    """``duration(string)``: a sign and number-unit pairs (h, m, s, ms, us, ns), to the microsecond."""
+    if type(v) is timedelta:
+        return v
+    if type(v) is not str:
+        raise FALLBACK
+    text = v
+    sign = 1
+    if text[:1] in "+-" and text:
+        sign = -1 if text[0] == "-" else 1
+        text = text[1:]
+    if not text or text == "0":
+        if text == "0":
+            return timedelta(0)
+        raise FALLBACK
+    pos, ns = 0, 0
+    while pos < len(text):
+        m = _DUR_PART.match(text, pos)
+        if not m:
+            raise FALLBACK
+        num, unit = m.groups()
+        whole, _, frac = num.partition(".")
+        scale = _NS[unit]
+        ns += int(whole or "0") * scale
+        if frac:
+            digits = int(frac)
+            denom = 10 ** len(frac)
+            if digits * scale % denom:
+                raise FALLBACK  # below a nanosecond
+            ns += digits * scale // denom
+        pos = m.end()
+    if ns % 1000:
+        raise FALLBACK  # finer than a microsecond
+    d = timedelta(microseconds=sign * ns // 1000)
+    return check_dur(d)
+
+
+def _trunc_div(n: int, d: int) -> int:
+    q = abs(n) // d
+    return q if n >= 0 else -q
+
+
+def _micros(d: timedelta) -> int:
+    return (d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds
+
+
+def _zone(name: Any) -> Any:
+    if type(name) is not str:
+        raise FALLBACK
+    m = re.fullmatch(r"([+-])(\d\d):(\d\d)", name)
+    if m:
+        off = timedelta(hours=int(m.group(2)), minutes=int(m.group(3)))
+        return timezone(-off if m.group(1) == "-" else off)
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+)*", name):
+        raise FALLBACK
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise FALLBACK from None
+
+
+_DUR_UNIT = {"getHours": 3_600_000_000, "getMinutes": 60_000_000, "getSeconds": 1_000_000}
+_TS_PART = {"getHours": "hour", "getMinutes": "minute", "getSeconds": "second"}
+
+
+def time_part(fn: str, v: Any, tz: Any = None) -> int:
+    """getHours/getMinutes/getSeconds: of a duration, the whole span truncated toward zero; of a
+    timestamp, the clock field in UTC or in the zone given."""
+    if type(v) is timedelta and tz is None:
+        return _trunc_div(_micros(v), _DUR_UNIT[fn])
+    if type(v) is datetime and v.tzinfo is not None:
+        try:
+            local = v.astimezone(UTC if tz is None else _zone(tz))
+        except OverflowError:
+            raise FALLBACK from None
+        return int(getattr(local, _TS_PART[fn]))
+    raise FALLBACK
+
+
+_PLAIN = {bool, float, str, type(None), timedelta}
+
+
+def plain(v: Any) -> Any:
+    """The value as cel-expr-python's plain_value() gives it: timestamps in UTC, fresh lists and dicts;
+    Fallback for what CEL would have to convert (or refuse) itself."""
+    t = type(v)
+    if t in _PLAIN:
+        return v
+    if t is int:
+        return int64(v)
+    if t is list:
+        return [plain(x) for x in v]
+    if t is dict:
+        return {k: plain(x) for k, x in v.items()}
+    if t is datetime and v.tzinfo is not None:
+        return v.astimezone(UTC)
+    raise FALLBACK

@@ -1,0 +1,318 @@
+"""CEL syntax trees (from ``parse``) to Python closures over a dict of variables.
+
+A closure returns CEL's value or raises ``Fallback``. ``&&`` and ``||`` are CEL's
+commutative, error-absorbing operators: ``false && <error>`` and ``<error> && false``
+are both false, a true/false answer wins over an error on either side, and only
+otherwise does the error (here: the fallback) propagate. ``exists``/``all`` absorb
+the same way across their iterations; ``exists_one``, ``map`` and ``filter`` are
+strict. Comprehensions count their iterations; past ``ITERATION_LIMIT`` (well under
+CEL's own budget) the evaluation goes to CEL, which then reports its budget error.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from . import ops
+from .ops import FALLBACK, Fallback
+from .parse import Node, Unsupported, parse
+
+Fn = Callable[[Mapping[str, Any]], Any]
+ITERATION_LIMIT = 5000
+_BUDGET = " iterations"  # a key no CEL identifier can be
+_BIN = {"+": ops.add, "-": ops.sub, "*": ops.mul, "/": ops.div, "%": ops.mod}
+_CONVERSIONS = {"string": ops.string_of, "double": ops.double_of, "int": ops.int_of,
+                "timestamp": ops.timestamp_of, "duration": ops.duration_of}
+_STRING_METHODS = {"contains": str.__contains__, "startsWith": str.startswith, "endsWith": str.endswith}
+
+
+def translate(source: str, variables: frozenset[str]) -> Fn | None:
+    """A closure computing ``source`` over ``variables``, or None when the expression is not in the subset."""
+    try:
+        t = _Translator(variables)
+        body = t.node(parse(source))
+        t.limit[0] = ITERATION_LIMIT // max(1, t.macros)  # sibling comprehensions each count from zero
+    except (Unsupported, RecursionError):
+        return None
+
+    def run(env: Mapping[str, Any]) -> Any:
+        try:
+            return ops.plain(body(env))
+        except (RecursionError, OverflowError, ValueError, TypeError, KeyError, IndexError, AttributeError):
+            raise FALLBACK from None  # defensive: a surprise of ours is CEL's to answer
+    return run
+
+
+def untranslated_reason(source: str, variables: frozenset[str]) -> str | None:
+    """Why ``source`` stays with CEL (for validate --explain), or None if it is translated."""
+    try:
+        _Translator(variables).node(parse(source))
+    except Unsupported as exc:
+        return str(exc)
+    except RecursionError:
+        return "nested too deeply"
+    return None
+
+
+class _Translator:
+    def __init__(self, variables: frozenset[str]) -> None:
+        self.scope = set(variables)
+        self.macros = 0
+        self.limit = [ITERATION_LIMIT]
+
+    def node(self, n: Node) -> Fn:
+        method = getattr(self, "t_" + n[0])
+        fn: Fn = method(*n[1:])
+        return fn
+
+    def t_lit(self, v: Any) -> Fn:
+        return lambda env: v
+
+    def t_ident(self, name: str) -> Fn:
+        if name in self.scope:
+            def var(env: Mapping[str, Any]) -> Any:
+                try:
+                    return env[name]
+                except KeyError:
+                    raise FALLBACK from None
+            return var
+        if name in ops.TYPES:
+            t = ops.TYPES[name]
+            return lambda env: t
+        raise Unsupported(f"the name {name!r}")
+
+    def t_list(self, items: list[Node]) -> Fn:
+        fns = [self.node(i) for i in items]
+        return lambda env: [f(env) for f in fns]
+
+    def t_select(self, operand: Node, field: str) -> Fn:
+        f, select = self.node(operand), ops.select
+
+        def sel(env: Mapping[str, Any]) -> Any:
+            v = f(env)
+            if type(v) is dict and field in v:
+                return v[field]
+            return select(v, field)
+        return sel
+
+    def t_has(self, operand: Node, field: str) -> Fn:
+        f, has = self.node(operand), ops.has
+        return lambda env: has(f(env), field)
+
+    def t_index(self, operand: Node, idx: Node) -> Fn:
+        f, g, index = self.node(operand), self.node(idx), ops.index
+        return lambda env: index(f(env), g(env))
+
+    def t_not(self, operand: Node) -> Fn:
+        f = self.node(operand)
+
+        def not_(env: Mapping[str, Any]) -> bool:
+            v = f(env)
+            if v is True:
+                return False
+            if v is False:
+                return True
+            raise FALLBACK
+        return not_
+
+    def t_neg(self, operand: Node) -> Fn:
+        f, neg = self.node(operand), ops.neg
+        return lambda env: neg(f(env))
+
+    def t_and(self, left: Node, right: Node) -> Fn:
+        return self._logic(left, right, False)
+
+    def t_or(self, left: Node, right: Node) -> Fn:
+        return self._logic(left, right, True)
+
+    def _logic(self, left: Node, right: Node, wins: bool) -> Fn:
+        """``wins`` decides alone (false for &&, true for ||), from either side, over an error on the other."""
+        f, g = self.node(left), self.node(right)
+
+        def logic(env: Mapping[str, Any]) -> bool:
+            try:
+                a = f(env)
+            except Fallback:
+                a = None
+            if a is wins:
+                return wins
+            b = g(env)  # if this raises, so does CEL: an error unless the right side wins
+            if b is wins:
+                return wins
+            if a is (not wins) and b is (not wins):
+                return not wins
+            raise FALLBACK
+        return logic
+
+    def t_cond(self, cond: Node, a: Node, b: Node) -> Fn:
+        c, f, g = self.node(cond), self.node(a), self.node(b)
+
+        def ternary(env: Mapping[str, Any]) -> Any:
+            v = c(env)
+            if v is True:
+                return f(env)
+            if v is False:
+                return g(env)
+            raise FALLBACK
+        return ternary
+
+    def t_bin(self, op: str, left: Node, right: Node) -> Fn:
+        f, g = self.node(left), self.node(right)
+        if op in _BIN:
+            fn = _BIN[op]
+            return lambda env: fn(f(env), g(env))
+        eq, less, le = ops.eq, ops.less, ops.le
+        if op in ("==", "!=") and right[0] == "lit" and type(right[1]) is str:
+            lit, same = right[1], op == "=="
+
+            def eq_string(env: Mapping[str, Any]) -> bool:
+                v = f(env)
+                return (v == lit) is same if type(v) is str else eq(v, lit) is same
+            return eq_string
+        if op == "==":
+            return lambda env: eq(f(env), g(env))
+        if op == "!=":
+            return lambda env: not eq(f(env), g(env))
+        if op == "<":
+            return lambda env: less(f(env), g(env))
+        if op == ">":
+            return lambda env: less(g(env), f(env))
+        if op == "<=":
+            return lambda env: le(f(env), g(env))
+        if op == ">=":
+            return lambda env: le(g(env), f(env))
+        if op == "in":
+            contains = ops.contains
+            return lambda env: contains(g(env), f(env))
+        raise Unsupported(f"the operator {op}")
+
+    def t_call(self, name: str, target: Node | None, args: list[Node]) -> Fn:
+        fns = [self.node(a) for a in args]
+        if target is None:
+            if name in _CONVERSIONS and len(fns) == 1:
+                conv, a0 = _CONVERSIONS[name], fns[0]
+                return lambda env: conv(a0(env))
+            if name == "size" and len(fns) == 1:
+                size, a0 = ops.size, fns[0]
+                return lambda env: size(a0(env))
+            if name == "type" and len(fns) == 1:
+                a0, kind, types = fns[0], ops.kind, ops.TYPES
+
+                def type_of(env: Mapping[str, Any]) -> Any:
+                    t = types.get(kind(a0(env)))
+                    if t is None:
+                        raise FALLBACK  # timestamp and duration types
+                    return t
+                return type_of
+            raise Unsupported(f"the function {name}() with {len(fns)} argument(s)")
+        recv = self.node(target)
+        if name == "size" and not fns:
+            size = ops.size
+            return lambda env: size(recv(env))
+        if name in _STRING_METHODS and len(fns) == 1:
+            method, a0 = _STRING_METHODS[name], fns[0]
+
+            def string_method(env: Mapping[str, Any]) -> bool:
+                s, x = recv(env), a0(env)
+                if type(s) is str and type(x) is str:
+                    return bool(method(s, x))
+                raise FALLBACK
+            return string_method
+        if name in ("getHours", "getMinutes", "getSeconds") and len(fns) <= 1:
+            part = ops.time_part
+            if fns:
+                tz = fns[0]
+                return lambda env: part(name, recv(env), tz(env))
+            return lambda env: part(name, recv(env))
+        raise Unsupported(f"the method .{name}() with {len(fns)} argument(s)")
+
+    def t_macro(self, kind: str, target: Node, var: str, body: Node) -> Fn:
+        src = self.node(target)
+        self.macros += 1
+        limit = self.limit
+        had = var in self.scope
+        self.scope.add(var)
+        try:
+            fn = self.node(body)
+        finally:
+            if not had:
+                self.scope.discard(var)
+
+        def items(env: Mapping[str, Any]) -> list[Any]:
+            v = src(env)
+            if type(v) is dict:
+                v = list(v)  # a map's comprehension runs over its keys
+                for k in v:
+                    if type(k) is not str:
+                        raise FALLBACK
+            elif type(v) is not list:
+                raise FALLBACK
+            return v
+
+        def each(env: Mapping[str, Any]) -> tuple[list[Any], dict[str, Any], list[int]]:
+            xs = items(env)
+            scope = dict(env)
+            budget = scope.get(_BUDGET)
+            if budget is None:
+                budget = scope[_BUDGET] = [0]
+            budget[0] += len(xs)
+            if budget[0] > limit[0]:
+                raise FALLBACK
+            return xs, scope, budget
+
+        if kind in ("exists", "all"):
+            wins = kind == "exists"
+
+            def quantifier(env: Mapping[str, Any]) -> bool:
+                xs, scope, _ = each(env)
+                failed = False
+                for x in xs:
+                    scope[var] = x
+                    try:
+                        r = fn(scope)
+                    except Fallback:
+                        failed = True
+                        continue
+                    if r is wins:
+                        return wins
+                    if r is not (not wins):
+                        failed = True
+                if failed:
+                    raise FALLBACK
+                return not wins
+            return quantifier
+        if kind == "exists_one":
+            def exists_one(env: Mapping[str, Any]) -> bool:
+                xs, scope, _ = each(env)
+                n = 0
+                for x in xs:
+                    scope[var] = x
+                    r = fn(scope)
+                    if r is True:
+                        n += 1
+                    elif r is not False:
+                        raise FALLBACK
+                return n == 1
+            return exists_one
+        if kind == "filter":
+            def filter_(env: Mapping[str, Any]) -> list[Any]:
+                xs, scope, _ = each(env)
+                out = []
+                for x in xs:
+                    scope[var] = x
+                    r = fn(scope)
+                    if r is True:
+                        out.append(x)
+                    elif r is not False:
+                        raise FALLBACK
+                return out
+            return filter_
+
+        def map_(env: Mapping[str, Any]) -> list[Any]:
+            xs, scope, _ = each(env)
+            out = []
+            for x in xs:
+                scope[var] = x
+                out.append(fn(scope))
+            return out
+        return map_
