@@ -2,7 +2,7 @@
 
 Values: bool, int (int64), float (double), str, None (null), list, dict (string keys),
 aware datetime (timestamp), timedelta (duration), ``CelType``. Every function here
-either returns what CEL returns or raises ``Fallback``: for CEL errors (a missing
+either returns what CEL returns or raises ``_Fallback``: for CEL errors (a missing
 key, a type with no overload, int64 overflow, division by zero) and equally for
 values outside the subset (bytes, uint, nanoseconds, NaN next to an int), which CEL
 then evaluates itself.
@@ -24,11 +24,11 @@ _MIN_TS = datetime(1, 1, 1, tzinfo=UTC)
 _MAX_TS = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
 
 
-class Fallback(Exception):
+class _Fallback(Exception):
     """CEL would report an error here, or the value is outside the subset: evaluate with CEL."""
 
 
-FALLBACK = Fallback()
+FALLBACK = _Fallback()
 
 
 class CelType:
@@ -47,7 +47,7 @@ _KIND = {bool: "bool", int: "int", float: "double", str: "string", type(None): "
 
 
 def kind(v: Any) -> str:
-    """CEL's type name of a value the subset covers; Fallback for anything else (bytes, Decimal, ...)."""
+    """CEL's type name of a value the subset covers; _Fallback for anything else (bytes, Decimal, ...)."""
     k = _KIND.get(type(v))
     if k is None:
         if type(v) is datetime and v.tzinfo is not None:
@@ -413,7 +413,7 @@ _PLAIN = {bool, float, str, type(None), timedelta}
 
 def plain(v: Any) -> Any:
     """The value as cel-expr-python's plain_value() gives it: timestamps in UTC, fresh lists and dicts;
-    Fallback for what CEL would have to convert (or refuse) itself."""
+    _Fallback for what CEL would have to convert (or refuse) itself."""
     t = type(v)
     if t in _PLAIN:
         return v

@@ -2,7 +2,7 @@
 
 Only expressions CEL itself has already compiled reach it, so it need not report
 errors well: anything outside the subset (bytes and raw strings, uint literals, map
-literals, leading-dot names, unknown escapes) raises ``Unsupported`` and the
+literals, leading-dot names, unknown escapes) raises ``_Unsupported`` and the
 expression stays with CEL. Grammar and precedence follow the CEL language definition:
 ``?:`` < ``||`` < ``&&`` < relations (``== != < <= > >= in``) < ``+ -`` < ``* / %`` < unary.
 """
@@ -17,7 +17,7 @@ INT64_MAX = 2**63 - 1
 MACROS = {"all", "exists", "exists_one", "map", "filter"}
 
 
-class Unsupported(Exception):
+class _Unsupported(Exception):
     """The expression uses something outside the translated subset; the reason says what."""
 
 
@@ -42,11 +42,11 @@ def _unescape(body: str) -> str:
         if e[0] in "uU":
             cp = int(e[1:], 16)
             if 0xD800 <= cp <= 0xDFFF or cp > 0x10FFFF:
-                raise Unsupported("a surrogate or out-of-range escape")
+                raise _Unsupported("a surrogate or out-of-range escape")
             return chr(cp)
         if e in _ESCAPES:
             return _ESCAPES[e]
-        raise Unsupported(f"the escape \\{e}")
+        raise _Unsupported(f"the escape \\{e}")
     return _ESC.sub(one, body)
 
 
@@ -56,26 +56,26 @@ def tokens(source: str) -> list[tuple[str, Any]]:
     while pos < len(source):
         m = _TOKEN.match(source, pos)
         if not m:
-            raise Unsupported(f"the character {source[pos]!r}")
+            raise _Unsupported(f"the character {source[pos]!r}")
         pos = m.end()
         kind = m.lastgroup
         text = m.group(0)
         if kind == "ws":
             continue
         if kind == "prefixed":
-            raise Unsupported("raw or bytes string literals")
+            raise _Unsupported("raw or bytes string literals")
         if kind in ("int", "hex"):
             if text[-1] in "uU":
-                raise Unsupported("uint literals")
+                raise _Unsupported("uint literals")
             value = int(text, 16) if kind == "hex" else int(text)
             if value > INT64_MAX:
-                raise Unsupported("an int literal outside int64")
+                raise _Unsupported("an int literal outside int64")
             out.append(("lit", value))
         elif kind == "float":
             out.append(("lit", float(text)))
         elif kind == "str":
             if source.startswith(text[0] * 3, m.start()):
-                raise Unsupported("triple-quoted strings")
+                raise _Unsupported("triple-quoted strings")
             out.append(("lit", _unescape(text[1:-1])))
         elif kind == "ident":
             if text in ("true", "false"):
@@ -103,7 +103,7 @@ class _Parser:
     def take(self, value: str | None = None) -> tuple[str, Any]:
         tok = self.toks[self.i]
         if value is not None and tok != ("op", value):
-            raise Unsupported(f"expected {value!r}")
+            raise _Unsupported(f"expected {value!r}")
         self.i += 1
         return tok
 
@@ -157,7 +157,7 @@ class _Parser:
                 self.take()
                 kind, name = self.take()
                 if kind != "ident":
-                    raise Unsupported("a field name that is a reserved word")
+                    raise _Unsupported("a field name that is a reserved word")
                 if self.at("("):
                     args = self.args()
                     node = self.macro(name, node, args) if name in MACROS else ("call", name, node, args)
@@ -173,7 +173,7 @@ class _Parser:
 
     def macro(self, name: str, target: Node, args: list[Node]) -> Node:
         if len(args) != 2 or args[0][0] != "ident":
-            raise Unsupported(f"{name}() with {len(args)} arguments")
+            raise _Unsupported(f"{name}() with {len(args)} arguments")
         return ("macro", name, target, args[0][1], args[1])
 
     def args(self) -> list[Node]:
@@ -195,7 +195,7 @@ class _Parser:
                 args = self.args()
                 if v == "has":
                     if len(args) != 1 or args[0][0] != "select":
-                        raise Unsupported("has() of something other than a field")
+                        raise _Unsupported("has() of something other than a field")
                     return ("has", args[0][1], args[0][2])
                 return ("call", v, None, args)
             return ("ident", v)
@@ -211,12 +211,12 @@ class _Parser:
                     self.take(",")
             self.take("]")
             return ("list", items)
-        raise Unsupported(f"{v!r} here (map literals, messages and leading dots are not translated)")
+        raise _Unsupported(f"{v!r} here (map literals, messages and leading dots are not translated)")
 
 
 def parse(source: str) -> Node:
     p = _Parser(source)
     node = p.expr()
     if p.peek()[0] != "end":
-        raise Unsupported("trailing input")
+        raise _Unsupported("trailing input")
     return node

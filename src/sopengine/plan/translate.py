@@ -1,6 +1,6 @@
 """CEL syntax trees (from ``parse``) to Python closures over a dict of variables.
 
-A closure returns CEL's value or raises ``Fallback``. ``&&`` and ``||`` are CEL's
+A closure returns CEL's value or raises ``_Fallback``. ``&&`` and ``||`` are CEL's
 commutative, error-absorbing operators: ``false && <error>`` and ``<error> && false``
 are both false, a true/false answer wins over an error on either side, and only
 otherwise does the error (here: the fallback) propagate. ``exists``/``all`` absorb
@@ -14,8 +14,8 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 from . import ops
-from .ops import FALLBACK, Fallback
-from .parse import Node, Unsupported, parse
+from .ops import FALLBACK, _Fallback
+from .parse import Node, _Unsupported, parse
 
 Fn = Callable[[Mapping[str, Any]], Any]
 ITERATION_LIMIT = 5000
@@ -32,7 +32,7 @@ def translate(source: str, variables: frozenset[str]) -> Fn | None:
         t = _Translator(variables)
         body = t.node(parse(source))
         t.limit[0] = ITERATION_LIMIT // max(1, t.macros)  # sibling comprehensions each count from zero
-    except (Unsupported, RecursionError):
+    except (_Unsupported, RecursionError):
         return None
 
     def run(env: Mapping[str, Any]) -> Any:
@@ -47,7 +47,7 @@ def untranslated_reason(source: str, variables: frozenset[str]) -> str | None:
     """Why ``source`` stays with CEL (for validate --explain), or None if it is translated."""
     try:
         _Translator(variables).node(parse(source))
-    except Unsupported as exc:
+    except _Unsupported as exc:
         return str(exc)
     except RecursionError:
         return "nested too deeply"
@@ -79,7 +79,7 @@ class _Translator:
         if name in ops.TYPES:
             t = ops.TYPES[name]
             return lambda env: t
-        raise Unsupported(f"the name {name!r}")
+        raise _Unsupported(f"the name {name!r}")
 
     def t_list(self, items: list[Node]) -> Fn:
         fns = [self.node(i) for i in items]
@@ -132,7 +132,7 @@ class _Translator:
         def logic(env: Mapping[str, Any]) -> bool:
             try:
                 a = f(env)
-            except Fallback:
+            except _Fallback:
                 a = None
             if a is wins:
                 return wins
@@ -184,7 +184,7 @@ class _Translator:
         if op == "in":
             contains = ops.contains
             return lambda env: contains(g(env), f(env))
-        raise Unsupported(f"the operator {op}")
+        raise _Unsupported(f"the operator {op}")
 
     def t_call(self, name: str, target: Node | None, args: list[Node]) -> Fn:
         fns = [self.node(a) for a in args]
@@ -204,7 +204,7 @@ class _Translator:
                         raise FALLBACK  # timestamp and duration types
                     return t
                 return type_of
-            raise Unsupported(f"the function {name}() with {len(fns)} argument(s)")
+            raise _Unsupported(f"the function {name}() with {len(fns)} argument(s)")
         recv = self.node(target)
         if name == "size" and not fns:
             size = ops.size
@@ -224,7 +224,7 @@ class _Translator:
                 tz = fns[0]
                 return lambda env: part(name, recv(env), tz(env))
             return lambda env: part(name, recv(env))
-        raise Unsupported(f"the method .{name}() with {len(fns)} argument(s)")
+        raise _Unsupported(f"the method .{name}() with {len(fns)} argument(s)")
 
     def t_macro(self, kind: str, target: Node, var: str, body: Node) -> Fn:
         src = self.node(target)
@@ -270,7 +270,7 @@ class _Translator:
                     scope[var] = x
                     try:
                         r = fn(scope)
-                    except Fallback:
+                    except _Fallback:
                         failed = True
                         continue
                     if r is wins:
