@@ -96,49 +96,9 @@ def test_sarif_json_pointer_inside_a_json_array_file_and_errors(capsys, tmp_path
         assert re.match(r"^/[0-2](/|$)", r["properties"]["pointer"])
 
 
-def test_junit_one_case_per_record_failures_per_violation(capsys, tmp_path):
-    ref = reference(capsys)
-    code, out, _ = check(capsys, "junit")
-    root = ET.fromstring(out)
-    assert code == 1 and root.tag == "testsuites"
-    suite = root.find("testsuite")
-    cases = suite.findall("testcase")
-    assert [c.get("name") for c in cases] == [r["record"] for r in ref]
-    for c, r in zip(cases, ref):
-        errs = [v["rule"] for v in r["violations"] if v["severity"] == "error"]
-        assert [f.get("type") for f in c.findall("failure")] == errs
-        assert c.get("line") == str(r["source"]["line"]) and c.get("classname") == "sopengine.order"
-    failing = sum(1 for r in ref if any(v["severity"] == "error" for v in r["violations"]))
-    assert suite.get("tests") == str(len(ref)) and suite.get("failures") == str(failing)
-    assert root.get("failures") == str(failing) and root.get("errors") == "0"
-    # an evaluation error is an <error>, counted apart from failures
-    root = ET.fromstring(check(capsys, "junit", bad_and_list_input(tmp_path))[1])
-    errors = root.findall(".//testcase/error")
-    assert len(errors) == 1 and "placed_at" in errors[0].get("message") and root.get("errors") == "1"
-
-
 def _result(*sevs: str, rid: str = "R1", msg: str = "bad") -> Result:
     vs = tuple(Violation(f"rule.{s}", s, ("ORD-06",), Text(msg, msg), "/events/0") for s in sevs)  # type: ignore[arg-type]
     return Result(rid, "order", "1.0.0", "shipped", vs, source=SourceRef("in.jsonl", 3, 1))
-
-
-@pytest.mark.parametrize("fail_on, failures", [("error", ["rule.error"]), ("warning", ["rule.error", "rule.warning"]),
-                                               ("info", ["rule.error", "rule.warning", "rule.info"]), ("never", [])])
-def test_junit_threshold_follows_fail_on(fail_on, failures):
-    out = io.StringIO()
-    FORMATS["junit"]([_result("error", "warning", "info")], out, ReportOptions(fail_on=fail_on))
-    case = ET.fromstring(out.getvalue()).find(".//testcase")
-    assert [f.get("type") for f in case.findall("failure")] == failures
-    below = {"rule.error", "rule.warning", "rule.info"} - set(failures)
-    text = case.findtext("system-out") or ""
-    assert all(r in text for r in below)
-
-
-def test_junit_survives_control_characters():
-    out = io.StringIO()
-    FORMATS["junit"]([_result("error", rid="A\x01B", msg="x\x00y")], out, ReportOptions())
-    case = ET.fromstring(out.getvalue()).find(".//testcase")  # parses: the control characters are replaced
-    assert case.get("name") == "A\ufffdB"
 
 
 def test_github_annotations_one_per_violation(capsys):
@@ -171,21 +131,3 @@ def test_formats_are_listed_in_check_help(capsys):
         run(capsys, "check", "--help")
     out = capsys.readouterr().out
     assert all(f in out for f in ("sarif", "junit", "github"))
-
-
-def test_junit_follows_fail_on_from_the_command_line(tmp_path, capsys):
-    """A warning is a JUnit failure exactly when --fail-on warning makes the run fail."""
-    import xml.etree.ElementTree as ET
-
-    from sopengine.cli import main
-
-    from .conftest import EXAMPLES
-
-    orders = str(EXAMPLES / "orders.jsonl")
-    soon = "2023-06-04T02:00:00+08:00"  # DD20230602007: 40 of its 48 h used, a due-soon warning
-    counts = {}
-    for level in ("error", "warning"):
-        main(["check", orders, "--now", soon, "--format", "junit", "--fail-on", level])
-        root = ET.fromstring(capsys.readouterr().out)
-        counts[level] = len(root.findall(".//failure"))
-    assert counts["warning"] > counts["error"]
