@@ -101,23 +101,6 @@ def _result(*sevs: str, rid: str = "R1", msg: str = "bad") -> Result:
     return Result(rid, "order", "1.0.0", "shipped", vs, source=SourceRef("in.jsonl", 3, 1))
 
 
-def test_github_annotations_one_per_violation(capsys):
-    ref = reference(capsys)
-    code, out, _ = check(capsys, "github")
-    lines = out.splitlines()
-    annotations = [ln for ln in lines if ln.startswith("::")]
-    expected = [(r["source"]["line"], v) for r in ref for v in r["violations"]]
-    assert code == 1 and len(annotations) == len(expected)
-    pattern = re.compile(r"^::(error|warning|notice) file=([^,]+),line=(\d+),col=\d+,title=([^:]+)::(.+)$")
-    for ann, (line, v) in zip(annotations, expected):
-        m = pattern.match(ann)
-        assert m, ann
-        assert m.group(1) == {"info": "notice"}.get(v["severity"], v["severity"])
-        assert m.group(2).endswith("examples/orders.jsonl") and int(m.group(3)) == line
-        assert m.group(4).startswith(v["rule"])
-    assert lines[-1].startswith(f"sopengine: {len(ref)} records")
-
-
 def test_github_escaping_cannot_forge_a_command():
     r = _result("warning", msg="line one\n::error::forged 100%")
     v = r.violations[0]
