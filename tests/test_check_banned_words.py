@@ -78,7 +78,7 @@ def test_title_detail_and_tags_are_scanned_by_default_with_full_evidence():
     assert first == {
         "word": "顶级", "category": "grade_ji", "category_title_zh": "级/极-系列",
         "category_title_en": "级 / 极 series (top-grade, ultimate)", "text": "頂級", "start": 9, "end": 11,
-        "field": "title", "legal_basis": first["legal_basis"],
+        "field": "title", "legal_basis": first["legal_basis"], "cleared": [],
     }
     assert record["title"][first["start"]:first["end"]] == "頂級"
     assert first["legal_basis"].startswith("《中华人民共和国广告法》第九条第（三）项；")
@@ -169,3 +169,33 @@ def test_every_finding_points_at_the_characters_it_quotes(tags):
         index = int(h.path.rsplit("/", 1)[1])
         assert h.path == f"/tags/{index}"
         assert tags[index][h.evidence["start"]:h.evidence["end"]] == h.evidence["text"]
+
+
+def test_shop_brands_parameter_clears_its_words_and_says_why():
+    record = {"title": "最佳拍档 情侣卫衣 最佳礼物"}
+    (hit,) = run(record, brands=["最佳拍档"])
+    assert (hit.evidence["word"], hit.evidence["start"]) == ("最佳", 10)
+    (c,) = hit.evidence["cleared"]
+    assert (c["word"], c["text"], c["start"], c["end"], c["exemption"]) == ("最佳", "最佳", 0, 2, "trademark")
+    assert "shop configuration" in c["basis"] and c["exemption_title_en"] and c["context"] == "最佳拍档"
+    assert run({"title": "至尊披萨 烤盘"}, brands=[{"name": "至尊", "with": ["披萨"]}]) == []
+
+
+@pytest.mark.parametrize("brands, pointer, text", [
+    ("最佳拍档", "/brands", "must be a list"),
+    (["至尊"], "/brands/0", "would disable it"),
+    ([{"name": "至尊", "with": []}], "/brands/0/with", "non-empty list"),
+    ([{"name": "x", "colour": "red"}], "/brands/0", "unknown key 'colour'"),
+])
+def test_bad_brands_name_the_entry(brands, pointer, text):
+    with pytest.raises(CheckConfigError) as info:
+        BannedWordsCheck({"brands": brands}, make_env())
+    assert info.value.pointer == pointer and text in info.value.message
+
+
+def test_every_clearance_is_a_trace_line_even_without_a_finding():
+    check = BannedWordsCheck({"fields": ["title"]}, make_env())
+    ctx = context({"title": "一级能效 变频空调"})
+    assert list(check.run(ctx)) == []
+    (line,) = ctx.trace
+    assert line.startswith("/title: '一级' ('一级' at 0) cleared by standard_grade [一级能效]: 《广告绝对化用语执法指南》第九条")

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from opencc_purepy import OpenCC
 
 from sopengine.text.scan import BannedWordMatcher, Vocabulary, VocabularyError, WordHit, fold, fold_with_map
+from sopengine.text.spellings import spellings
 
 ROOT = Path(__file__).resolve().parents[1]
 VOCAB_PATH = ROOT / "rules" / "vocabularies" / "banned_words.yaml"
@@ -28,7 +29,9 @@ DATA = yaml.safe_load(VOCAB_PATH.read_text("utf-8"))
 VOCAB = Vocabulary.from_dict(DATA)
 MATCHER = BannedWordMatcher(VOCAB)
 WORDS = [w for c in VOCAB.categories for w in c.words]
-EXEMPTIONS = [e.text for e in VOCAB.exemptions]
+# Phrases that clear every word inside them unconditionally (no context needed).
+EXEMPTIONS = [e.text for e in VOCAB.exemptions] + [b.name for b in VOCAB.brands if not b.with_] + [
+    t for r in VOCAB.rules if not (r.before or r.after or r.in_text or r.enclosed) for t in r.terms]
 # Context characters that occur in no word and no exemption, so they cannot form or break one.
 NEUTRAL = [c for c in "裙衫裤鞋袜帽藕桌椅柜蓝" if not any(c in fold(w) for w in WORDS + EXEMPTIONS)]
 SEPARATORS = [" ", "-", "_", ".", "·", "/", "|", "丨", "、", "，", "！", "~", "～", "\u3000", "\t", "★", "※",
@@ -60,7 +63,7 @@ def test_vocabulary_file_is_complete_and_schema_valid():
     assert len(WORDS) >= 150
     assert {c.id for c in VOCAB.categories} == {
         "superlative_zui", "first_only", "grade_ji", "first_home_nation", "brand_boast", "false_absolute",
-        "authority", "inducement", "superstition", "medical_claims", "food_cosmetics"}
+        "authority", "inducement", "superstition", "medical_claims", "food_cosmetics", "efficacy_guarantee"}
     assert all(c.legal_basis and c.title.zh and c.title.en for c in VOCAB.categories)
     assert len(NEUTRAL) >= 5
 
@@ -278,6 +281,140 @@ def test_any_text_gives_consistent_hits_and_never_raises(text):
     for h in hits:
         assert reached <= h.start < h.end <= len(text)
         assert text[h.start:h.end] == h.text
-        assert fold(h.word) in fold(h.text)
+        assert any(k in fold(h.text) for k in [fold(h.word)] + [fold(x) for x in spellings(h.word)])
         reached = h.end
     assert fold(text) == "".join(fold(c) for c in text)  # folding is per character, hence the index map
+
+
+# -- evasions added with the exemption rules (issue #15) --------------------------------------------------------
+
+@pytest.mark.parametrize("text, word, original", [
+    ("zui低价 清仓", "最低价", "zui低价"),
+    ("ZUI低价 清仓", "最低价", "ZUI低价"),
+    ("di一品牌 奶粉", "第一品牌", "di一品牌"),
+    ("销量diyi 炸锅", "销量第一", "销量diyi"),
+    ("zuì dī jià 毛巾", "最低价", "zuì dī jià"),
+    ("dìyī 品牌", "第一品牌", "dìyī 品牌"),
+    ("quanwang zuidijia 纸尿裤", "全网最低价", "quanwang zuidijia"),
+    ("销量第➀", "销量第一", "销量第➀"),
+    ("行业第❶", "行业第一", "行业第❶"),
+    ("人气第➊", "人气第一", "人气第➊"),
+    ("行业第⓵", "行业第一", "行业第⓵"),
+    ("🅽🅾.1 零食", "No.1", "🅽🅾.1"),
+    ("ᴛᴏᴘ1 口红", "TOP1", "ᴛᴏᴘ1"),
+    ("Nо.1 保温杯", "No.1", "Nо.1"),  # Cyrillic о
+    ("ΝΟ.1 香水", "No.1", "ΝΟ.1"),  # Greek capitals
+    ("T0P1 零食", "TOP1", "T0P1"),
+    ("第—品牌", "第一品牌", "第—品牌"),
+    ("唯ㄧ 正品", "唯一", "唯ㄧ"),
+    ("冣好 按摩器", "最好", "冣好"),
+    ("顶\u2060级 面霜", "顶级", "顶\u2060级"),
+    ("举世无双 翡翠", "举世无双", "举世无双"),
+])
+def test_more_evasions_are_caught(text, word, original):
+    assert (word, original) in words_of(text), words_of(text)
+
+
+@pytest.mark.parametrize("text", ["ZHIYU 蓝牙耳机", "zui 蓝牙耳机", "diyi", "Kiwa No.12", "DINGJI 羊绒衫"])
+def test_toneless_pinyin_of_a_short_word_alone_is_not_a_claim(text):
+    # zhiyu (治愈) and dingji (顶级) are as often a brand or model name; the toned and mixed forms are caught.
+    assert words_of(text) == []
+    assert words_of("zhìyù 失眠")[0][0] == "治愈"
+
+
+# -- exemption rules ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, word, rule", [
+    ("一级能效变频空调", "一级", "standard_grade"),
+    ("能效一级 热水器", "一级", "standard_grade"),
+    ("特级西湖龙井 明前", "特级", "standard_grade"),
+    ("北京第一中学 校服", "第一", "proper_name"),
+    ("一级建造师 教材", "一级", "proper_name"),
+    ("国家级非物质文化遗产 苏绣", "国家级", "proper_name"),
+    ("《终极一班》 周边", "终极", "known_names"),
+    ("《唯我独尊》 影碟", "唯我独尊", "work_title"),
+    ("永久自行车 26寸", "永久", "trademark"),
+    ("FOREVER永久 公路车", "永久", "trademark"),
+    ("完美日记 口红", "完美", "trademark"),
+    ("永久磁铁 强磁", "永久", "technical_term"),
+    ("最高转速 3000rpm 台钻", "最高", "rated_spec"),
+    ("最大承重150kg 折叠床", "最大", "rated_spec"),
+    ("本店最畅销 衬衫", "最畅销", "self_comparison"),
+    ("2023年天猫洗衣液销量第一（数据来源：天猫年度榜单）", "销量第一", "dated_fact"),
+    ("送给最好的朋友 手链", "最好", "not_about_product"),
+    ("最近上新", "最", "not_a_claim"),
+    ("月饼 最佳赏味期15天", "最佳", "usage_tip"),
+])
+def test_each_rule_clears_a_word_and_names_itself(text, word, rule):
+    scan = MATCHER.scan(text)
+    assert scan.hits == ()
+    (c,) = scan.cleared
+    assert (c.word, c.exemption) == (word, rule)
+    assert c.basis.startswith("《广告绝对化用语执法指南》") and c.title.zh and c.title.en
+    assert text[c.start:c.end] == c.text and c.text in c.context and c.context in text
+
+
+@pytest.mark.parametrize("text, word", [
+    ("本店全网最低价 纸巾", "全网最低价"),  # 全网 widens the shop's scope
+    ("店内全国第一 大米", "全国第一"),
+    ("特级 品质 保证 羊毛被", "特级"),  # 特级 grades nothing a standard defines
+    ("最高品质 乳胶枕", "最高"),  # no quantity and unit
+    ("最强 续航 充电宝 20000mAh", "最强"),  # 最强 is no rated-spec word
+    ("永久 保修 电动车", "永久"),  # the brand 永久 needs its product next to it
+    ("2024年 销量第一 羽绒服", "销量第一"),  # dated but no source
+    ("天猫 销量第一 洗面奶 数据来源：天猫", "销量第一"),  # source but no date
+    ("《品牌》 第一品牌 耳机", "第一品牌"),  # outside the brackets
+    ("送给最爱的人 最好的礼物", "最好"),  # 最好的礼物 describes the product
+])
+def test_uses_that_only_look_exempt_are_claims(text, word):
+    assert word in [w for w, _ in words_of(text)], words_of(text)
+
+
+@pytest.mark.parametrize("text, word", [
+    ("一级能效 根治 空调病", "根治"), ("永久牌 根治 腰痛", "根治"), ("本店100%有效 祛痘膏", "100%有效"),
+    ("《包治百病》 养生书", "包治百病"), ("国家级非遗 治疗 风湿", "治疗"),
+])
+def test_medical_and_efficacy_claims_are_never_exempt(text, word):
+    assert word in [w for w, _ in words_of(text)]
+
+
+def test_a_word_inside_a_cleared_word_is_cleared_with_it():
+    scan = MATCHER.scan("最高转速3000rpm")
+    assert scan.hits == () and [(c.word, c.text) for c in scan.cleared] == [("最高", "最高")]
+
+
+def _rule_vocab(**rule) -> dict:
+    data = copy.deepcopy(DATA)
+    data["exemptions"].append({"id": "test_rule", "title": {"zh": "测试", "en": "test"}, "basis": "test", **rule})
+    return data
+
+
+@pytest.mark.parametrize("edit, pointer, text", [
+    (lambda: _rule_vocab(terms=["顶级"]), "/exemptions/", "would disable it"),
+    (lambda: _rule_vocab(terms=["纯棉短袖"]), "/exemptions/", "contains no banned word"),
+    (lambda: _rule_vocab(words=["超级好"], after=["x"]), "/words/0", "not a word of this vocabulary"),
+    (lambda: _rule_vocab(words=["根治"], after=["x"]), "/words/0", "never exempt"),
+    (lambda: _rule_vocab(categories=["medical_claims"], after=["x"]), "/categories/0", "never exempt"),
+    (lambda: _rule_vocab(categories=["nope"], after=["x"]), "/categories/0", "unknown category"),
+    (lambda: _rule_vocab(after=["<quantity>"]), "/exemptions/", "units and a <quantity>"),
+    (lambda: _rule_vocab(after=["<amount>"]), "/after/0", "unknown placeholder"),
+    (lambda: _rule_vocab(words=["最佳"]), "/exemptions/", "would clear every word"),
+    (lambda: _rule_vocab(id="standard_grade", after=["x"]), "/id", "unique"),
+    (lambda: {**copy.deepcopy(DATA), "brands": [{"name": "永久", "reason": "x"}]}, "/brands/0", "would disable it"),
+    (lambda: {**copy.deepcopy(DATA), "brands": ["纯棉"]}, "/brands/0", "contains no banned word"),
+])
+def test_conflicting_rules_and_brands_are_positioned_errors(edit, pointer, text):
+    with pytest.raises(VocabularyError) as info:
+        Vocabulary.from_dict(edit())
+    assert pointer in info.value.pointer and text in info.value.message, str(info.value)
+
+
+def test_shop_brands_clear_only_with_their_context():
+    shop = BannedWordMatcher(VOCAB, brands=["最佳拍档", {"name": "至尊", "with": ["披萨"]}, "Kiwa"])
+    assert shop.find("最佳拍档 情侣装") == [] and shop.find("至尊披萨 烤盘") == []
+    assert words_of("至尊 奢华 礼盒", shop) == [("至尊", "至尊")]
+    assert [c.exemption for c in shop.scan("最佳拍档 卫衣").cleared] == ["trademark"]
+    assert "shop configuration" in shop.scan("最佳拍档 卫衣").cleared[0].basis
+    with pytest.raises(VocabularyError, match="would disable it"):
+        BannedWordMatcher(VOCAB, brands=["至尊"])
+    assert pickle.loads(pickle.dumps(shop)).find("至尊披萨") == []

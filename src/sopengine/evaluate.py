@@ -333,6 +333,9 @@ class _Run:
                 continue
             for h in hits:
                 self._hit(ck, h)
+            if ctx.trace:
+                self.trace.extend(f"{ck.id}: {line}" for line in ctx.trace)
+                ctx.trace.clear()
             for (suffix, severity), n in rest.items():
                 self._unlist(ck.id + suffix, severity, ck.clauses, n)
             if hits and ck.action is not None:

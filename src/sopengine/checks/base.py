@@ -60,6 +60,9 @@ class CheckContext:
     events: list[Mapping[str, Any]]  # sorted by time; each has "at" as an aware datetime and "_index" (original position)
     eval: Callable[["Expression", Mapping[str, Any] | None], Any]  # evaluate an expression with optional extra variables
     tables: Mapping[str, Any] = field(default_factory=dict)  # reference data handed to the engine (e.g. price history)
+    # Lines a check adds to the result's trace (``--explain``): why something did *not* fire,
+    # e.g. the exemption that cleared a banned word, which no finding can carry.
+    trace: list[str] = field(default_factory=list)
 
 
 class CheckType(ABC):
