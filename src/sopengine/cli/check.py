@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
 
     srcroot = Path(args.srcroot) if args.srcroot else find_srcroot()
     opts = ReportOptions(lang=args.lang, trace=args.explain, engine=engine, tool_version=__version__, fail_on=args.fail_on,
-                         srcroot=srcroot, max_results=args.max_results)
+                         srcroot=srcroot, max_results=args.max_results, now=now)
     writer = FORMATS[args.format]
     if args.output:
         target = Path(args.output)

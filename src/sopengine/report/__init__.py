@@ -46,6 +46,7 @@ class ReportOptions:
     fail_on: str = "error"  # JUnit: violations at or above this severity are <failure>s
     srcroot: Path | None = None  # SARIF, GitHub: file paths relative to this root (the repository)
     max_results: int = 5000  # SARIF: results kept per run, the most severe first (GitHub shows 5,000)
+    now: Any = None  # the evaluation instant (datetime), for formats that say how late (HTML agenda)
 
 
 Writer = Callable[[Iterable[Result], IO[str], ReportOptions], Summary]
@@ -59,6 +60,6 @@ def register(name: str) -> Callable[[Writer], Writer]:
     return deco
 
 
-from . import text, jsonout, sarif, junit, github, parquet  # noqa: E402,F401  (registration)
+from . import text, jsonout, sarif, junit, github, parquet, html  # noqa: E402,F401  (registration)
 
 __all__ = ["FORMATS", "Summary", "ReportOptions", "register"]
