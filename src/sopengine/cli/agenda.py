@@ -6,7 +6,8 @@ import argparse
 import io
 import sys
 
-from . import EXIT_OK, EXIT_USAGE, add_rules_arg
+from ..errors import UsageError
+from . import EXIT_OK, add_rules_arg
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -47,11 +48,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         within = parse_duration(args.within) if args.within is not None else None
     except ValueProblem as exc:
-        print(f"sopengine: error: --within: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError(f"--within: {exc}") from None
     if args.limit < 0:
-        print("sopengine: error: --limit must be 0 (no limit) or positive", file=sys.stderr)
-        return EXIT_USAGE
+        raise UsageError("--limit must be 0 (no limit) or positive")
     engine = load(args.rules)
     expand(args.inputs)  # a missing input is a usage error before any output is written
     agenda = Agenda(now, lang=args.lang, roles=args.role, within=within, limit=args.limit)
