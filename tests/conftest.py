@@ -24,6 +24,18 @@ def engine() -> sopengine.Engine:
     return sopengine.load(RULES)
 
 
+@pytest.fixture
+def bundled_once(monkeypatch, engine):
+    """CLI tests load the bundled rules again and again; the engine is immutable, so share it."""
+    real = sopengine.load
+
+    def load(path=None, *, tables=None):
+        bundled = Path(path or "rules").resolve() == RULES.resolve()  # ./rules is what a test run from the root gets
+        return engine if bundled and not tables else real(path, tables=tables)
+
+    monkeypatch.setattr(sopengine, "load", load)
+
+
 def read_jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
 

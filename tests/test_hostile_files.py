@@ -37,16 +37,7 @@ BOMB = "\n".join(["a: &a [x, x, x, x, x, x, x, x, x, x]"]
                  + [f"{c}: &{c} [{', '.join(['*' + p] * 10)}]" for p, c in zip("abcdef", "bcdefg")]) + "\n"
 
 
-@pytest.fixture(autouse=True)
-def _bundled_rules_loaded_once(monkeypatch, engine):
-    """The commands here load the bundled rules again and again; the engine is immutable, so share it."""
-    real = sopengine.load
-
-    def load(path=None, *, tables=None):
-        bundled = Path(path or "rules").resolve() == RULES.resolve()  # ./rules is what a test run from the root gets
-        return engine if bundled and not tables else real(path, tables=tables)
-
-    monkeypatch.setattr(sopengine, "load", load)
+pytestmark = pytest.mark.usefixtures("bundled_once")
 
 
 def check(capsys, *args: str) -> tuple[int, list[dict], str]:
@@ -436,6 +427,39 @@ def test_bad_table_files_are_usage_errors_naming_file_and_line(tmp_path, capsys,
     code, out, err = run(capsys, "check", str(EXAMPLES / "campaigns.jsonl"), "--now", T,
                          "--table", f"price_history={tmp_path / 'prices.jsonl'}")
     assert (code, out) == (2, "") and err.strip() == f"sopengine: error: {tmp_path}/{message}"
+
+
+def test_table_files_that_are_not_files_are_usage_errors_not_a_hang_or_a_crash(tmp_path, capsys, monkeypatch):
+    from sopengine.inputs import price_log
+
+    os.mkfifo(tmp_path / "fifo.csv")  # no writer: opening it the ordinary way waited forever
+    (tmp_path / "zero.csv").symlink_to("/dev/zero")  # read whole: a MemoryError traceback
+    monkeypatch.setattr(price_log, "MAX_TABLE_BYTES", 1 << 20)
+    for name, message in (("fifo.csv", "cannot read (a named pipe with no writer (nothing to read))"),
+                          ("zero.csv", f"over the {1 << 20} byte limit for a table")):
+        code, out, err = run(capsys, "check", str(EXAMPLES / "campaigns.jsonl"), "--now", T,
+                             "--table", f"price_history={tmp_path / name}")
+        assert (code, out) == (2, "") and err.strip() == f"sopengine: error: {tmp_path / name}: {message}"
+
+
+def test_a_named_pipe_of_records_with_no_writer_is_an_error_not_a_hang(tmp_path, capsys, good):
+    os.mkfifo(tmp_path / "in.jsonl")
+    code, results, _ = check(capsys, str(tmp_path / "in.jsonl"), str(good))
+    assert errors(results) == [("in.jsonl", None, "cannot read the file: a named pipe with no writer (nothing to read)")]
+    assert len(results) == 3
+
+
+def test_a_named_pipe_with_a_writer_is_read(tmp_path, capsys):
+    fifo = tmp_path / "in.jsonl"
+    os.mkfifo(fifo)
+    writer = subprocess.Popen(["sh", "-c", f"cat '{EXAMPLES / 'orders.jsonl'}' > '{fifo}'"])
+    fd = os.open(fifo, os.O_RDONLY)  # wait for the writer to be there, keeping the pipe open meanwhile
+    try:
+        code, results, _ = check(capsys, str(fifo))
+    finally:
+        os.close(fd)
+        writer.wait(timeout=60)
+    assert len(results) == len(ORDER_LINES) and not errors(results)
 
 
 @pytest.fixture

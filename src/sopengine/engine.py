@@ -31,6 +31,7 @@ from .schemas import SchemaStore, default_schema_dirs, record_event_types
 from .chrono.instants import ValueProblem, check_instant
 from .tree import KIND_SCHEMAS, MAX_RULE_FILES, Resources, Tree, read_sources, tree_sources
 from .versions import choose, in_force, order_versions, pinned
+from .text.masking import mask_text
 
 __all__ = ["Engine", "load", "build", "compile_tree", "resolve_rules_dir",
            # the rules tree's reading lives in tree.py; re-exported for callers of the old place
@@ -126,7 +127,7 @@ class Engine:
         except Exception as exc:  # a bug of ours must cost one record, not the batch
             return Result(rid, proc.id, proc.version, None, error=f"internal error: {type(exc).__name__}: {exc}",
                           digest=proc.digest, source=source)
-        return replace(result, trace=(f"version: {why}", *result.trace))
+        return replace(result, trace=(f"version: {mask_text(why)}", *result.trace))  # it may quote the record
 
     def evaluate_many(self, records: Iterable[Any], now: datetime | None = None, **kw: Any) -> Iterator[Result]:
         """Lazily, in input order, one result per record: none dropped, none duplicated."""

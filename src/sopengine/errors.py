@@ -37,6 +37,7 @@ from datetime import date
 from typing import ClassVar, Iterable, Literal, Protocol
 
 from .results import SourceRef
+from .text.masking import mask_text
 
 FindingSeverity = Literal["error", "warning", "info"]
 
@@ -48,6 +49,11 @@ class Finding:
     source: SourceRef
     code: str = ""  # stable identifier of the kind of finding, e.g. "schema", "unknown-role"
     hint: str = ""
+
+    def __post_init__(self) -> None:
+        # a finding may quote a value of a rule test's record: masked like every message (CS-10)
+        object.__setattr__(self, "message", mask_text(self.message))
+        object.__setattr__(self, "hint", mask_text(self.hint))
 
     def __str__(self) -> str:
         text = f"{self.source}: {self.severity}: {self.message}"
@@ -88,6 +94,10 @@ class InputError(SopError):
 
 class UsageError(InputError):
     """A command-line value that cannot be used; the CLI prints it and exits 2 (never SystemExit)."""
+
+
+class OutputError(SopError):
+    """A report that could not be written (``-o``, stdout); the CLI exits 2."""
 
 
 class TableError(SopError, ValueError):

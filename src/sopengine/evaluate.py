@@ -230,10 +230,10 @@ class _Run:
                            f"step '{step.title.en}' ({etype}) is not allowed in state {prior}; it follows {', '.join(step.sources)}" + (f" ({detail})" if detail else ""),
                            path, {"event": etype, "state": prior, "expected_states": list(step.sources), "at": when})
             if not fits:
-                self.trace.append(f"{when} {etype}: no step matches, state stays {prior!r}")
+                self.trace.append(f"{when} {mask_value(etype)}: no step matches, state stays {prior!r}")
                 return entered
             proc.machine.set_state(step.to, model)
-        self.trace.append(f"{when} {etype} by {ev.get('role') or '?'}: {step.id} {prior!r} -> {model.state!r}")
+        self.trace.append(f"{when} {mask_value(etype)} by {mask_value(ev.get('role')) or '?'}: {step.id} {prior!r} -> {model.state!r}")
         role = ev.get("role")
         if role not in step.roles:
             who = f"角色 {role}" if role else "未注明角色"

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal, Mapping
 
+from .text.masking import mask_text
+
 Severity = Literal["error", "warning", "info"]
 SEVERITY_RANK: Mapping[str, int] = {"info": 1, "warning": 2, "error": 3}
 LANGS = ("en", "zh")
@@ -111,6 +113,12 @@ class Result:
     digest: str | None = None
     source: SourceRef | None = None
     trace: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # An error quotes the record (a schema error quotes the offending value, a phone number
+        # included): masked here, once, so no format and no caller of the API can print it raw (CS-10).
+        if self.error is not None:
+            object.__setattr__(self, "error", mask_text(self.error))
 
     @property
     def ok(self) -> bool:

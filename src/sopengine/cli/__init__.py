@@ -7,11 +7,13 @@ Each subcommand is a module with ``add_parser(subparsers)`` and ``run(args) -> i
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from importlib import import_module
 from typing import Sequence
 
-from ..errors import DefinitionError, InputError, TableError, UsageError
+from ..errors import DefinitionError, InputError, OutputError, TableError, UsageError
+from ..text.controls import SafeText
 
 COMMANDS = ["check", "agenda", "validate", "test", "coverage", "graph", "diff"]
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -35,15 +37,28 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Everything it prints passes through ``SafeText``: control and bidi
+    characters from data are escaped, and messages on stderr are masked (CS-10)."""
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = SafeText(out), SafeText(err, mask=True)  # type: ignore[assignment]
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return int(args.run(args))
+        code = int(args.run(args))
+        sys.stdout.flush()  # a write error must surface here, not in the interpreter's exit
+        return code
     except DefinitionError as exc:
         for f in exc.findings:
             print(str(f), file=sys.stderr)
         print(f"sopengine: {sum(f.severity == 'error' for f in exc.findings)} error(s) in the rules", file=sys.stderr)
         return EXIT_USAGE
-    except (UsageError, TableError) as exc:
+    except (UsageError, TableError, OutputError) as exc:
         print(f"sopengine: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except InputError as exc:
@@ -51,8 +66,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except BrokenPipeError:  # `sopengine check ... | head`
         return EXIT_OK
+    except OSError as exc:  # `> /dev/full`: what was printed is lost, and the run must not look clean
+        _discard_stdout()
+        print(f"sopengine: error: cannot write the output: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush of what could not be written
+    does not fail again (and change the exit code to 120) after the error has been reported."""
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError, AttributeError):
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, fd)
+    os.close(null)
 
 
 def instant_arg(text: str | None):

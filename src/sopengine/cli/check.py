@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import argparse
 import io
-import os
-import stat
 import sys
-import tempfile
 from datetime import datetime
 from pathlib import Path
 
 from ..errors import UsageError
 from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_rules_arg
+from .output import open_output, output_problem
 
 
 def add_parser(sub) -> None:
@@ -59,29 +57,6 @@ def parse_now(text: str | None) -> datetime | None:
         return check_instant(dt, text)
     except ValueProblem as exc:
         raise UsageError(f"--now: {exc}") from None
-
-
-def output_problem(target: Path) -> str | None:
-    """Why ``-o`` cannot be written, found before any record is evaluated (it used to end the
-    run with a traceback after all the work)."""
-    parent = target.parent
-    if target.is_dir():
-        return "is a directory"
-    if not parent.is_dir():
-        return f"no such directory {str(parent)!r}"
-    if not os.access(parent, os.W_OK | os.X_OK):
-        return f"cannot write in {str(parent)!r}"
-    return None
-
-
-def report_mode(target: Path) -> int:
-    """The permissions of the report: those of the report it replaces, else what the umask gives a new file."""
-    try:
-        return stat.S_IMODE(target.stat().st_mode)
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
 
 
 def read_tables(specs: list[str]) -> dict:
@@ -134,16 +109,8 @@ def run(args: argparse.Namespace) -> int:
                          srcroot=srcroot, max_results=args.max_results, now=now)
     writer = FORMATS[args.format]
     if args.output:
-        target = Path(args.output)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
-        try:
-            os.chmod(tmp, report_mode(target))  # mkstemp makes it 0600: the report would be unreadable to others
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                summary = writer(results, out, opts)
-            os.replace(tmp, target)  # readers never see a half-written report
-        except BaseException:
-            os.unlink(tmp)
-            raise
+        with open_output(args.output) as out:
+            summary = writer(results, out, opts)
     else:
         out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", write_through=False) if hasattr(sys.stdout, "buffer") else sys.stdout
         summary = writer(results, out, opts)

@@ -20,6 +20,10 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..errors import TableError
+from .files import open_input, read_limited
+from .records import MAX_DOCUMENT_BYTES
+
+MAX_TABLE_BYTES = MAX_DOCUMENT_BYTES  # a table is read whole, like a JSON or YAML document of records
 
 __all__ = ["TableError", "PriceTable", "load_price_table", "parse_table_option"]
 
@@ -114,13 +118,18 @@ def load_price_table(path: str | Path) -> PriceTable:
     else:
         raise TableError(f"{p}: unknown table format {suffix or '(no extension)'!r}; use .csv or .jsonl")
     try:
-        text = p.read_text("utf-8-sig")
+        with open_input(p) as fh:  # the special-file handling and limits of record inputs
+            raw = read_limited(fh, MAX_TABLE_BYTES)
     except FileNotFoundError:
         raise TableError(f"{p}: no such file") from None
+    except OSError as exc:
+        raise TableError(f"{p}: cannot read ({exc.strerror or exc})") from None
+    if raw is None:
+        raise TableError(f"{p}: over the {MAX_TABLE_BYTES} byte limit for a table")
+    try:
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise TableError(f"{p}: not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise TableError(f"{p}: cannot read ({exc.strerror})") from None
     table: PriceTable = {}
     try:
         for line, sku, day, price in rows(p, text):

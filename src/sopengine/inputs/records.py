@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
-import stat
 import sys
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +19,7 @@ from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Mapping
 
 from ..errors import InputError
+from .files import open_input, read_limited
 from ..loader import parse_yaml
 from ..results import SourceRef
 from ..paths import shown, walk_files
@@ -328,11 +327,8 @@ def _read_stream(stream: IO[bytes], fmt: str | None, name: str) -> Iterator[tupl
     first = b"".join(head)
     too_big = Unreadable(f"over the {MAX_DOCUMENT_BYTES} byte limit for a whole JSON or YAML document; "
                          "use JSON Lines, which streams")
-    if _size(stream) > MAX_DOCUMENT_BYTES:  # a regular file says so before it is read
-        yield too_big, SourceRef(name)
-        return
-    raw = first + stream.read(MAX_DOCUMENT_BYTES + 1 - len(first))
-    if len(raw) > MAX_DOCUMENT_BYTES:
+    raw = read_limited(stream, MAX_DOCUMENT_BYTES, first)
+    if raw is None:
         yield too_big, SourceRef(name)
         return
     text, problem, where = _decode(raw, name)
@@ -340,15 +336,6 @@ def _read_stream(stream: IO[bytes], fmt: str | None, name: str) -> Iterator[tupl
         yield problem, where
         return
     yield from (_json_document(text, name) if fmt == "json" else _yaml(text, name))
-
-
-def _size(stream: IO[bytes]) -> int:
-    """The size of a regular file behind ``stream``; 0 when it is a pipe or has no file."""
-    try:
-        st = os.fstat(stream.fileno())
-    except (OSError, ValueError):  # io.UnsupportedOperation is both
-        return 0
-    return st.st_size if stat.S_ISREG(st.st_mode) else 0
 
 
 def read_file(path: Path, fmt: str | None = None, name: str | None = None,
@@ -362,9 +349,9 @@ def read_file(path: Path, fmt: str | None = None, name: str | None = None,
         yield from _parquet(path, name, zone_of)
         return
     try:
-        with path.open("rb") as fh:
+        with open_input(path) as fh:
             yield from _read_stream(fh, fmt, name)
-    except OSError as exc:  # no permission, a broken link, a directory, an I/O error half-way
+    except OSError as exc:  # no permission, a broken link, a directory, a pipe with no writer, an I/O error half-way
         yield Unreadable(f"cannot read the file: {exc.strerror or exc}"), SourceRef(name)
 
 

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from functools import wraps
 from typing import IO, Any, Callable, Iterable
 
 from ..results import SEVERITY_RANK, Result
+from ..text.controls import SafeText
 
 
 @dataclass
@@ -54,9 +56,15 @@ FORMATS: dict[str, Writer] = {}
 
 
 def register(name: str) -> Callable[[Writer], Writer]:
+    """Register a format. What it writes goes through ``SafeText``: no control or bidi character
+    from a record reaches a terminal, a CI log or a reviewer raw, whatever the format."""
     def deco(fn: Writer) -> Writer:
-        FORMATS[name] = fn
-        return fn
+        @wraps(fn)
+        def safe(results: Iterable[Result], out: IO[str], opts: ReportOptions) -> Summary:
+            return fn(results, SafeText(out), opts)  # type: ignore[arg-type]
+
+        FORMATS[name] = safe
+        return safe
     return deco
 
 

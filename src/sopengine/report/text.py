@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from typing import IO, Iterable
 
 from ..results import SEVERITY_RANK, Result
+from ..text.controls import escape_controls as _line  # a newline from a record would forge a report line
 from . import ReportOptions, Summary, register
-
-# Control characters and line separators from a record (its id, quoted text, event types): printed
-# as they are, a newline forges a report line ("  error ...") and an escape sequence drives the terminal.
-_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
-_NAMED = {"\n": "\\n", "\r": "\\r"}
-
-
-def _line(text: object) -> str:
-    """``text`` as one line of the report, its control characters written as escapes."""
-    s = str(text)
-    if not _CONTROL.search(s):
-        return s
-    return _CONTROL.sub(lambda m: _NAMED.get(m.group(), f"\\u{ord(m.group()):04x}"), s)
 
 
 _HEAD = {"en": ("state", "next", "due", "overdue", "error", "records", "violations", "evaluation errors", "no due time"),
