@@ -18,10 +18,12 @@ import stat
 from pathlib import Path
 from typing import IO
 
+from ..errors import SopError
+
 __all__ = ["NoWriter", "open_input", "read_limited", "regular_size"]
 
 
-class NoWriter(OSError):
+class NoWriter(SopError, OSError):
     """A named pipe that nobody writes to: reading it would wait forever."""
 
     def __init__(self, path: Path) -> None:
