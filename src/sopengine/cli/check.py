@@ -29,6 +29,9 @@ def add_parser(sub) -> None:
     p.add_argument("--input-format", choices=["json", "jsonl", "yaml", "parquet"], help="override detection by file extension")
     p.add_argument("--explain", action="store_true", help="include the trace: version chosen and why, each event replayed")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE (atomically) instead of stdout")
+    p.add_argument("--jobs", default="1", type=jobs_arg, metavar="N|auto",
+                   help="judge records in N worker processes (auto: one per available core); "
+                        "output identical to --jobs 1, in input order (default: 1)")
     p.add_argument("--table", action="append", default=[], metavar="NAME=FILE",
                    help="reference table for the rules (CSV or JSON Lines of sku,date,price), e.g. prices=price_log.csv; "
                         "repeatable")
@@ -39,6 +42,16 @@ def add_parser(sub) -> None:
                    help="SARIF: keep the N most severe results of each process (default: 5000, what GitHub shows; "
                         "it rejects runs over 25000); the run's notifications count what was left out")
     p.set_defaults(run=run)
+
+
+def jobs_arg(text: str) -> int:
+    from ..parallel import cores
+
+    if text == "auto":
+        return cores()
+    if text.isdigit() and 1 <= int(text) <= 256:
+        return int(text)
+    raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1-256) or 'auto'")
 
 
 def parse_now(text: str | None) -> datetime | None:
@@ -98,8 +111,10 @@ def run(args: argparse.Namespace) -> int:
     if args.output and (problem := output_problem(Path(args.output))):
         print(f"sopengine: error: -o {args.output}: {problem}", file=sys.stderr)
         return EXIT_USAGE
-    results = engine.evaluate_many(read_inputs(args.inputs, args.input_format, zone_of=_zones(engine)), now,
-                                   version=args.pin)
+    from ..parallel import evaluate_parallel
+
+    results = evaluate_parallel(engine, read_inputs(args.inputs, args.input_format, zone_of=_zones(engine)), now,
+                                args.jobs, version=args.pin)
     from .. import __version__
 
     from ..report.locate import find_srcroot
