@@ -338,7 +338,8 @@ def test_toneless_pinyin_of_a_short_word_alone_is_not_a_claim(text):
     ("完美日记 口红", "完美", "trademark"),
     ("永久磁铁 强磁", "永久", "technical_term"),
     ("最高转速 3000rpm 台钻", "最高", "rated_spec"),
-    ("最大承重150kg 折叠床", "最大", "rated_spec"),
+    ("水泵 最大扬程 50米", "最大", "rated_spec"),
+    ("最大承重 折叠床", "最大", "technical_term"),
     ("本店最畅销 衬衫", "最畅销", "self_comparison"),
     ("2023年天猫洗衣液销量第一（数据来源：天猫年度榜单）", "销量第一", "dated_fact"),
     ("送给最好的朋友 手链", "最好", "not_about_product"),
@@ -418,3 +419,29 @@ def test_shop_brands_clear_only_with_their_context():
     with pytest.raises(VocabularyError, match="would disable it"):
         BannedWordMatcher(VOCAB, brands=["至尊"])
     assert pickle.loads(pickle.dumps(shop)).find("至尊披萨") == []
+
+
+# -- many texts at once ---------------------------------------------------------------------------------------
+
+TEXTS = st.lists(st.lists(st.one_of(st.characters(), st.sampled_from(
+    ["最", "佳", "第", "一", "①", "\u200b", "近", "N", "o", ".", "1", " ", "本店", "《", "》", "永久", "自行车",
+     "zui", "低价", "\ua66e", "頂級", "𝐍", "3000rpm", "最高转速"])), max_size=12).map("".join), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=TEXTS)
+def test_find_many_finds_what_find_finds(texts):
+    assert [list(h) for h in MATCHER.find_many(texts)] == [MATCHER.find(t) for t in texts]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=60))
+def test_joined_folding_is_folding(text):
+    from sopengine.text.normalise import fold_joined
+    assert fold_joined(text) == fold(text)
+
+
+def test_find_many_on_a_catalogue_with_clean_titles_between_the_hits():
+    titles = ["纯棉T恤 男", "全网最低价 拖鞋", "", "一级能效 空调", "最 佳 礼物", "保温杯 316"] * 3
+    assert [[h.word for h in hits] for hits in MATCHER.find_many(titles)] == [[], ["全网最低价"], [], [], ["最佳"], []] * 3
+    assert MATCHER.find_many([]) == [] and MATCHER.find_many(iter(["顶级"]))[0][0].word == "顶级"

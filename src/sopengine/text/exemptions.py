@@ -65,7 +65,7 @@ def _alternation(terms: Sequence[str], units: Sequence[str]) -> tuple[str, int]:
 class CompiledRule:
     """One exemption rule ready to test against an anchor span of a folded text."""
 
-    __slots__ = ("rule", "words", "categories", "_before", "_after", "_unless", "_in_text", "_reach_before",
+    __slots__ = ("rule", "words", "categories", "_before", "_after", "_unless", "in_text", "_reach_before",
                  "_reach_after", "_unless_reach")
 
     def __init__(self, rule: ExemptionRule) -> None:
@@ -84,7 +84,7 @@ class CompiledRule:
         if rule.unless:
             alt, self._unless_reach = _alternation(rule.unless, ())
             self._unless = re.compile(alt)
-        self._in_text = tuple(re.compile(_alternation(g, rule.units)[0]) for g in rule.in_text)
+        self.in_text = tuple(re.compile(_alternation(g, rule.units)[0]) for g in rule.in_text)
 
     def applies(self, word_key: str, category: str) -> bool:
         """Whether the rule may clear this word at all (its ``words``/``categories``; all when neither is given)."""
@@ -111,7 +111,7 @@ class CompiledRule:
                 return None
         elif self._blocked(folded, s, e):
             return None
-        for i, rx in enumerate(self._in_text):
+        for rx in self.in_text:
             key = id(rx)
             if key not in memo:
                 memo[key] = rx.search(folded) is not None

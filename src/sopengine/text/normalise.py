@@ -205,3 +205,69 @@ def fold_with_map(text: str) -> tuple[str, list[int]]:
             parts.append(s)
             src.extend([i] * len(s))
     return "".join(parts), src
+
+
+# -- folding many texts at once ---------------------------------------------------------------------------------
+
+# Joins texts for :func:`fold_joined`: a letter that folds to itself, occurs in no word, and no
+# listing uses (CYRILLIC LETTER MULTIOCULAR O). A text that holds it is folded on its own.
+SEPARATOR = "\ua66e"
+_JOINED: list[tuple[bytes, bytes, re.Pattern[str], re.Pattern[str], re.Pattern[str]]] = []
+
+
+def _char_class(cps: list[int]) -> str:
+    out, i = [], 0
+    while i < len(cps):
+        j = i
+        while j + 1 < len(cps) and cps[j + 1] == cps[j] + 1:
+            j += 1
+        a, z = re.escape(chr(cps[i])), re.escape(chr(cps[j]))
+        out.append(a if i == j else f"{a}-{z}")
+        i = j + 1
+    return "[" + "".join(out) + "]"
+
+
+def _joined_parts() -> tuple[bytes, bytes, re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """The pieces of :func:`fold_joined`, derived from the fold table once (~50 ms)."""
+    if not _JOINED:
+        table = fold_table()
+        low = bytearray(range(256))
+        drop = bytearray()
+        for cp in range(128):
+            f = table[cp]
+            if f == "":
+                drop.append(cp)
+            elif f != cp:
+                if not (isinstance(f, str) and len(f) == 1 and ord(f) < 128):  # pragma: no cover - table invariant
+                    raise RuntimeError(f"ASCII {chr(cp)!r} folds to {f!r}, not one ASCII character")
+                low[cp] = ord(f)
+        gone = [cp for cp in range(128, 0x10000) if table.get(cp, cp) == ""]
+        changed = [cp for cp in range(128, 0x10000) if table.get(cp, cp) not in ("", cp)]
+        if table.get(ord(SEPARATOR)) != ord(SEPARATOR):  # pragma: no cover - table invariant
+            raise RuntimeError("the separator of joined texts must fold to itself")
+        _JOINED.append((bytes(low), bytes(drop), re.compile(_char_class(gone) + "+"),
+                        re.compile(_char_class(changed)), re.compile("[\U00010000-\U0010ffff]")))
+    return _JOINED[0]
+
+
+def fold_joined(text: str) -> str:
+    """``fold(text)``, faster on a long text of mostly plain characters (many titles joined).
+
+    ``str.translate`` pays a dictionary lookup per character (~25 ns), which is
+    most of a title's scanning cost. Here the common characters go through C
+    loops that need no lookup: ASCII is lowered and stripped by ``bytes.translate``,
+    non-ASCII separators are removed by one regex substitution, and only the
+    rare characters that really change (traditional, full-width, styled, astral)
+    are folded one by one. Each step is per character, so the result is exactly
+    ``fold(text)`` (the tests compare them on arbitrary text).
+    """
+    low, drop, gone, changed, astral = _joined_parts()
+    table = fold_table()
+
+    def one(m: re.Match[str]) -> str:
+        f = table.get(ord(m.group()), ord(m.group()))
+        return chr(f) if isinstance(f, int) else f
+
+    out = gone.sub("", text.encode("utf-8", "surrogatepass").translate(low, drop).decode("utf-8", "surrogatepass"))
+    out = changed.sub(one, out)
+    return astral.sub(one, out) if astral.search(out) else out
