@@ -53,7 +53,7 @@ def manual_tree(tree):
 
 
 def test_every_status_in_text_and_exit_1_for_unaccounted(manual_tree, capsys):
-    code, out, _ = run(capsys, "coverage", manual_tree.root)
+    code, out, _ = run(capsys, "coverage", "--rules", manual_tree.root)
     assert code == 1
     blocks = {b.split(" ", 1)[0]: b for b in out.split("\n\n")[0].split("\n") if b and not b.startswith(" ")}
     assert blocks["ORD-02"] == "ORD-02 [tested] Review the order."
@@ -75,7 +75,7 @@ def test_examples_are_evidence_and_json_lists_every_record(manual_tree, capsys, 
             "events": [{"type": "reviewed", "at": "2023-06-01T10:00:00+08:00", "role": "ops_specialist"},
                        {"type": "shipped", "at": "2023-06-02T10:00:00+08:00", "role": "warehouse"}]}
     (ex / "orders.jsonl").write_text(json.dumps(late) + "\n", "utf-8")
-    code, out, _ = run(capsys, "coverage", manual_tree.root, "--now", "2023-06-03T12:00:00+08:00", "--format", "json")
+    code, out, _ = run(capsys, "coverage", "--rules", manual_tree.root, "--now", "2023-06-03T12:00:00+08:00", "--format", "json")
     doc = json.loads(out)  # examples/ beside the rules tree is read by default
     by_id = {c["clause"]: c for c in doc["clauses"]}
     assert by_id["ORD-06"]["status"] == "tested"
@@ -87,7 +87,7 @@ def test_examples_are_evidence_and_json_lists_every_record(manual_tree, capsys, 
     assert doc["summary"] == {"tested": 2, "untested": 0, "not-checkable": 1, "unaccounted": 1}
     assert doc["evidence"] == {"test_cases": 2, "example_records": 1}
     assert code == 1
-    code, out, _ = run(capsys, "coverage", manual_tree.root, "--clause", "GEN-01", "--lang", "zh")
+    code, out, _ = run(capsys, "coverage", "--rules", manual_tree.root, "--clause", "GEN-01", "--lang", "zh")
     assert code == 0 and "GEN-01 [not checkable] 账号\n  reason: 记录中没有账号信息" in out
 
 
@@ -97,14 +97,14 @@ def test_all_accounted_for_exits_0_and_conflicting_marks_are_noted(manual_tree, 
         "  - {id: GEN-02, section: orders, roles: [], checkable: false, reason: {zh: 法律, en: law}, text:").replace(
         "  - {id: ORD-06, section: orders, roles: [warehouse], text:",
         "  - {id: ORD-06, section: orders, roles: [warehouse], checkable: false, reason: {zh: 不, en: x}, text:"))
-    code, out, _ = run(capsys, "coverage", manual_tree.root, "--examples", manual_tree.root / "tests")
+    code, out, _ = run(capsys, "coverage", "--rules", manual_tree.root, "--examples", manual_tree.root / "tests")
     assert code == 0
     assert "GEN-02 [not checkable] Comply with the law.\n  reason: law" in out
     assert "  note: marked checkable: false (x), yet rules cite it: drop the mark or the citation" in out
 
 
 def test_clause_filter_and_bundled_order_clauses(capsys):
-    code, out, _ = run(capsys, "coverage", RULES, "--clause", "ORD", "--now", "2023-06-03T12:00:00+08:00")
+    code, out, _ = run(capsys, "coverage", "--rules", RULES, "--clause", "ORD", "--now", "2023-06-03T12:00:00+08:00")
     heads = [ln for ln in out.splitlines() if ln.startswith("ORD-")]
     assert len(heads) == 13 and all("[tested]" in h for h in heads), heads
     assert code == 0
@@ -112,5 +112,5 @@ def test_clause_filter_and_bundled_order_clauses(capsys):
 
 def test_no_manual_exits_2(tree, capsys):
     tree("processes/order.yaml", MINI)
-    code, _, err = run(capsys, "coverage", tree.root)
+    code, _, err = run(capsys, "coverage", "--rules", tree.root)
     assert code == 2 and "no Manual document" in err

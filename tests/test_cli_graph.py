@@ -98,7 +98,7 @@ def test_wildcard_steps_and_unsafe_titles(tree, capsys):
 def test_unknown_process_or_version_exits_2(capsys):
     code, _, err = run(capsys, "graph", "nosuch", "--rules", RULES)
     assert code == 2 and "unknown process 'nosuch'" in err
-    code, _, err = run(capsys, "graph", "order", "--rules", RULES, "--version", "9.9.9")
+    code, _, err = run(capsys, "graph", "order", "--rules", RULES, "--process-version", "9.9.9")
     assert code == 2 and "has no version '9.9.9'" in err
 
 

@@ -206,7 +206,7 @@ def test_a_rule_test_names_why_its_record_file_is_unreadable(tree, capsys):
 
     (tree.root.parent / "recs.json").write_bytes(b'[{"process": "order", "id": "R1"}]\n\xff')
     suite(tree, "- {name: ref, record_ref: {file: ../../recs.json, id: R1}, expect: {only: true}}")
-    code, out, _ = run(capsys, "test", tree.root)
+    code, out, _ = run(capsys, "test", "--rules", tree.root)
     assert code == 2 and ("no record with id 'R1' in ../../recs.json; the file has unreadable parts: "
                           "not UTF-8 (byte 36 of the file) at ") in out
 
@@ -349,7 +349,7 @@ def test_a_rules_tree_of_hostile_files_is_refused_with_every_file_named(rules, c
 
 def test_a_broken_schema_file_is_a_finding_not_a_traceback(rules, capsys):
     (rules.parent / "schemas" / "records" / "order.schema.json").write_text('{"type": "object",\n "x": }', "utf-8")
-    code, out, _ = run(capsys, "validate", str(rules))
+    code, out, _ = run(capsys, "validate", "--rules", str(rules))
     assert code == 1 and f"{rules.parent}/schemas/records/order.schema.json:2:7: error: invalid JSON: Expecting value" in out
     with pytest.raises(DefinitionError, match=r"order.schema.json:2:7: error: invalid JSON: Expecting value"):
         sopengine.load(rules)

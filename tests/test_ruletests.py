@@ -40,7 +40,7 @@ def suite(tree, cases: str, name: str = "tests/t.test.yaml"):
 
 
 def test_bundled_rules_pass_their_own_tests_with_coverage(capsys):
-    code, out, err = run(capsys, "test", RULES, "--coverage")
+    code, out, err = run(capsys, "test", "--rules", RULES, "--coverage")
     assert code == 0, out + err
     assert re.search(r"\d+ case\(s\): \d+ passed, 0 failed, 0 could not run", out)
     assert re.search(r"coverage: \d+\.\d% \(\d+ of \d+\): checks \d+/\d+, steps \d+/\d+", out)
@@ -58,7 +58,7 @@ def test_bundled_tests_fail_when_the_rule_changes(tmp_path, capsys):
     ship = next(s for s in data["steps"] if s["id"] == "ship")
     ship["roles"].append("cs_agent")
     order.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
-    code, out, _ = run(capsys, "test", tmp_path / "rules")
+    code, out, _ = run(capsys, "test", "--rules", tmp_path / "rules")
     assert code == 1
     assert "FAIL " in out and "customer service may not ship an order" in out
     assert "fire: expected ship.wrong_role to fire" in out
@@ -73,7 +73,7 @@ def test_passing_suite_exits_0(tree, capsys):
           record: {ON_TIME}
           expect: {{not_fire: [ship.late], only: true, error: false}}
     """)
-    code, out, _ = run(capsys, "test", tree.root, "-v")
+    code, out, _ = run(capsys, "test", "--rules", tree.root, "-v")
     assert code == 0
     assert "2 case(s): 2 passed, 0 failed, 0 could not run" in out
     assert "ok    " in out and "t / on time" in out
@@ -89,7 +89,7 @@ def test_failing_case_shows_expected_against_actual_at_its_line(tree, capsys):
             clauses: [ORD-02]
             next_actions: [{{action: ship}}]
     """)
-    code, out, _ = run(capsys, "test", tree.root)
+    code, out, _ = run(capsys, "test", "--rules", tree.root)
     line = next(i for i, t in enumerate(path.read_text("utf-8").splitlines(), 1) if "- name: wrong expectation" in t)
     assert code == 1
     assert f"FAIL {path}:{line}: t / wrong expectation" in out
@@ -115,7 +115,7 @@ def test_only_not_fire_and_error_expectations_fail(tree, capsys):
           record: {{id: C, events: []}}
           expect: {{not_fire: [ship.late]}}
     """)
-    code, out, _ = run(capsys, "test", tree.root)
+    code, out, _ = run(capsys, "test", "--rules", tree.root)
     assert code == 1
     assert "only: expected exactly ship.late" in out and "unexpected: review.wrong_role" in out
     assert "not_fire: expected ship.late not to fire, but it did" in out
@@ -137,7 +137,7 @@ def test_error_expectation_and_due_compared_as_instants(tree, capsys):
           record: {REVIEWED}
           expect: {{state: reviewed, next_actions: [{{action: ship, role: warehouse, due: "2023-06-02T01:00:00Z", overdue: false}}]}}
     """)
-    code, out, _ = run(capsys, "test", tree.root)
+    code, out, _ = run(capsys, "test", "--rules", tree.root)
     assert code == 0, out
 
 
@@ -153,7 +153,7 @@ def test_unknown_names_in_expectations_are_bad_input(tree, capsys, expect, messa
           record: {LATE}
           expect: {expect}
     """)
-    code, out, _ = run(capsys, "test", tree.root)
+    code, out, _ = run(capsys, "test", "--rules", tree.root)
     assert code == 2
     assert "ERROR " in out and message in out
     assert "0 failed, 1 could not run" in out
@@ -172,7 +172,7 @@ def test_record_ref_by_id_and_line(tree, capsys):
           record_ref: {file: ../../recs.jsonl, line: 3}
           expect: {only: true}
     """)
-    code, out, _ = run(capsys, "test", tree.root)
+    code, out, _ = run(capsys, "test", "--rules", tree.root)
     assert code == 0, out
 
 
@@ -188,7 +188,7 @@ def test_bad_record_ref_exits_2(tree, capsys, ref, message):
           record_ref: {ref}
           expect: {{only: true}}
     """)
-    code, out, _ = run(capsys, "test", tree.root)
+    code, out, _ = run(capsys, "test", "--rules", tree.root)
     assert code == 2 and message in out
 
 
@@ -196,7 +196,7 @@ def test_case_without_now_is_bad_input(tree, capsys):
     tree("processes/order.yaml", MINI)
     tree("tests/t.test.yaml", (HEAD.replace('now: "2023-06-03T12:00:00+08:00"\n', "") +
                                f"  - name: x\n    record: {LATE}\n    expect: {{only: true}}\n"))
-    code, out, _ = run(capsys, "test", tree.root)
+    code, out, _ = run(capsys, "test", "--rules", tree.root)
     assert code == 2 and "no `now` for this case" in out
 
 
@@ -207,7 +207,7 @@ def test_case_without_now_is_bad_input(tree, capsys):
 ])
 def test_schema_errors_in_a_test_file_exit_2_with_their_position(tree, capsys, case, where):
     suite(tree, case)
-    code, _, err = run(capsys, "test", tree.root)
+    code, _, err = run(capsys, "test", "--rules", tree.root)
     assert code == 2
     assert "t.test.yaml:" in err and where in err
 
@@ -221,7 +221,7 @@ def test_duplicate_case_names_exit_2(tree, capsys):
           record: {LATE}
           expect: {{fire: [ship.late]}}
     """)
-    code, _, err = run(capsys, "test", tree.root)
+    code, _, err = run(capsys, "test", "--rules", tree.root)
     assert code == 2 and "duplicate case name 'same'" in err
 
 
@@ -234,8 +234,8 @@ def test_select_with_k_and_no_cases(tree, capsys):
           record: {LATE}
           expect: {{fire: [review.wrong_role]}}
     """)
-    assert run(capsys, "test", tree.root, "-k", "late")[0] == 0
-    code, out, err = run(capsys, "test", tree.root, "-k", "nothing matches")
+    assert run(capsys, "test", "--rules", tree.root, "-k", "late")[0] == 0
+    code, out, err = run(capsys, "test", "--rules", tree.root, "-k", "nothing matches")
     assert code == 1 and "no test cases found matching 'nothing matches'" in err
 
 
@@ -246,7 +246,7 @@ def test_coverage_needs_a_rule_to_both_fire_and_pass(tree, capsys):
           record: {LATE}
           expect: {{fire: [ship.late]}}
     """)
-    code, out, _ = run(capsys, "test", tree.root, "--coverage")
+    code, out, _ = run(capsys, "test", "--rules", tree.root, "--coverage")
     assert code == 0
     assert "order rule ship.late: never both fires and passes in a test" in out
     assert "order step ship: no test performs it" not in out
@@ -259,7 +259,7 @@ def test_coverage_needs_a_rule_to_both_fire_and_pass(tree, capsys):
           record: {ON_TIME}
           expect: {{only: true}}
     """)
-    code, out, _ = run(capsys, "test", tree.root, "--coverage")
+    code, out, _ = run(capsys, "test", "--rules", tree.root, "--coverage")
     assert "ship.late" not in out.split("not exercised:")[1]
     m = re.search(r"coverage: ([\d.]+)% \((\d+) of (\d+)\): checks 0/0, steps 2/2, step rules 1/6, clauses 1/2", out)
     assert m, out
@@ -272,14 +272,14 @@ def test_min_coverage_gate(tree, capsys):
           record: {LATE}
           expect: {{fire: [ship.late]}}
     """)
-    code, out, err = run(capsys, "test", tree.root, "--min-coverage", "90")
+    code, out, err = run(capsys, "test", "--rules", tree.root, "--min-coverage", "90")
     assert code == 1 and "coverage: " in out and "is below --min-coverage 90%" in err
-    assert run(capsys, "test", tree.root, "--min-coverage", "10")[0] == 0
+    assert run(capsys, "test", "--rules", tree.root, "--min-coverage", "10")[0] == 0
 
 
 def test_no_tests_in_the_tree(tree, capsys):
     tree("processes/order.yaml", MINI)
-    code, out, err = run(capsys, "test", tree.root)
+    code, out, err = run(capsys, "test", "--rules", tree.root)
     assert code == 1 and "0 case(s)" in out and "no test cases found" in err
 
 
@@ -292,14 +292,14 @@ def test_reference_tables_are_read_relative_to_the_test_file(tree, capsys):
           record: {LATE}
           expect: {{fire: [ship.late]}}
     """)
-    assert run(capsys, "test", tree.root)[0] == 0
+    assert run(capsys, "test", "--rules", tree.root)[0] == 0
     suite(tree, f"""
         - name: with a missing table
           tables: {{prices: nosuch.csv}}
           record: {LATE}
           expect: {{fire: [ship.late]}}
     """)
-    code, out, _ = run(capsys, "test", tree.root)
+    code, out, _ = run(capsys, "test", "--rules", tree.root)
     assert code == 2 and "tables.prices: " in out and "nosuch.csv: no such file" in out
 
 
@@ -309,5 +309,5 @@ def test_console_script_runs_the_tests(tree):
           record: {LATE}
           expect: {{fire: [ship.wrong_role]}}
     """)
-    proc = subprocess.run([sys.executable, "-m", "sopengine", "test", str(tree.root)], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "sopengine", "test", "--rules", str(tree.root)], capture_output=True, text=True)
     assert proc.returncode == 1 and "FAIL " in proc.stdout

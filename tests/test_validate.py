@@ -15,7 +15,7 @@ def findings_of(tree) -> list:
 
 
 def test_bundled_rules_are_clean(capsys):
-    assert main(["validate", "rules"]) == 0
+    assert main(["validate", "--rules", "rules"]) == 0
 
 
 def test_unknown_key_points_at_the_key_with_a_hint(tree):
@@ -98,17 +98,17 @@ def test_unreachable_and_dead_end_states_are_warnings(tree, capsys):
     engine = sopengine.load(tree.root)  # warnings do not block loading
     codes = sorted(w.code for w in engine.warnings)
     assert codes == ["dead-end-state", "unreachable-state"]
-    assert main(["validate", str(tree.root)]) == 0
-    assert main(["validate", str(tree.root), "--strict"]) == 1
+    assert main(["validate", "--rules", str(tree.root)]) == 0
+    assert main(["validate", "--rules", str(tree.root), "--strict"]) == 1
     out = capsys.readouterr().out
     assert "order.yaml:12:5: warning: state 'shipped' has no step out of it" in out
 
 
 def test_validate_exit_codes(tree, tmp_path, capsys):
     tree("order.yaml", MINI.replace("version: 1.0.0", "version: one"))
-    assert main(["validate", str(tree.root)]) == 1
+    assert main(["validate", "--rules", str(tree.root)]) == 1
     assert "order.yaml:4:10: error:" in capsys.readouterr().out
-    assert main(["validate", str(tmp_path / "nowhere")]) == 2
+    assert main(["validate", "--rules", str(tmp_path / "nowhere")]) == 2
 
 
 def test_non_utf8_rule_file(tree):

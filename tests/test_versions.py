@@ -335,13 +335,13 @@ def test_explain_json_carries_the_trace_and_version_pins(capsys, versioned_input
     _, out, _ = run_cli(capsys, "check", inp, "--rules", rules, "--now", "2024-06-01T00:00:00+08:00", "--format", "json")
     assert all("trace" not in r for r in json.loads(out))
     code, out, _ = run_cli(capsys, "check", inp, "--rules", rules, "--now", "2024-06-01T00:00:00+08:00", "--format", "json",
-                           "--explain", "--version", "1.0.0")
+                           "--explain", "--process-version", "1.0.0")
     res = {r["record"]: r for r in json.loads(out)}
     assert {r["version"] for r in res.values()} == {"1.0.0"} and code == 0
     assert res["NEW"]["trace"][0].startswith("version: order 1.0.0 pinned by the caller (by placed_at = "
                                              "2024-01-01T00:00:00+08:00 the version in force would be 1.1.0)")
     code, out, _ = run_cli(capsys, "check", inp, "--rules", rules, "--now", "2024-06-01T00:00:00+08:00", "--format", "json",
-                           "--version", "3.0.0")
+                           "--process-version", "3.0.0")
     assert code == 1 and {r["error"] for r in json.loads(out)} == {"process 'order' has no version '3.0.0'; it has 1.0.0, 1.1.0"}
 
 
@@ -629,7 +629,7 @@ def test_the_examples_on_the_command_line_by_date_and_pinned(capsys):
     assert {rid: res[rid]["version"] for rid in EXPECTED_VERSIONS} == {rid: v for rid, (v, _) in EXPECTED_VERSIONS.items()}
     assert res["DV20240101001"]["trace"][0].startswith(
         "version: placed_at = 2024-01-01T00:00:00+08:00 falls in order 1.1.0, in force from 2024-01-01T00:00:00+08:00")
-    code, out, _ = run_cli(capsys, *args, "--version", "1.0.0")
+    code, out, _ = run_cli(capsys, *args, "--process-version", "1.0.0")
     res = {r["record"]: r for r in json.loads(out)}
     assert {r["version"] for r in res.values()} == {"1.0.0"} and all(r["error"] is None for r in res.values())
     assert not any(v["rule"] == "ORD-archive-retention" for r in res.values() for v in r["violations"])

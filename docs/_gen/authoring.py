@@ -37,14 +37,14 @@ shutil.copytree(ROOT / "examples", tmp / "examples")
 order = tmp / "rules/processes/order.yaml"
 t = order.read_text("utf-8")
 order.write_text(t.replace("    roles: [warehouse]\n    clauses: [ORD-12]", "    roles: [warehuose]\n    clauses: [ORD-12]", 1), "utf-8")
-bad_validate, bad_rc = sh(["validate", "rules"], cwd=tmp)
+bad_validate, bad_rc = sh(["validate", "--rules", "rules"], cwd=tmp)
 order.write_text(t, "utf-8")
 tests = tmp / "rules/tests/order.test.yaml"
 tt = tests.read_text("utf-8")
 old_case = "expect: {state: shipped, fire: [ship.wrong_role, review.late], only: true, clauses: [ORD-05, ORD-01]}"
 assert old_case in tt
 tests.write_text(tt.replace(old_case, "expect: {state: shipped, fire: [ship.late], only: true}", 1), "utf-8")
-fail_out, fail_rc = sh(["test", "rules", "-k", "order"], cwd=tmp)
+fail_out, fail_rc = sh(["test", "--rules", "rules", "-k", "order"], cwd=tmp)
 
 def order_only(ls):
     i = ls.index("not exercised:")
@@ -99,8 +99,8 @@ gh_out, _ = sh(["check", "examples/orders.jsonl", "--now", NOW, "--format", "git
 doc = open(Path(__file__).with_name("authoring.tmpl.md"), encoding="utf-8").read()
 repl = {
     "VALIDATE": f"```console\n$ sopengine validate\n{validate_out}\n$ echo $?\n{validate_rc}\n```",
-    "VALIDATE_BAD": f"```console\n$ sopengine validate rules\n{bad_validate}\n$ echo $?\n{bad_rc}\n```",
-    "TEST_FAIL": f"```console\n$ sopengine test rules -k order\n{fail_out}\n$ echo $?\n{fail_rc}\n```",
+    "VALIDATE_BAD": f"```console\n$ sopengine validate --rules rules\n{bad_validate}\n$ echo $?\n{bad_rc}\n```",
+    "TEST_FAIL": f"```console\n$ sopengine test --rules rules -k order\n{fail_out}\n$ echo $?\n{fail_rc}\n```",
     "TEST_COV": f"```console\n$ sopengine test --coverage    # the order lines of the list\n{cov_out}\n$ echo $?\n{cov_rc}\n```",
     "COVERAGE": f"```console\n$ sopengine coverage --now {NOW}\n" + "\n".join(excerpt) + f"\n$ echo $?\n{cov_rc2}\n```",
     "MERMAID_SRC": f"```console\n$ sopengine graph order\n{mermaid}\n```",

@@ -188,14 +188,16 @@ def compile_tree(sources: tuple[tuple[str, str], ...], store: SchemaStore, table
 
 
 def load(path: str | Path | None = None, *, tables: Mapping[str, Any] | None = None) -> Engine:
-    """Load, validate and compile a rules tree (default: ./rules if it exists, else the bundled rules)."""
-    root = resolve_rules_dir(path)
+    """Load, validate and compile a rules tree; with no path, the rules bundled with sopengine
+    (never whatever ./rules the working directory happens to hold: the command line's default)."""
+    root = bundled_rules_dir() if path is None else resolve_rules_dir(path)
     sources, findings = tree_sources(root)
     store = SchemaStore.from_dirs(default_schema_dirs(root))
     return build(tuple(sources), store, tables, [*findings, *store.findings])
 
 
 def resolve_rules_dir(path: str | Path | None) -> Path:
+    """The rules tree a command names; with none, ./rules if it exists, else the bundled rules."""
     if path is None:
         local = Path("rules")
         return local if local.is_dir() else bundled_rules_dir()

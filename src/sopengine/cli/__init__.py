@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 from importlib import import_module
+from pathlib import Path
 from typing import Sequence
 
 from ..errors import DefinitionError, InputError, OutputError, TableError, UsageError
@@ -50,6 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: Sequence[str] | None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        settle_args(args)
         code = int(args.run(args))
         sys.stdout.flush()  # a write error must surface here, not in the interpreter's exit
         return code
@@ -93,8 +95,61 @@ def instant_arg(text: str | None):
     return parse_now(text)
 
 
-def add_rules_arg(p: argparse.ArgumentParser) -> None:
+def add_rules_arg(p: argparse.ArgumentParser, positional: bool = False) -> None:
+    """``--rules DIR``, the one spelling of every command; ``positional`` keeps the old ``RULES``
+    argument of validate, test and coverage for one release, hidden, with a deprecation warning."""
     p.add_argument("--rules", metavar="DIR", help="rules tree (default: ./rules if it exists, else the bundled rules)")
+    if positional:
+        p.add_argument("rules_positional", nargs="?", metavar="RULES", help=argparse.SUPPRESS)
+
+
+def add_process_version_arg(p: argparse.ArgumentParser, help: str) -> None:
+    """``--process-version V``; the old ``--version V`` of check and graph (which read as the
+    program's version) is kept for one release, hidden, with a deprecation warning."""
+    p.add_argument("--process-version", dest="pin", metavar="VERSION", help=help)
+    p.add_argument("--version", dest="pin_deprecated", metavar="VERSION", help=argparse.SUPPRESS)
+
+
+def add_srcroot_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--srcroot", metavar="DIR",
+                   help="SARIF and GitHub formats: file paths relative to DIR (default: the git repository around the "
+                        "working directory, else the working directory)")
+
+
+def srcroot_arg(args: argparse.Namespace) -> Path:
+    """``--srcroot``, checked, or the default: the repository around the working directory."""
+    from ..report.locate import find_srcroot
+
+    if args.srcroot is None:
+        return find_srcroot()
+    if not Path(args.srcroot).is_dir():
+        raise UsageError(f"--srcroot {args.srcroot}: not a directory")
+    return Path(args.srcroot)
+
+
+def deprecated(old: str, new: str) -> None:
+    print(f"sopengine: warning: {old} is deprecated and will be removed in the next release; use {new}", file=sys.stderr)
+
+
+def settle_args(args: argparse.Namespace) -> None:
+    """Old spellings mapped onto the new ones (a warning each; both at once is a usage error), and
+    the command line's default rules tree: ./rules if there is one (``load()`` alone takes the bundled)."""
+    old = getattr(args, "rules_positional", None)
+    if old is not None:
+        if args.rules is not None and args.rules != old:
+            raise UsageError(f"the rules tree is given twice ({old!r} and --rules {args.rules!r}); give --rules only")
+        deprecated(f"the rules tree as an argument ('sopengine {args.command} {old}')", f"--rules {old}")
+        args.rules = old
+    pin = getattr(args, "pin_deprecated", None)
+    if pin is not None:
+        if args.pin is not None and args.pin != pin:
+            raise UsageError(f"the process version is given twice ({pin!r} and --process-version {args.pin!r})")
+        deprecated(f"'sopengine {args.command} --version {pin}'", f"--process-version {pin}")
+        args.pin = pin
+    if "rules" in vars(args) and args.rules is None:
+        from ..engine import resolve_rules_dir
+
+        args.rules = str(resolve_rules_dir(None))
 
 
 if __name__ == "__main__":  # pragma: no cover

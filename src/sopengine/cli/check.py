@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import UsageError
-from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_rules_arg
+from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_rules_arg, add_process_version_arg, add_srcroot_arg, srcroot_arg
 from .output import open_output, output_problem
 
 
@@ -25,7 +25,7 @@ def add_parser(sub) -> None:
     p.add_argument("--fail-on", default="error", choices=["error", "warning", "info", "never"],
                    help="exit 1 when a violation reaches this severity (default: error)")
     p.add_argument("--lang", default="en", choices=["en", "zh"], help="language of messages (default: en)")
-    p.add_argument("--version", dest="pin", metavar="VERSION", help="judge every record by this version of its process")
+    add_process_version_arg(p, "judge every record by this version of its process")
     p.add_argument("--input-format", choices=["json", "jsonl", "yaml", "parquet"], help="override detection by file extension")
     p.add_argument("--explain", action="store_true", help="include the trace: version chosen and why, each event replayed")
     p.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE (atomically) instead of stdout")
@@ -35,9 +35,7 @@ def add_parser(sub) -> None:
     p.add_argument("--table", action="append", default=[], metavar="NAME=FILE",
                    help="reference table for the rules (CSV or JSON Lines of sku,date,price), e.g. prices=price_log.csv; "
                         "repeatable")
-    p.add_argument("--srcroot", metavar="DIR",
-                   help="SARIF and GitHub formats: file paths relative to DIR (default: the git repository around the "
-                        "working directory, else the working directory)")
+    add_srcroot_arg(p)
     p.add_argument("--max-results", type=int, default=5000, metavar="N",
                    help="SARIF: keep the N most severe results of each process (default: 5000, what GitHub shows; "
                         "it rejects runs over 25000); the run's notifications count what was left out")
@@ -104,8 +102,7 @@ def run(args: argparse.Namespace) -> int:
     tables = read_tables(args.table)
     if args.max_results < 1:
         raise UsageError(f"--max-results must be at least 1, not {args.max_results}")
-    if args.srcroot and not Path(args.srcroot).is_dir():
-        raise UsageError(f"--srcroot {args.srcroot}: not a directory")
+    srcroot = srcroot_arg(args)
     engine = load(args.rules, tables=tables)
     expand(args.inputs)  # a missing input is a usage error before any output is written
     if args.output and (problem := output_problem(Path(args.output))):
@@ -117,9 +114,6 @@ def run(args: argparse.Namespace) -> int:
                                 args.jobs, version=args.pin)
     from .. import __version__
 
-    from ..report.locate import find_srcroot
-
-    srcroot = Path(args.srcroot) if args.srcroot else find_srcroot()
     opts = ReportOptions(lang=args.lang, trace=args.explain, engine=engine, tool_version=__version__, fail_on=args.fail_on,
                          srcroot=srcroot, max_results=args.max_results, now=now)
     writer = FORMATS[args.format]

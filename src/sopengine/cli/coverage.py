@@ -1,4 +1,4 @@
-"""``sopengine coverage [RULES]``: every clause of the manual, what checks it, and the proof.
+"""``sopengine coverage [--rules DIR]``: every clause of the manual, what checks it, and the proof.
 
 Evidence comes from the RuleTests of the tree and from example records
 (``--examples``, default ``examples/`` beside the rules tree). Exit 0 when every
@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, instant_arg
+from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, instant_arg, add_rules_arg
 
 
 def add_parser(sub) -> None:
@@ -21,7 +21,7 @@ def add_parser(sub) -> None:
                        description="For every clause of the manual: the steps, SLAs and checks that cite it, the test "
                                    "cases and example records that make each of those rules fire and pass, or the "
                                    "stated reason it cannot be checked. Exit 1 when a clause is unaccounted for.")
-    p.add_argument("rules", nargs="?", metavar="RULES", help="rules tree (default: ./rules or the bundled rules)")
+    add_rules_arg(p, positional=True)
     p.add_argument("--examples", action="append", metavar="PATH",
                    help="example records (file or directory; repeatable; default: examples/ beside the rules tree)")
     p.add_argument("--now", help="evaluation instant for the example records, RFC 3339 with offset (default: now)")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import EXIT_OK, EXIT_USAGE, add_rules_arg
+from . import EXIT_OK, EXIT_USAGE, add_rules_arg, add_process_version_arg
 
 
 def add_parser(sub) -> None:
@@ -14,7 +14,7 @@ def add_parser(sub) -> None:
                                    "event, the roles allowed and the SLA. Mermaid renders in GitHub Markdown; DOT is for Graphviz.")
     p.add_argument("process", metavar="PROCESS")
     add_rules_arg(p)
-    p.add_argument("--version", dest="pin", metavar="VERSION", help="which version (default: the latest)")
+    add_process_version_arg(p, "which version (default: the latest)")
     p.add_argument("--format", choices=["mermaid", "dot"], default="mermaid")
     p.add_argument("--lang", choices=["en", "zh"], default="en", help="language of state titles and tooltips")
     p.set_defaults(run=run)

@@ -1,4 +1,4 @@
-"""``sopengine validate [RULES]``: every schema error and lint finding of a rules tree, one pass."""
+"""``sopengine validate [--rules DIR]``: every schema error and lint finding of a rules tree, one pass."""
 
 from __future__ import annotations
 
@@ -6,15 +6,17 @@ import argparse
 import json
 import sys
 
-from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
+from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_rules_arg, add_srcroot_arg, srcroot_arg
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("validate", help="check a rules tree: schema, references, expressions, reachability",
                        description="Print every finding as file:line:column: severity: message. "
                                    "Exit 0 clean, 1 findings, 2 unreadable input.")
-    p.add_argument("rules", nargs="?", metavar="RULES", help="rules tree (default: ./rules or the bundled rules)")
-    p.add_argument("--format", choices=["text", "json"], default="text")
+    add_rules_arg(p, positional=True)
+    p.add_argument("--format", choices=["text", "json", "sarif", "github"], default="text",
+                   help="text (default); json; sarif (code-scanning alerts on the YAML lines); github (annotations)")
+    add_srcroot_arg(p)
     p.add_argument("--explain", action="store_true",
                    help="also say which CEL expressions run as translated Python plans and which fall back to CEL, and why")
     p.add_argument("--strict", action="store_true", help="count warnings as findings too (exit 1)")
@@ -35,13 +37,23 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         json.dump([f.to_dict() for f in findings], sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")
+    elif args.format == "sarif":
+        from .. import __version__
+        from ..report.findings import write_findings_sarif
+
+        write_findings_sarif(findings, sys.stdout, srcroot_arg(args), __version__)
+    elif args.format == "github":
+        from ..report.findings import write_findings_github
+
+        write_findings_github(findings, sys.stdout, srcroot_arg(args))
     else:
         for f in findings:
             print(str(f))
-        n_err = sum(f.severity == "error" for f in findings)
-        n_warn = len(findings) - n_err
-        procs = sum(len(engine.versions(p)) for p in engine.process_ids) if engine else 0
-        print(f"{len(sources)} files, {procs} process definitions: {n_err} error(s), {n_warn} warning(s)", file=sys.stderr)
+    n_err = sum(f.severity == "error" for f in findings)
+    n_warn = len(findings) - n_err
+    procs = sum(len(engine.versions(p)) for p in engine.process_ids) if engine else 0
+    print(f"{len(sources)} files, {procs} process definitions: {n_err} error(s), {n_warn} warning(s)", file=sys.stderr)
+    if args.format == "text":
         if args.explain and engine is not None:
             from ..plan.explain import report
 

@@ -35,13 +35,18 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(level: str, r: Result, title: str, message: str, file: str | None = None) -> str:
-    shown, line, col = where(r.source)
-    props = [f"file={escape_property(file or shown)}"]
+def command(level: str, file: str, line: int | None, col: int | None, title: str, message: str) -> str:
+    """One workflow command: an annotation of ``level`` (error, warning, info) at file:line:col."""
+    props = [f"file={escape_property(file)}"]
     if line:
         props += [f"line={line}", f"col={col or 1}"]
     props.append(f"title={escape_property(title)}")
     return f"::{COMMAND[level]} {','.join(props)}::{escape_data(message)}"
+
+
+def annotation(level: str, r: Result, title: str, message: str, file: str | None = None) -> str:
+    shown, line, col = where(r.source)
+    return command(level, file or shown, line, col, title, message)
 
 
 def _plain(level: str, r: Result, title: str, message: str, file: str) -> str:

@@ -48,7 +48,7 @@ MAX_TAGS = 10  # GitHub keeps 10 tags of a rule (and rejects more than 20)
 CAPPED = "sopengine.results-capped"
 
 
-class _Locator:
+class Locator:
     """Artifact locations of one log: relative to the source root where possible; stdin as an artifact."""
 
     def __init__(self, srcroot: Path | None) -> None:
@@ -77,7 +77,7 @@ class _Locator:
 class _Rules:
     """One run's rule table, built as results need rules (ids that no definition declares included)."""
 
-    def __init__(self, rules: RuleIndex, locator: _Locator) -> None:
+    def __init__(self, rules: RuleIndex, locator: Locator) -> None:
         self.rules = rules
         self.locator = locator
         self.index: dict[str, int] = {}
@@ -188,7 +188,7 @@ def write_sarif(results: Iterable[Result], out: IO[str], opts: ReportOptions) ->
     s = Summary()
     index = RuleIndex(opts.engine)
     known = set(opts.engine.process_ids) if opts.engine is not None else None
-    locator = _Locator(opts.srcroot)
+    locator = Locator(opts.srcroot)
     runs: dict[str, _Run] = {}
     stdin_used: set[str] = set()
     for r in results:
