@@ -36,6 +36,10 @@ def add_parser(sub) -> None:
                    help="reference table for the rules (CSV or JSON Lines of sku,date,price), e.g. prices=price_log.csv; "
                         "repeatable")
     add_srcroot_arg(p)
+    p.add_argument("--color", choices=["auto", "always", "never"], default="auto",
+                   help="colour the text report: auto (default) on a terminal unless NO_COLOR is set")
+    p.add_argument("--progress", choices=["auto", "always", "never"], default="auto",
+                   help="progress bar on stderr: auto (default) when stderr is a terminal the report is not printed to")
     p.add_argument("--max-results", type=int, default=5000, metavar="N",
                    help="SARIF: keep the N most severe results of each process (default: 5000, what GitHub shows; "
                         "it rejects runs over 25000); the run's notifications count what was left out")
@@ -110,8 +114,13 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     from ..parallel import evaluate_parallel
 
+    from .console import Clock, ColorLines, count_records, progress, show_progress, use_color
+
+    clock = Clock()
     results = evaluate_parallel(engine, read_inputs(args.inputs, args.input_format, zone_of=_zones(engine)), now,
                                 args.jobs, version=args.pin)
+    if show_progress(args.progress, report_to_stdout=not args.output):
+        results = progress(results, count_records(expand(args.inputs)), True)
     from .. import __version__
 
     opts = ReportOptions(lang=args.lang, trace=args.explain, engine=engine, tool_version=__version__, fail_on=args.fail_on,
@@ -122,8 +131,12 @@ def run(args: argparse.Namespace) -> int:
             summary = writer(results, out, opts)
     else:
         out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", write_through=False) if hasattr(sys.stdout, "buffer") else sys.stdout
-        summary = writer(results, out, opts)
+        painted = ColorLines(out) if args.format == "text" and use_color(args.color, sys.stdout) else out
+        summary = writer(results, painted, opts)
+        painted.flush()
         out.flush()
         if out is not sys.stdout:
             out.detach()
+    if args.output or args.format != "text":  # the text report on stdout ends with this line already
+        print(clock.closing_line(summary.records, summary.by_severity, summary.errors), file=sys.stderr)
     return EXIT_FINDINGS if summary.fails(args.fail_on) else EXIT_OK
