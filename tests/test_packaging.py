@@ -23,7 +23,7 @@ import pytest
 from .conftest import ROOT
 
 BUNDLED = ("rules", "schemas", "examples")
-SDIST_ROOTS = ("src", "rules", "schemas", "examples", "tests", "docs", "bench", ".ci")
+SDIST_ROOTS = ("src", "rules", "schemas", "examples", "tests", "docs", "bench", ".ci", ".github")
 
 
 def build(src: Path, out: Path, *what: str) -> list[Path]:
@@ -69,7 +69,7 @@ def test_the_sdist_carries_what_building_and_testing_need(artefacts):
     unpacked = artefacts["unpacked"]
     for top in SDIST_ROOTS:
         assert tree_files(unpacked, top) == tree_files(ROOT, top), top
-    for name in ("pyproject.toml", "LICENSE", "README.md", "CHANGELOG.md", "PKG-INFO"):
+    for name in ("pyproject.toml", "LICENSE", "README.md", "CHANGELOG.md", "PKG-INFO", ".pre-commit-hooks.yaml"):
         assert (unpacked / name).is_file(), name
     assert not (unpacked / "setup.py").exists()
 

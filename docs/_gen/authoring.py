@@ -14,9 +14,9 @@ SOP = [sys.executable, "-m", "sopengine"]
 NOW = "2023-06-03T12:00:00+08:00"
 
 
-def sh(args, cwd=ROOT, cut=None, keep=None):
+def sh(args, cwd=ROOT, cut=None, keep=None, stderr=True):
     p = subprocess.run(SOP + args, capture_output=True, text=True, cwd=cwd)
-    out = (p.stdout + p.stderr).rstrip("\n")
+    out = (p.stdout + (p.stderr if stderr else "")).rstrip("\n")
     lines = out.splitlines()
     if keep:
         lines = keep(lines)
@@ -88,13 +88,19 @@ o2.write_text(ot, "utf-8")
 v2 = tmp / "new/vocabularies/banned_words.yaml"
 v2.write_text(v2.read_text("utf-8").replace(" 最牛,", "", 1), "utf-8")
 tree_diff, tree_rc = sh(["diff", "rules", "new", "--records", "examples/", "--now", NOW], cwd=tmp)
-sarif_out, _ = sh(["check", "examples/orders.jsonl", "--now", NOW, "--format", "sarif"])
+sarif_out, _ = sh(["check", "examples/orders.jsonl", "--now", NOW, "--format", "sarif"], stderr=False)
 import json
 log = json.loads(sarif_out)
 res = log["runs"][0]["results"][0]
 rule = next(r for r in log["runs"][0]["tool"]["driver"]["rules"] if r["id"] == res["ruleId"])
-junit_out, _ = sh(["check", "examples/orders.jsonl", "--now", NOW, "--format", "junit"], cut=14)
+junit_out, _ = sh(["check", "examples/orders.jsonl", "--now", NOW, "--format", "junit"], cut=14, stderr=False)
 gh_out, _ = sh(["check", "examples/orders.jsonl", "--now", NOW, "--format", "github"])
+summary_file = tmp / "summary.md"
+os.environ["GITHUB_STEP_SUMMARY"] = str(summary_file)
+sh(["check", "examples/", "--now", NOW, "--format", "github", "--fail-on", "never"])
+del os.environ["GITHUB_STEP_SUMMARY"]
+job_summary = summary_file.read_text("utf-8")
+workflow = (ROOT / ".github/workflows/sopengine.yml").read_text("utf-8")
 
 doc = open(Path(__file__).with_name("authoring.tmpl.md"), encoding="utf-8").read()
 repl = {
@@ -110,6 +116,8 @@ repl = {
     "SARIF_RESULT": "```json\n" + json.dumps(res, ensure_ascii=False, indent=2) + "\n```",
     "SARIF_RULE": "```json\n" + json.dumps(rule, ensure_ascii=False, indent=2) + "\n```",
     "JUNIT": f"```xml\n{junit_out}\n```",
+    "WORKFLOW": f"```yaml\n# .github/workflows/sopengine.yml\n{workflow.rstrip()}\n```",
+    "JOB_SUMMARY": f"````markdown\n{job_summary.rstrip()}\n````",
     "GITHUB": f"```console\n$ sopengine check examples/orders.jsonl --now {NOW} --format github\n{gh_out}\n```",
 }
 for k, v in repl.items():
