@@ -36,7 +36,8 @@ from typing import Any, Iterable, Mapping
 from . import register
 from ..text.scan import BannedWordMatcher, Clearance, Vocabulary, VocabularyError, fold
 from ..text.vocabulary import Brand, brand_from
-from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit
+from ..errors import CheckConfigError
+from .base import CheckContext, CheckType, CompileEnv, Hit
 from .support import FieldPath, strings_under
 
 _PARAMS = ("vocabulary", "fields", "exempt", "brands", "categories")

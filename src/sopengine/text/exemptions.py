@@ -128,7 +128,8 @@ class CompiledRule:
 
 def _enclosed(text: str, start: int, end: int, pairs: Sequence[str], reach: int = 64) -> bool:
     """Whether text[start:end] lies inside one bracket pair (《…》), looking at most ``reach`` characters out."""
-    for o, c in pairs:
+    for pair in pairs:
+        o, c = pair[0], pair[1]
         i = text.rfind(o, max(0, start - reach), start)
         if i < 0 or text.find(c, i + 1, start) >= 0:
             continue

@@ -21,6 +21,7 @@ from typing import Any, Iterable, Sequence
 import ahocorasick_rs
 
 from .exemptions import Clearance, CompiledRule
+from .intervals import Cover
 from .normalise import SEPARATOR, fold, fold_joined, fold_table, fold_with_map, folded_char, wordchar
 from .spellings import spellings
 from .vocabulary import (Brand, Category, Exemption, ExemptionRule, Vocabulary, VocabularyError, brand_from,
@@ -48,38 +49,6 @@ class _ShapeTable(dict[int, str]):
 
 
 _SHAPE = _ShapeTable()
-
-
-class Cover:
-    """Answers "which of these intervals contains [start, end)?" with one bisection.
-
-    Sorted by start, with the running maximum of their ends: the intervals that
-    start at or before ``start`` contain it if the furthest of them reaches ``end``.
-    Comparing each candidate with every interval instead took 30 s for a 64 KB
-    text repeating an exemption and a banned word; a 16 MB line would never finish.
-    """
-
-    __slots__ = ("_starts", "_reach", "_which")
-
-    def __init__(self, intervals: Iterable[tuple[int, int]]) -> None:
-        ordered = sorted((lo, hi, i) for i, (lo, hi) in enumerate(intervals))
-        self._starts = [lo for lo, _, _ in ordered]
-        self._reach: list[int] = []
-        self._which: list[int] = []
-        furthest, which = -1, -1
-        for _, hi, i in ordered:
-            if hi > furthest:
-                furthest, which = hi, i
-            self._reach.append(furthest)
-            self._which.append(which)
-
-    def covering(self, start: int, end: int) -> int:
-        """Index (in the order given) of an interval containing [start, end), or -1."""
-        i = bisect_right(self._starts, start) - 1
-        return self._which[i] if i >= 0 and self._reach[i] >= end else -1
-
-    def contains(self, start: int, end: int) -> bool:
-        return self.covering(start, end) >= 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +130,18 @@ class BannedWordMatcher:
     __slots__ = ("vocabulary", "extra_exemptions", "brands", "_entries", "_automaton", "_term_rules", "_rules",
                  "_entry_rules", "_gates", "_contexts", "_longest")
 
+    vocabulary: Vocabulary
+    extra_exemptions: tuple[str, ...]
+    brands: tuple[Any, ...]
+    _entries: tuple[_Entry, ...]
+    _automaton: Any
+    _term_rules: tuple[list[int], ...]
+    _rules: tuple[CompiledRule, ...]
+    _entry_rules: tuple[tuple[int, ...], ...]
+    _gates: dict[int, tuple[bool, bool, str, tuple[re.Pattern[str], ...]]]
+    _contexts: tuple[re.Pattern[str] | None, Any, tuple[frozenset[int], ...]]
+    _longest: tuple[int, dict[int, list[int]]]
+
     def __init__(self, vocabulary: Vocabulary, extra_exemptions: Iterable[str] = (),
                  brands: Iterable[Any] = ()) -> None:
         extras = tuple(extra_exemptions)
@@ -213,14 +194,14 @@ class BannedWordMatcher:
                                                                           if compiled[ri].applies(ent[6], ent[1]))
                                          for ent in entries))
         contexts: dict[str, set[int]] = {}
-        gates = {}  # rule -> (needs a context, a digit may stand for it, bracket openers, in_text patterns)
+        gates: dict[int, tuple[bool, bool, str, tuple[re.Pattern[str], ...]]] = {}  # rule -> (needs a context, a digit may stand for it, bracket openers, in_text patterns)
         for ri in word_rules:
-            r = compiled[ri].rule
-            for t in r.before + r.after:
+            wr = compiled[ri].rule
+            for t in wr.before + wr.after:
                 if "<" not in t:
                     contexts.setdefault(fold(t), set()).add(ri)
-            gates[ri] = (bool(r.before or r.after), any("<" in t for t in r.before + r.after),
-                         "".join(pair[0] for pair in r.enclosed), compiled[ri].in_text)
+            gates[ri] = (bool(wr.before or wr.after), any("<" in t for t in wr.before + wr.after),
+                         "".join(pair[0] for pair in wr.enclosed), compiled[ri].in_text)
         ctx_keys = sorted(contexts)
         set_(self, "_gates", gates)
         # A regex over all contexts answers the usual "none here" in one C call; the automaton
@@ -273,7 +254,8 @@ class BannedWordMatcher:
             return out
         nwords = len(self._entries)
         found.sort(key=lambda m: m[1])
-        title, base, end, group, worded = 0, 0, folded.find(SEPARATOR), [], False
+        group: list[tuple[int, int, int]] = []
+        title, base, end, worded = 0, 0, folded.find(SEPARATOR), False
         if end < 0:
             end = len(folded)
         for idx, s, e in found:
@@ -410,9 +392,9 @@ class BannedWordMatcher:
         for s, e, ci in _leftmost_longest([(cands[ci][0], cands[ci][1], ci) for ci in why]):
             ri, lo, hi = why[ci]
             w, cid = entries[cands[ci][2]][:2]
-            rule = self._rules[ri].rule
+            why_rule = self._rules[ri].rule
             start, end = src[s], src[e - 1] + 1
             c_lo, c_hi = src[min(lo, s)], src[max(hi, e) - 1] + 1
-            cleared.append(Clearance(w, cid, start, end, text[start:end], rule.id, rule.title, rule.basis,
-                                     text[c_lo:c_hi]))
+            cleared.append(Clearance(w, cid, start, end, text[start:end], why_rule.id, why_rule.title,
+                                     why_rule.basis, text[c_lo:c_hi]))
         return Scan(tuple(hits), tuple(cleared))

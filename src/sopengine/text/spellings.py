@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from functools import cache
 from itertools import product
+from typing import Any
 
 __all__ = ["spellings"]
 
@@ -37,8 +38,11 @@ def _readings(word: str) -> tuple[tuple[str, str], ...] | None:
     """(toneless, toned) pinyin of each character of an all-Hanzi run, or None if pypinyin cannot read one."""
     from pypinyin import Style, lazy_pinyin
 
-    plain = lazy_pinyin(word, errors=lambda s: [None] * len(s))
-    toned = lazy_pinyin(word, style=Style.TONE, errors=lambda s: [None] * len(s))
+    def unreadable(s: str) -> Any:  # pypinyin spreads a returned list over the characters
+        return [None] * len(s)
+
+    plain: list[Any] = lazy_pinyin(word, errors=unreadable)
+    toned: list[Any] = lazy_pinyin(word, style=Style.TONE, errors=unreadable)
     if len(plain) != len(word) or None in plain or None in toned:
         return None
     return tuple(zip(plain, toned))

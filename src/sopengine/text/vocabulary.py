@@ -108,7 +108,7 @@ def _map(value: Any, pointer: str, required: set[str], optional: Iterable[str] =
         _need(k in allowed, f"unknown key {k!r} (allowed: {', '.join(sorted(allowed))})", pointer)
     for k in sorted(required - set(value)):
         _need(False, f"missing key {k!r}", pointer)
-    return value
+    return dict(value)
 
 
 def _list(value: Any, pointer: str, what: str) -> list[Any]:
