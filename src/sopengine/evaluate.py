@@ -1,7 +1,7 @@
 """Stage 4, evaluate: one record + ``now`` → one Result, as a pure function.
 
-The record's events are replayed through the process's shared state machine
-with a throwaway model; each event is checked against the step it performs
+The record's events are replayed through the process's (state, event) table, read
+off its state machine at compile time; each event is checked against the step it performs
 (right state? right role? on time?). Then the checks that apply in the reached
 state run, and the steps expected next become next actions with due times.
 Nothing here mutates the compiled process, so any number of threads may
@@ -35,17 +35,6 @@ _INT64 = 2**63 - 1
 # Past this many findings of one rule in one record the rest are counted, not listed.
 MAX_LISTED = 100
 _TEMPLATE = re.compile(r"\{([A-Za-z_][\w]*(?:\.[\w]+)*)\}")
-
-
-class _Replay:
-    """The model object the shared machine moves; one per record, discarded after."""
-
-    __slots__ = ("state", "step", "guard_errors")
-
-    def __init__(self, state: str) -> None:
-        self.state = state
-        self.step: StepDef | None = None
-        self.guard_errors: list[tuple[str, str]] = []
 
 
 def build_view(value: Any, plan: ViewPlan | None, tz: Any) -> Any:
@@ -190,20 +179,23 @@ class _Run:
             start = _instant(self.record[proc.start_field], tz, f"/{escape(proc.start_field)}")
         elif events:
             start = events[0]["at"]
-        model = _Replay(proc.initial)
+        state = proc.initial
         entered = start
         self.trace.append(f"start in {proc.initial!r} at {rfc3339(start, tz) if start else 'unknown time'}")
         for k, ev in enumerate(events):
-            entered = self.replay(model, ev, ev_view[k], events[:k], entered)
+            state, entered = self.replay(state, ev, ev_view[k], events[:k], entered)
         # from here on the variables no longer change: convert them to CEL once for all checks and deadlines
-        self.vars = Bindings({**self.vars, "state": model.state, "event": {}})
-        self.next_actions(model.state, entered, events)
-        self.run_checks(model.state, events)
+        self.vars = Bindings({**self.vars, "state": state, "event": {}})
+        self.next_actions(state, entered, events)
+        self.run_checks(state, events)
         self._report_unlisted()
-        return model.state, self.trace
+        return state, self.trace
 
     # -- replay -----------------------------------------------------------
-    def replay(self, model: _Replay, ev: Mapping[str, Any], ev_view: Any, before: list, entered: datetime | None) -> datetime | None:
+    def replay(self, prior: str, ev: Mapping[str, Any], ev_view: Any, before: list,
+               entered: datetime | None) -> tuple[str, datetime | None]:
+        """One event: the state it leads to and when the state was entered. The step is the first
+        of the (state, event) table whose guard holds, as the machine's own trigger would choose."""
         proc = self.proc
         path = f"/events/{ev['_index']}"
         etype, at = ev.get("type"), ev["at"]
@@ -213,27 +205,35 @@ class _Run:
             self.violation(EVENT_UNKNOWN, "error", proc.rules[EVENT_UNKNOWN].clauses,
                            f"事件类型 {etype!r} 不是流程 {proc.id} 的任何步骤", f"event type {etype!r} is not a step of process {proc.id}",
                            path + "/type", {"event": etype, "at": when})
-            return entered
-        variables = {**self.vars, "event": ev_view, "state": model.state}
-        model.step, model.guard_errors = None, []
-        prior = model.state
-        trigger = proc.machine.events[etype]
-        if prior in trigger.transitions:
-            trigger.trigger(model, variables=variables)
-        step = model.step
+            return prior, entered
+        variables = {**self.vars, "event": ev_view, "state": prior}
+        step = None
+        guard_errors: list[tuple[str, str]] = []
+        for candidate in proc.replay.get((prior, etype), ()):
+            if candidate.when is None:
+                step = candidate
+                break
+            try:
+                holds = candidate.when.test(variables)
+            except Exception as exc:  # an event lacking the field the guard reads: the step does not apply
+                guard_errors.append((candidate.id, str(exc)))
+                continue
+            if holds:
+                step = candidate
+                break
         if step is None:
             fits = [s for s in steps if s.when is None or _safe_test(s.when, variables)]
             step = fits[0] if fits else steps[0]
-            detail = "; ".join(f"{sid}: {msg}" for sid, msg in model.guard_errors)
+            detail = "; ".join(f"{sid}: {msg}" for sid, msg in guard_errors)
             self.violation(OUT_OF_ORDER.id(step.id), "error", step.clauses,
                            f"步骤“{step.title.zh}”（{etype}）不能在状态 {prior} 下执行；应在 {'、'.join(step.sources)} 之后" + (f"（{detail}）" if detail else ""),
                            f"step '{step.title.en}' ({etype}) is not allowed in state {prior}; it follows {', '.join(step.sources)}" + (f" ({detail})" if detail else ""),
                            path, {"event": etype, "state": prior, "expected_states": list(step.sources), "at": when})
             if not fits:
                 self.trace.append(f"{when} {mask_value(etype)}: no step matches, state stays {prior!r}")
-                return entered
-            proc.machine.set_state(step.to, model)
-        self.trace.append(f"{when} {mask_value(etype)} by {mask_value(ev.get('role')) or '?'}: {step.id} {prior!r} -> {model.state!r}")
+                return prior, entered
+        state = step.to
+        self.trace.append(f"{when} {mask_value(etype)} by {mask_value(ev.get('role')) or '?'}: {step.id} {prior!r} -> {state!r}")
         role = ev.get("role")
         if role not in step.roles:
             who = f"角色 {role}" if role else "未注明角色"
@@ -252,7 +252,7 @@ class _Run:
                                path + "/at", {"due": rfc3339(dl.due, self.tz), "at": when, "late_by": late, "sla": dl.text})
         # A self-loop (chasing the carrier while shipped) is an internal transition: the clocks
         # of the state keep running from when it was entered, or ORD-09's 15 days would restart.
-        return at if model.state != prior else entered
+        return state, (at if state != prior else entered)
 
     def _deadline(self, sla, ctx: TimeContext, owner: str) -> Deadline | None:
         try:

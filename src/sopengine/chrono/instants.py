@@ -47,8 +47,29 @@ def zone(name: str) -> ZoneInfo:
 _ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?$")
 
 
+_PARSED: dict[tuple[str, tzinfo], datetime] = {}
+_PARSED_MAX = 8192  # a record's instants are read 2-3 times (view, replay, SLAs): each is parsed once
+
+
 def parse_instant(value: Any, tz: tzinfo) -> datetime:
     """An aware datetime; a value without an offset is wall time in ``tz``.
+
+    Text is parsed once and remembered (a bounded table; datetimes are immutable).
+    """
+    if type(value) is str:
+        key = (value, tz)
+        dt = _PARSED.get(key)
+        if dt is None:
+            dt = _parse_instant(value, tz)
+            if len(_PARSED) >= _PARSED_MAX:
+                _PARSED.clear()
+            _PARSED[key] = dt
+        return dt
+    return _parse_instant(value, tz)
+
+
+def _parse_instant(value: Any, tz: tzinfo) -> datetime:
+    """``parse_instant`` without the memo.
 
     Only ISO 8601 / RFC 3339 shapes are accepted: dateutil's free-form parser would
     happily read "6/3" as June or March depending on locale, and a compliance
