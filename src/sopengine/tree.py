@@ -26,7 +26,7 @@ from .loader import Document, parse_yaml, read_text
 from .paths import shown as display
 from .paths import walk_files
 from .results import SourceRef
-from .schemas import SchemaStore, doc_findings
+from .schemas import DocumentValidator, SchemaStore
 
 KIND_SCHEMAS = {
     "Process": "process.schema.json",
@@ -65,8 +65,8 @@ def read_sources(sources: Iterable[tuple[str, str]], store: SchemaStore) -> Tree
             continue
         rel = KIND_SCHEMAS[kind]
         if store.get(rel) is not None:
-            v = validators.get(rel) or validators.setdefault(rel, store.validator(rel))
-            errs = doc_findings(doc, v)
+            v = validators.get(rel) or validators.setdefault(rel, DocumentValidator(store, rel))
+            errs = v.findings(doc)
             findings += errs
             if errs:
                 continue
