@@ -7,9 +7,15 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import os
+
 import pytest
 
 import sopengine
+
+# The tests judge what load and validate do on the content in front of them; the cache of
+# trees found clean (sopengine.rulecache) is exercised by its own tests, which turn it on.
+os.environ.setdefault("SOPENGINE_CACHE", "off")
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = ROOT / "rules"

@@ -44,7 +44,10 @@ class Engine:
     def __init__(self, processes: Mapping[str, list[CompiledProcess]], tree: Tree, store: SchemaStore,
                  sources: tuple[tuple[str, str], ...], warnings: tuple[Finding, ...] = (),
                  tables: Mapping[str, Any] | None = None) -> None:
-        self._processes = {k: tuple(v) for k, v in processes.items()}
+        from .lazy import LazyProcesses
+
+        self._processes: Mapping[str, tuple[CompiledProcess, ...]] = (
+            processes if isinstance(processes, LazyProcesses) else {k: tuple(v) for k, v in processes.items()})
         self._tree = tree
         self._store = store
         self._sources = sources
@@ -190,10 +193,19 @@ def compile_tree(sources: tuple[tuple[str, str], ...], store: SchemaStore, table
 def load(path: str | Path | None = None, *, tables: Mapping[str, Any] | None = None) -> Engine:
     """Load, validate and compile a rules tree; with no path, the rules bundled with sopengine
     (never whatever ./rules the working directory happens to hold: the command line's default)."""
+    from . import rulecache
+    from .lazy import clean_engine
+
     root = bundled_rules_dir() if path is None else resolve_rules_dir(path)
     sources, findings = tree_sources(root)
     store = SchemaStore.from_dirs(default_schema_dirs(root))
-    return build(tuple(sources), store, tables, [*findings, *store.findings])
+    key = rulecache.tree_key(sources, store.docs) if rulecache.enabled() and not findings and not store.findings else None
+    if key is not None and rulecache.is_clean(key):
+        return clean_engine(tuple(sources), store, tables, key)
+    engine = build(tuple(sources), store, tables, [*findings, *store.findings])
+    if key is not None and not engine.warnings:
+        rulecache.mark_clean(key, len(sources), sum(len(engine.versions(p)) for p in engine.process_ids))
+    return engine
 
 
 def resolve_rules_dir(path: str | Path | None) -> Path:

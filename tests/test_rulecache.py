@@ -1,0 +1,103 @@
+"""The cache of rules trees found clean: keyed by content, safe against a foreign or broken entry."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+
+import pytest
+
+import sopengine
+from sopengine import rulecache
+from sopengine.errors import DefinitionError
+
+from .clirun import run
+from .conftest import EXAMPLES, NOW, RULES, read_jsonl
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOPENGINE_CACHE", "on")
+    monkeypatch.setenv("SOPENGINE_CACHE_DIR", str(tmp_path / "cache"))
+    return tmp_path / "cache"
+
+
+def _entries(cache):
+    return sorted(cache.glob("clean-*.json")) if cache.exists() else []
+
+
+def _results(engine):
+    return [engine.evaluate(r, NOW).to_dict(trace=True) for p in sorted(EXAMPLES.glob("*.jsonl")) for r in read_jsonl(p)]
+
+
+def test_a_clean_tree_is_remembered_and_judges_the_same(cache, engine):
+    first = sopengine.load(RULES)
+    assert len(_entries(cache)) == 1
+    again = sopengine.load(RULES)  # from the entry: processes compiled as records need them
+    assert type(again._processes).__name__ == "LazyProcesses"
+    assert _results(again) == _results(engine) == _results(first)
+    assert again.process_ids == engine.process_ids
+    assert [p.digest for p, _ in again.rules()] == [p.digest for p, _ in engine.rules()]
+
+
+def test_a_changed_file_is_seen(cache, tmp_path):
+    tree = tmp_path / "rules"
+    shutil.copytree(RULES, tree)
+    sopengine.load(tree)
+    order = tree / "processes" / "order.yaml"
+    order.write_text(order.read_text("utf-8").replace("event.kind in ['lost', 'damaged']", "event.kind in ['lost', 'damaged'] &&"),
+                     "utf-8")
+    os.utime(order, (0, 0))  # an old mtime changes nothing: the key is the content
+    with pytest.raises(DefinitionError):
+        sopengine.load(tree)
+
+
+def test_validate_answers_from_the_entry_and_sees_changes(cache, capsys, tmp_path):
+    assert run(capsys, "validate", str(RULES))[0] == 0
+    code, _, err = run(capsys, "validate", str(RULES))
+    assert code == 0 and "0 error(s), 0 warning(s)" in err
+    tree = tmp_path / "rules"
+    shutil.copytree(RULES, tree)
+    (tree / "processes" / "kpi_daily.yaml").write_text("kind: Process\n", "utf-8")
+    assert run(capsys, "validate", str(tree))[0] == 1
+
+
+@pytest.mark.parametrize("spoil", ["garbage", "wrong-key", "world-writable", "symlink"])
+def test_a_broken_or_foreign_entry_is_ignored(cache, tmp_path, spoil):
+    sopengine.load(RULES)
+    [entry] = _entries(cache)
+    if spoil == "garbage":
+        entry.write_bytes(b"\x00{not json")
+    elif spoil == "wrong-key":
+        entry.write_text(json.dumps({"format": 1, "key": "0" * 64, "files": 1, "processes": 1}))
+    elif spoil == "world-writable":
+        entry.chmod(0o666)
+    else:
+        target = tmp_path / "elsewhere.json"
+        entry.rename(target)
+        entry.symlink_to(target)
+    assert rulecache.is_clean(entry.name[len("clean-"):-len(".json")]) is None
+    assert type(sopengine.load(RULES)._processes) is dict  # validated in full again
+
+
+def test_an_entry_that_lies_still_gives_the_error(cache, tmp_path):
+    tree = tmp_path / "rules"
+    shutil.copytree(RULES, tree)
+    order = tree / "processes" / "order.yaml"
+    order.write_text(order.read_text("utf-8").replace("event.kind in ['lost', 'damaged']", "event.nope in ['lost'] &&"), "utf-8")
+    sources, _ = sopengine.engine.tree_sources(tree)
+    store = sopengine.schemas.SchemaStore.from_dirs(sopengine.schemas.default_schema_dirs(tree))
+    key = rulecache.tree_key(sources, store.docs)
+    rulecache.mark_clean(key, 1, 1)  # forged: this tree is not clean
+    engine = sopengine.load(tree)
+    with pytest.raises(DefinitionError):
+        engine.versions("order")
+    assert rulecache.is_clean(key) is None  # and the entry is gone
+
+
+def test_off_means_off(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOPENGINE_CACHE", "off")
+    monkeypatch.setenv("SOPENGINE_CACHE_DIR", str(tmp_path / "c"))
+    sopengine.load(RULES)
+    assert not (tmp_path / "c").exists()
