@@ -74,7 +74,7 @@ class FieldPath:
         key, each = self.steps[i]
         if isinstance(cur, list) and key.isdigit() and int(key) < len(cur):
             nxt = cur[int(key)]
-        elif isinstance(cur, Mapping) and key in cur:
+        elif (type(cur) is dict or isinstance(cur, Mapping)) and key in cur:  # exact type first: ABC checks are slow
             nxt = cur[key]
         else:
             return

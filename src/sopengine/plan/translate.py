@@ -191,6 +191,13 @@ class _Translator:
         if target is None:
             if name in _CONVERSIONS and len(fns) == 1:
                 conv, a0 = _CONVERSIONS[name], fns[0]
+                if args[0][0] == "lit":  # duration('24h'): converted once, here, unless CEL must judge it
+                    try:
+                        folded = conv(args[0][1])
+                    except _Fallback:
+                        pass
+                    else:
+                        return lambda env: folded
                 return lambda env: conv(a0(env))
             if name == "size" and len(fns) == 1:
                 size, a0 = ops.size, fns[0]
