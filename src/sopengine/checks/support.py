@@ -17,7 +17,9 @@ from typing import Any, Iterator, Mapping
 
 from cel_expr_python import cel
 
+from .. import expr as expr_module
 from ..expr import VARIABLES, EvaluationError
+from ..plan import Fallback, translate
 from ..loader import escape
 from ..results import Text
 from .base import CheckConfigError, CompileEnv
@@ -179,16 +181,22 @@ _STRING_LIT = re.compile(r"""("(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')""")
 class ExtExpression:
     """A CEL expression compiled in an environment with extra variables; pickles as its source."""
 
-    __slots__ = ("source", "names", "_compiled")
+    __slots__ = ("source", "names", "_compiled", "_plan")
 
     def __init__(self, source: str, names: tuple[str, ...]) -> None:
         self.source, self.names = source, names
         self._compiled = _env(names).compile(source)  # RuntimeError for what CEL rejects
+        self._plan = translate(source, frozenset(VARIABLES) | frozenset(names)) if expr_module.USE_PLANS else None
 
     def __reduce__(self):
         return (ExtExpression, (self.source, self.names))
 
     def evaluate(self, variables: Mapping[str, Any]) -> Any:
+        if self._plan is not None:
+            try:
+                return self._plan(variables)
+            except Fallback:  # as in expr.Expression: CEL answers, with its own error
+                pass
         try:
             value = self._compiled.eval(data=variables)
         except RuntimeError as exc:  # as in expr.Expression: e.g. the iteration budget of a long list

@@ -6,7 +6,7 @@ import gc
 import types
 from typing import Any, Iterator
 
-from ..expr import Expression
+from ..expr import VARIABLES
 from .translate import untranslated_reason
 
 
@@ -38,10 +38,9 @@ def report(engine: Any) -> tuple[int, list[tuple[str, str]]]:
     """(how many expressions are translated, [(source, why it stays with CEL)])."""
     translated, fallback = 0, {}
     for e in expressions(engine):
-        if type(e) is Expression and e._plan is not None:
+        if getattr(e, "_plan", None) is not None:
             translated += 1
-        elif type(e) is Expression:
-            fallback[e.source] = untranslated_reason(e.source, frozenset()) or "plans disabled"
         else:
-            fallback[e.source] = f"compiled with extra variables ({', '.join(getattr(e, 'names', ()))}): CEL evaluates it"
+            names = frozenset(VARIABLES) | frozenset(getattr(e, "names", ()))
+            fallback[e.source] = untranslated_reason(e.source, names) or "plans disabled"
     return translated, sorted(fallback.items())
