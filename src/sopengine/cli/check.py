@@ -88,13 +88,20 @@ def read_tables(specs: list[str]) -> dict:
 
 
 def _zones(engine):
-    """Where Parquet's aware timestamps are written: each record's process zone (needs pyarrow,
-    and only Parquet input reads it)."""
-    try:
-        from ..columnar.batches import zone_of
-    except ImportError:
-        return None
-    return zone_of(engine)
+    """Where Parquet's aware timestamps are written: each record's process zone. Only Parquet
+    input asks, so pyarrow (a quarter of a second to import) is imported on the first question."""
+    found: list = []
+
+    def zone(process):
+        if not found:
+            try:
+                from ..columnar.batches import zone_of
+            except ImportError:
+                found.append(lambda _process: None)
+            else:
+                found.append(zone_of(engine))
+        return found[0](process)
+    return zone
 
 
 def run(args: argparse.Namespace) -> int:
