@@ -68,7 +68,7 @@ def test_role_and_within_filter(capsys):
     items = json.loads(_agenda(capsys, "--format", "json", "--role", "warehouse", "--within", "1d")[1])
     assert [(i["record"], i["overdue"]) for i in items] == [("DD20230520013", True), ("DD20230602006", False),
                                                            ("DD20230602007", False)]
-    code, out, _ = _agenda(capsys, "--role", "warehouse", "--within", "1d")
+    out = _agenda(capsys, "--role", "warehouse", "--within", "1d")[1]
     lines = out.splitlines()
     assert lines[0] == "warehouse: 3 open, 1 overdue"
     assert lines[1].split()[:4] == ["overdue", "13", "d", "3"] and "DD20230520013 order/ship [ORD-06]" in lines[1]
@@ -105,8 +105,8 @@ def test_a_large_batch_keeps_only_the_most_urgent_per_role_and_counts_the_rest()
     assert agenda.records == n and sum(agenda.left_out.values()) == n - 10
     groups = dict(agenda.by_role())
     for role in ("warehouse", "cs_agent"):
-        want = sorted(((((i * 7919) % 1000) - 500.0, f"R{i:06d}") for i in range(n)
-                       if i % 10 and ("warehouse", "cs_agent")[i % 2] == role))[:5]
+        want = sorted((((i * 7919) % 1000) - 500.0, f"R{i:06d}") for i in range(n)
+                       if i % 10 and ("warehouse", "cs_agent")[i % 2] == role)[:5]
         assert [g.record for g in groups[role]] == [r for _, r in want]
         assert all(g.overdue and g.late_by for g in groups[role])
 
@@ -162,7 +162,7 @@ def test_text_escapes_control_characters(capsys, tmp_path):
 
 
 def test_left_out_is_said(capsys):
-    code, out, err = _agenda(capsys, "--format", "json", "--limit", "2")
+    _, out, err = _agenda(capsys, "--format", "json", "--limit", "2")
     assert "action(s) of role ops_specialist left out (--limit 2)" in err
     assert max(sum(i["role"] == r for i in json.loads(out)) for r in {i["role"] for i in json.loads(out)}) == 2
     text = _agenda(capsys, "--limit", "2")[1]

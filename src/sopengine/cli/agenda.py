@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import io
 import sys
+from datetime import UTC
 
 from ..errors import UsageError
 from . import EXIT_OK, add_rules_arg
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from ..tools.agenda import DEFAULT_LIMIT
     from ..tools.agenda_out import WRITERS
 
@@ -35,7 +36,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
 
 
 def run(args: argparse.Namespace) -> int:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from .. import load
     from ..chrono.instants import ValueProblem, parse_duration
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     from ..tools.agenda_out import WRITERS
     from . import instant_arg
 
-    now = instant_arg(args.now) or datetime.now(timezone.utc).astimezone()
+    now = instant_arg(args.now) or datetime.now(UTC).astimezone()
     try:
         within = parse_duration(args.within) if args.within is not None else None
     except ValueProblem as exc:
@@ -56,11 +57,13 @@ def run(args: argparse.Namespace) -> int:
     agenda = Agenda(now, lang=args.lang, roles=args.role, within=within, limit=args.limit)
     for result in engine.evaluate_many(read_inputs(args.inputs, args.input_format), now):
         agenda.add(result)
-    out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="") if hasattr(sys.stdout, "buffer") else sys.stdout
-    WRITERS[args.format](agenda, out)
-    out.flush()
-    if out is not sys.stdout:
-        out.detach()
+    if hasattr(sys.stdout, "buffer"):  # UTF-8 and CRLF (ics, csv) as written, whatever the locale
+        wrapper = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+        WRITERS[args.format](agenda, wrapper)
+        wrapper.flush()
+        wrapper.detach()
+    else:
+        WRITERS[args.format](agenda, sys.stdout)
     if args.format != "text":  # the text format says it inline; tools reading JSON/CSV/ICS get it on stderr
         for role, n in sorted(agenda.left_out.items()):
             print(f"sopengine: agenda: {n} action(s) of role {role} left out (--limit {args.limit})", file=sys.stderr)

@@ -9,7 +9,7 @@ from ..errors import UsageError
 from . import EXIT_OK, EXIT_USAGE, add_process_version_arg, add_rules_arg
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("graph", help="draw a process's state machine (mermaid, dot, svg, html)",
                        description="Draw PROCESS from its compiled state machine: every transition labelled with its "
                                    "event, the roles allowed and the SLA. Mermaid renders in GitHub Markdown; DOT is for "

@@ -24,10 +24,11 @@ import shutil
 import tempfile
 from base64 import b64encode
 from collections import Counter
-from datetime import datetime, timezone
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from html import escape
 from importlib.resources import files
-from typing import IO, Any, Iterable
+from typing import IO, Any
 
 from ..results import Result
 from ..text.masking import mask_text
@@ -79,7 +80,7 @@ class _Names:
 class _Batch:
     def __init__(self, opts: ReportOptions) -> None:
         self.opts, self.lang = opts, ("zh" if opts.lang == "zh" else "en")
-        self.now = opts.now if getattr(opts, "now", None) is not None else datetime.now(timezone.utc).astimezone()
+        self.now = opts.now if getattr(opts, "now", None) is not None else datetime.now(UTC).astimezone()
         self.summary = Summary()
         self.processes, self.states, self.rules, self.clauses = _Names(), _Names(), _Names(), _Names()
         self.by_process: dict[str, Counter[str]] = {}
@@ -88,8 +89,9 @@ class _Batch:
         self.digests: Counter[tuple[str, str, str]] = Counter()
         self.agenda = Agenda(self.now, lang=self.lang, limit=AGENDA_PER_ROLE)
         self.actions = self.overdue = 0
-        self.index = tempfile.SpooledTemporaryFile(max_size=SPOOL, mode="w+", encoding="utf-8")
-        self.details = tempfile.SpooledTemporaryFile(max_size=SPOOL, mode="w+", encoding="utf-8")
+        # closed by write(), which the writer always reaches or leaves by an exception that ends the run
+        self.index = tempfile.SpooledTemporaryFile(max_size=SPOOL, mode="w+", encoding="utf-8")  # noqa: SIM115
+        self.details = tempfile.SpooledTemporaryFile(max_size=SPOOL, mode="w+", encoding="utf-8")  # noqa: SIM115
         self.n = 0
 
     def add(self, r: Result) -> None:

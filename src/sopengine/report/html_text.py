@@ -78,8 +78,8 @@ def totals_html(ui: dict[str, Any], s: Summary, by_process: dict[str, Counter[st
 
 
 def agenda_html(ui: dict[str, Any], agenda: Agenda) -> str:
-    parts = [f'<section id="agenda"><h2>{escape(ui["agenda"])}</h2>'
-             f'<p class="muted">{escape(ui["agenda_note"].format(n=agenda.limit))}</p>']
+    parts = [(f'<section id="agenda"><h2>{escape(ui["agenda"])}</h2>'
+              f'<p class="muted">{escape(ui["agenda_note"].format(n=agenda.limit))}</p>')]
     groups = agenda.by_role()
     if not groups:
         parts.append(f'<p class="muted">{escape(ui["no_actions"])}</p>')

@@ -7,10 +7,10 @@ can turn a click on a bar into a filter of the records table.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
-from typing import Sequence
 
-__all__ = ["Bar", "bar_chart", "SEVERITY_COLOURS"]
+__all__ = ["SEVERITY_COLOURS", "Bar", "bar_chart"]
 
 SEVERITY_COLOURS = {"error": "#c0392b", "warning": "#d68910", "info": "#2e86c1", "none": "#7f8c8d"}
 
@@ -24,8 +24,8 @@ def bar_chart(bars: Sequence[Bar], *, title: str, filter_name: str, more: str = 
     height = top + row * len(bars) + (row if more else 0) + pad
     scale_max = max((sum(c for _, c in segs) for _, segs in bars), default=0) or 1
     bar_w = width - label_w - 60
-    out = [f'<svg class="chart" role="img" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" aria-label="{escape(title)}"><title>{escape(title)}</title>']
+    out = [(f'<svg class="chart" role="img" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}" aria-label="{escape(title)}"><title>{escape(title)}</title>')]
     for n, (label, segs) in enumerate(bars):
         y = top + n * row
         total = sum(c for _, c in segs)

@@ -16,17 +16,20 @@ the engine raised one for that action, else the step's title.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from ..chrono.instants import format_duration
 from ..results import Result
 from ..rulebook import DUE_SOON, OVERDUE, is_kind
 
-__all__ = ["AgendaItem", "Agenda", "DEFAULT_LIMIT", "items_of"]
+__all__ = ["DEFAULT_LIMIT", "Agenda", "AgendaItem", "items_of"]
 
 DEFAULT_LIMIT = 500
+_Key = tuple[int, float, str, str]
+_Entry = tuple[tuple[int, float, tuple[int, ...], tuple[int, ...]], int, "AgendaItem"]  # (negated key, -seq, item)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +55,7 @@ class AgendaItem:
     def due_at(self) -> datetime | None:
         return datetime.fromisoformat(self.due) if self.due else None
 
-    def sort_key(self) -> tuple[int, float, str, str]:
+    def sort_key(self) -> _Key:
         at = self.due_at
         return (1 if at is None else 0, at.timestamp() if at else 0.0, self.record or "", self.action)
 
@@ -100,7 +103,7 @@ class Agenda:
         self.roles = frozenset(roles)
         self.horizon = now + within if within is not None else None
         # per role a heap of (negated sort key, seq, item): its top is the least urgent item kept
-        self._heaps: dict[str, list[tuple[tuple[int, float, str, str], int, AgendaItem]]] = {}
+        self._heaps: dict[str, list[_Entry]] = {}
         self._all: dict[str, list[AgendaItem]] = {}
         self.left_out: dict[str, int] = {}
         self.filtered = 0  # actions outside --role / --within
@@ -122,7 +125,7 @@ class Agenda:
         heap = self._heaps.setdefault(item.role, [])
         self._seq += 1
         key = item.sort_key()
-        entry = (_negate(key), -self._seq, item)
+        entry: _Entry = (_negate(key), -self._seq, item)
         if len(heap) < self.limit:
             heapq.heappush(heap, entry)
             return
@@ -149,6 +152,6 @@ class Agenda:
         return sum(len(h) for h in self._heaps.values()) + sum(len(v) for v in self._all.values())
 
 
-def _negate(key: tuple[int, float, str, str]) -> tuple[int, float, tuple[int, ...], tuple[int, ...]]:
+def _negate(key: _Key) -> tuple[int, float, tuple[int, ...], tuple[int, ...]]:
     """A key that orders the other way round, so that heapq's min-heap keeps the least urgent on top."""
     return (-key[0], -key[1], tuple(-ord(c) for c in key[2]) + (1,), tuple(-ord(c) for c in key[3]) + (1,))

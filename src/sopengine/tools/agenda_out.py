@@ -13,13 +13,14 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-from datetime import timedelta, timezone
-from typing import IO, Callable
+from collections.abc import Callable
+from datetime import UTC, timedelta
+from typing import IO
 
 from ..report.text import _line
 from .agenda import Agenda, AgendaItem
 
-__all__ = ["WRITERS", "write_text", "write_json", "write_csv", "write_ics"]
+__all__ = ["WRITERS", "write_csv", "write_ics", "write_json", "write_text"]
 
 _WORDS = {
     "en": {"overdue": "overdue {late}", "due": "due in {left}", "none": "no due time", "open": "open",
@@ -112,8 +113,8 @@ def write_ics(agenda: Agenda, out: IO[str]) -> None:
             continue
         ev = Event()
         ev.add("uid", _uid(item))
-        ev.add("dtstamp", agenda.now.astimezone(timezone.utc))
-        ev.add("dtstart", at.astimezone(timezone.utc))  # UTC: a fixed offset has no VTIMEZONE to name
+        ev.add("dtstamp", agenda.now.astimezone(UTC))
+        ev.add("dtstart", at.astimezone(UTC))  # UTC: a fixed offset has no VTIMEZONE to name
         ev.add("duration", timedelta(minutes=15))
         flag = "⚠ " if item.overdue else ""
         ev.add("summary", f"{flag}{item.role}: {item.title} — {item.record or '(no id)'}")

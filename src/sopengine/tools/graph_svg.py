@@ -24,7 +24,7 @@ from ..compile import CompiledProcess
 from .graph import Edge, _title, edges, label_parts
 from .graph_counts import Flow
 
-__all__ = ["layout", "svg", "html"]
+__all__ = ["html", "layout", "svg"]
 
 NODE_W, NODE_H, GAP_X, GAP_Y, MARGIN = 160, 46, 130, 78, 30
 
@@ -74,9 +74,11 @@ def layout(proc: CompiledProcess) -> dict[str, tuple[int, int]]:
     for sweep in range(4):  # barycentre: order each layer by the mean position of its neighbours in the last one
         for li in sorted(layers) if sweep % 2 == 0 else sorted(layers, reverse=True):
             nbrs = preds if sweep % 2 == 0 else out
-            def bary(s: str) -> float:
+
+            def bary(s: str, nbrs: dict[str, list[str]] = nbrs) -> float:
                 ps = [pos[n] for n in nbrs[s] if layer[n] != layer[s]]
                 return sum(ps) / len(ps) if ps else float(pos[s])
+
             layers[li].sort(key=lambda s: (bary(s), pos[s]))
             for i, s in enumerate(layers[li]):
                 pos[s] = i
