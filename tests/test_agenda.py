@@ -145,7 +145,7 @@ def test_ics_is_a_valid_calendar(capsys, tmp_path):
     out = run(capsys, "agenda", str(_hostile(tmp_path)), "--now", AT, "--format", "ics")[1]
     cal = Calendar.from_ical(out.encode("utf-8"))
     (event,) = cal.walk("VEVENT")
-    assert str(event["SUMMARY"]).endswith("=HYPERLINK(\"x\");a,b\nBEGIN:VEVENT\\ 很长的订单号" * 3)
+    assert str(event["SUMMARY"]).endswith("=HYPERLINK(\"x\");a,b\\nBEGIN:VEVENT\\ 很长的订单号" * 3)  # newline escaped
     assert all(len(line.encode("utf-8")) <= 75 for line in out.split("\r\n"))
 
 
@@ -175,3 +175,14 @@ def test_empty_agenda(capsys, tmp_path, fmt):
     p.write_text("", "utf-8")
     code, out, _ = run(capsys, "agenda", str(p), "--now", AT, "--format", fmt)
     assert code == 0 and out
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "csv", "ics"])
+def test_no_control_or_bidi_character_reaches_the_output(capsys, tmp_path, fmt):
+    rec = next(r for r in read_jsonl(EXAMPLES / "orders.jsonl") if r["id"] == "DD20230520013")
+    rec["id"] = "A\x1b[31mB\u202eC\x07"
+    p = tmp_path / "ctl.jsonl"
+    p.write_text(json.dumps(rec) + "\n", "utf-8")
+    code, out, _ = run(capsys, "agenda", str(p), "--now", AT, "--format", fmt)
+    assert code == 0 and "B" in out
+    assert not any(c in out for c in "\x1b\u202e\x07")

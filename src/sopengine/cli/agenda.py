@@ -8,6 +8,7 @@ import sys
 from datetime import UTC
 
 from ..errors import UsageError
+from ..text.controls import SafeText
 from . import EXIT_OK, add_rules_arg
 
 
@@ -59,7 +60,9 @@ def run(args: argparse.Namespace) -> int:
         agenda.add(result)
     if hasattr(sys.stdout, "buffer"):  # UTF-8 and CRLF (ics, csv) as written, whatever the locale
         wrapper = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
-        WRITERS[args.format](agenda, wrapper)
+        # text and JSON through the escaping stream as every format; csv and ics escape their fields
+        # themselves, since their CR LF line ends are the format's own
+        WRITERS[args.format](agenda, SafeText(wrapper) if args.format in ("text", "json") else wrapper)  # type: ignore[arg-type]
         wrapper.flush()
         wrapper.detach()
     else:

@@ -2,10 +2,11 @@
 
 Every writer takes an :class:`~sopengine.tools.agenda.Agenda` that has seen the
 whole batch. Text from records (ids, quoted evidence in messages) is data: the
-text writer prints control characters as escapes (as ``check`` does), CSV cells
-that a spreadsheet would run as a formula are quoted with a leading ``'``, and
-the iCalendar writer leaves folding and escaping (RFC 5545 §3.1, §3.3.11) to the
-``icalendar`` library.
+text writer prints control characters as escapes (as ``check`` does), and so do
+the CSV and iCalendar writers in every field from data (their CRLF line ends are
+their own, so they cannot go through the CLI's escaping stream); CSV cells that a
+spreadsheet would run as a formula are quoted with a leading ``'``; the iCalendar
+writer leaves folding and escaping (RFC 5545 §3.1, §3.3.11) to ``icalendar``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, timedelta
 from typing import IO
 
-from ..report.text import _line
+from ..text.controls import escape_controls as _line
 from .agenda import Agenda, AgendaItem
 
 __all__ = ["WRITERS", "write_csv", "write_ics", "write_json", "write_text"]
@@ -79,7 +80,7 @@ _CSV_FIELDS = ["role", "record", "process", "version", "action", "title", "due",
 
 def _cell(value: object) -> str:
     """A cell a spreadsheet shows as text: one starting with = + - @ (a formula to Excel) gets a leading '."""
-    s = "" if value is None else (";".join(value) if isinstance(value, list) else str(value))
+    s = "" if value is None else _line(";".join(value) if isinstance(value, list) else str(value))
     return "'" + s if s[:1] in ("=", "+", "-", "@", "\t", "\r") else s
 
 
@@ -117,9 +118,10 @@ def write_ics(agenda: Agenda, out: IO[str]) -> None:
         ev.add("dtstart", at.astimezone(UTC))  # UTC: a fixed offset has no VTIMEZONE to name
         ev.add("duration", timedelta(minutes=15))
         flag = "⚠ " if item.overdue else ""
-        ev.add("summary", f"{flag}{item.role}: {item.title} — {item.record or '(no id)'}")
-        ev.add("description", f"{_status(item, w)}\n{item.message}\n{item.process} {item.version or ''} · "
-                              f"{item.action} · {', '.join(item.clauses)}" + (f"\n{item.source}" if item.source else ""))
+        ev.add("summary", _line(f"{flag}{item.role}: {item.title} — {item.record or '(no id)'}"))
+        what = f"{item.process} {item.version or ''} · {item.action} · {', '.join(item.clauses)}"
+        lines = [_status(item, w), item.message, what] + ([item.source] if item.source else [])
+        ev.add("description", "\n".join(_line(t) for t in lines))
         ev.add("categories", [item.role])
         ev.add("status", "CONFIRMED")
         cal.add_component(ev)
