@@ -16,7 +16,8 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 QUICK = {"bench_engine": ["--repeat", "3"], "bench_cli": ["--records", "2000", "--stream", "20000", "--repeat", "1"],
-         "bench_banned_words": ["--titles", "10000"], "bench_scale": ["--records", "20000", "--repeat", "1"]}
+         "bench_banned_words": ["--titles", "10000"], "bench_scale": ["--records", "20000", "--repeat", "1"],
+         "bench_report": ["--records", "5000", "--repeat", "1"]}
 
 
 def banned_word_figures(res: dict[str, Any]) -> list[dict[str, Any]]:
