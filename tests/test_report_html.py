@@ -8,6 +8,7 @@ that the writer streams.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import io
 import json
@@ -16,6 +17,7 @@ import tracemalloc
 from collections import Counter
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import NamedTuple
 
 from sopengine.report import FORMATS, ReportOptions
 from sopengine.report import html as html_report
@@ -82,7 +84,8 @@ def test_counts_are_those_of_the_json_results(capsys, tmp_path):
     assert shown == {"n-records": len(results), "n-violations": sum(sev.values()), "n-error": sev["error"],
                      "n-warning": sev["warning"], "n-info": sev["info"], "n-eval": sum(r["error"] is not None for r in results),
                      "n-actions": sum(len(r["next_actions"]) for r in results),
-                     "n-overdue": sum(a["overdue"] for r in results for a in r["next_actions"])}
+                     "n-overdue": sum(a["overdue"] for r in results for a in r["next_actions"]),
+                     "n-unverified": sum(len(r.get("unverified", ())) for r in results)}
     rows = json.loads(tags.scripts["rows"])
     meta = json.loads(tags.scripts["meta"])
     assert [r[0] for r in rows] == [r["record"] for r in results]
@@ -161,3 +164,29 @@ def test_empty_batch(tmp_path):
     tags = _Tags()
     tags.feed(out.getvalue())
     assert json.loads(tags.scripts["rows"]) == []
+
+
+class _Unverified(NamedTuple):
+    rule: str
+    clauses: tuple[str, ...]
+    needs: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class _ResultWithUnverified(Result):  # the shape results take once the engine reports unverified rules
+    unverified: tuple[_Unverified, ...] = ()
+
+
+def test_unverified_rules_are_shown_not_counted_as_findings():
+    u = _Unverified("ORD-delay-chased", ("ORD-07",), ("/events/*/type=delay_chased",))
+    rs = [_ResultWithUnverified(f"R{i}", "order", "1.0.0", "shipped", unverified=(u,) if i % 2 else ()) for i in range(6)]
+    out = io.StringIO()
+    summary = FORMATS["html"](iter(rs), out, ReportOptions(now=NOW))
+    text = out.getvalue()
+    tags = _Tags()
+    tags.feed(text)
+    assert summary.by_severity == {"error": 0, "warning": 0, "info": 0} and summary.worst is None
+    assert 'id="n-unverified" data-count="3"' in text and 'id="n-violations" data-count="0"' in text
+    assert '<tr data-rule="ORD-delay-chased"><td>ORD-delay-chased</td><td>ORD-07</td><td>/events/*/type=delay_chased</td><td class="n">3</td>' in text
+    details = json.loads(tags.scripts["d0"])
+    assert details[1][4] == [["ORD-delay-chased", ["ORD-07"], ["/events/*/type=delay_chased"]]] and details[0][4] == []

@@ -34,7 +34,7 @@ from ..results import Result
 from ..text.masking import mask_text
 from ..tools.agenda import Agenda
 from . import ReportOptions, Summary, register
-from .html_text import UI, agenda_html, digests_html, totals_html
+from .html_text import UI, agenda_html, digests_html, totals_html, unverified_html
 from .svgchart import bar_chart
 
 CHUNK = 500  # records per details block: one click parses one block
@@ -89,6 +89,9 @@ class _Batch:
         self.digests: Counter[tuple[str, str, str]] = Counter()
         self.agenda = Agenda(self.now, lang=self.lang, limit=AGENDA_PER_ROLE)
         self.actions = self.overdue = 0
+        # rules that could not be checked for want of optional data (results' ``unverified``): rule -> records, needs
+        self.unverified: Counter[str] = Counter()
+        self.unverified_needs: dict[str, tuple[tuple[str, ...], set[str]]] = {}
         # closed by write(), which the writer always reaches or leaves by an exception that ends the run
         self.index = tempfile.SpooledTemporaryFile(max_size=SPOOL, mode="w+", encoding="utf-8")  # noqa: SIM115
         self.details = tempfile.SpooledTemporaryFile(max_size=SPOOL, mode="w+", encoding="utf-8")  # noqa: SIM115
@@ -130,9 +133,16 @@ class _Batch:
         chunk, pos = divmod(self.n, CHUNK)
         row = [_m(r.record), self.processes(proc), r.version, self.states(r.state) if r.state else -1, mask, rules,
                clauses, len(r.violations), len(r.next_actions), late, where, chunk, pos]
+        unverified = getattr(r, "unverified", ())  # results carry it once the engine reports unverified rules
+        for u in unverified:
+            self.unverified[u.rule] += 1
+            needs = self.unverified_needs.setdefault(u.rule, (tuple(u.clauses), set()))[1]
+            if len(needs) < 8:  # bounded: what to record, not every record's list
+                needs.update(u.needs)
         detail = [[[v.rule, v.severity, list(v.clauses), _m(v.messages.get(lang)), v.path] for v in r.violations],
                   [[a.action, a.role, a.due, a.overdue, a.title.get(lang)] for a in r.next_actions],
-                  [mask_text(t) for t in r.trace] if self.opts.trace else [], _m(r.error)]
+                  [mask_text(t) for t in r.trace] if self.opts.trace else [], _m(r.error),
+                  [[u.rule, list(u.clauses), list(u.needs)] for u in unverified]]
         self.index.write(("," if self.n else "") + js_data(row))
         if pos == 0:
             self.details.write(("]</script>\n" if self.n else "") + f'<script type="application/json" id="d{chunk}">[')
@@ -152,10 +162,11 @@ class _Batch:
         out.write(f'<header><h1>{escape(ui["title"])}</h1><p>{escape(ui["at"])} {escape(stamp)} · sopengine '
                   f'{escape(self.opts.tool_version)} · <span id="total-records" data-count="{self.summary.records}">'
                   f'{self.summary.records}</span> {escape(ui["records"])}</p></header><main>\n')
-        out.write(totals_html(ui, self.summary, self.by_process, self.actions, self.overdue))
+        out.write(totals_html(ui, self.summary, self.by_process, self.actions, self.overdue, sum(self.unverified.values())))
         out.write(self._charts(ui))
         out.write(agenda_html(ui, self.agenda))
         out.write(self._table(ui))
+        out.write(unverified_html(ui, self.unverified, self.unverified_needs))
         out.write(digests_html(ui, self.digests))
         out.write("</main>\n")
         meta = {"t": ui["js"], "processes": self.processes.names(), "states": self.states.names(),

@@ -26,9 +26,12 @@ _EN: dict[str, Any] = {
     "matching": "records match", "click": "click a record for its violations, next actions and trace",
     "per_page": "per page", "judged": "Rules that judged the batch", "version": "Version", "digest": "Digest",
     "due": "Due", "action": "Action", "message": "Message", "no_actions": "Nothing open.",
+    "unverified": "unverified checks", "unverified_h": "Rules that could not be checked",
+    "unverified_note": "the records lack optional data the shop has not declared it records; not findings",
+    "needs": "Needs",
     "js": {"violations": "Violations", "next": "Next actions", "trace": "Trace", "due": "due", "nodue": "no due time",
            "overdue": "overdue", "error": "Evaluation error", "notrace": "Run check with --explain to include the trace.",
-           "page": "page", "noid": "(no id)",
+           "page": "page", "noid": "(no id)", "unverified": "Unverified", "needs": "needs",
            "sev": {"error": "error", "warning": "warning", "info": "info", "eval": "evaluation error", "none": "clean"}},
 }
 _ZH: dict[str, Any] = {
@@ -43,9 +46,12 @@ _ZH: dict[str, Any] = {
     "matching": "条记录符合", "click": "点击记录查看违规、待办和追踪",
     "per_page": "每页", "judged": "评估所用的规则", "version": "版本", "digest": "摘要",
     "due": "期限", "action": "动作", "message": "说明", "no_actions": "没有待办。",
+    "unverified": "项无法核实", "unverified_h": "无法核实的规则",
+    "unverified_note": "记录缺少店铺未声明会记录的可选数据；不算违规",
+    "needs": "所需数据",
     "js": {"violations": "违规", "next": "待办", "trace": "追踪", "due": "期限", "nodue": "无期限",
            "overdue": "已逾期", "error": "无法评估", "notrace": "用 check --explain 生成报告以包含追踪。",
-           "page": "第", "noid": "（无编号）",
+           "page": "第", "noid": "（无编号）", "unverified": "无法核实", "needs": "需要",
            "sev": {"error": "错误", "warning": "警告", "info": "提示", "eval": "无法评估", "none": "无违规"}},
 }
 UI: dict[str, dict[str, Any]] = {"en": _EN, "zh": _ZH}
@@ -55,7 +61,8 @@ def _card(cls: str, ident: str, n: int, label: str) -> str:
     return f'<div class="card {cls}"><b id="{ident}" data-count="{n}">{n}</b>{escape(label)}</div>'
 
 
-def totals_html(ui: dict[str, Any], s: Summary, by_process: dict[str, Counter[str]], actions: int, overdue: int) -> str:
+def totals_html(ui: dict[str, Any], s: Summary, by_process: dict[str, Counter[str]], actions: int, overdue: int,
+                unverified: int = 0) -> str:
     sev = s.by_severity
     cards = "".join([
         _card("", "n-records", s.records, ui["records"]),
@@ -66,6 +73,7 @@ def totals_html(ui: dict[str, Any], s: Summary, by_process: dict[str, Counter[st
         _card("", "n-eval", s.errors, ui["eval"]),
         _card("", "n-actions", actions, ui["open"]),
         _card("error", "n-overdue", overdue, ui["overdue"]),
+        _card("", "n-unverified", unverified, ui["unverified"]),
     ])
     cols = [("records", ui["records"]), ("error", ui["js"]["sev"]["error"]), ("warning", ui["js"]["sev"]["warning"]),
             ("info", ui["js"]["sev"]["info"]), ("eval", ui["eval"]), ("clean", ui["clean"])]
@@ -111,3 +119,15 @@ def digests_html(ui: dict[str, Any], digests: Counter[tuple[str, str, str]]) -> 
     return (f'<section id="rules"><h2>{escape(ui["judged"])}</h2><table><thead><tr><th>{escape(ui["process"])}</th>'
             f'<th>{escape(ui["version"])}</th><th>{escape(ui["digest"])}</th><th class="n">{escape(ui["records"])}</th>'
             f"</tr></thead><tbody>{rows}</tbody></table></section>\n")
+
+
+def unverified_html(ui: dict[str, Any], counts: Counter[str], needs: dict[str, tuple[tuple[str, ...], set[str]]]) -> str:
+    """Rules the batch could not check, with what a shop would have to record; nothing when there are none."""
+    if not counts:
+        return ""
+    rows = "".join(f'<tr data-rule="{escape(rule)}"><td>{escape(rule)}</td><td>{escape(", ".join(needs[rule][0]))}</td>'
+                   f'<td>{escape(", ".join(sorted(needs[rule][1])))}</td><td class="n">{n}</td></tr>'
+                   for rule, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+    return (f'<section id="unverified"><h2>{escape(ui["unverified_h"])}</h2><p class="muted">{escape(ui["unverified_note"])}</p>'
+            f'<table><thead><tr><th>{escape(ui["rule"])}</th><th>{escape(ui["clause"])}</th><th>{escape(ui["needs"])}</th>'
+            f'<th class="n">{escape(ui["records"])}</th></tr></thead><tbody>{rows}</tbody></table></section>\n')

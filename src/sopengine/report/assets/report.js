@@ -77,6 +77,12 @@
       ul.appendChild(li);
     });
     td.appendChild(ul);
+    if (d[4] && d[4].length) {
+      td.appendChild(el("h3", null, T.unverified + " (" + d[4].length + ")"));
+      ul = el("ul");
+      d[4].forEach(function (u) { ul.appendChild(el("li", null, u[0] + " [" + u[1].join(", ") + "] " + T.needs + ": " + u[2].join(", "))); });
+      td.appendChild(ul);
+    }
     td.appendChild(el("h3", null, T.trace));
     td.appendChild(d[2].length ? el("pre", null, d[2].join("\n")) : el("p", "muted", T.notrace));
     tr.appendChild(td);
