@@ -21,11 +21,12 @@ from typing import Any
 
 from ..compile import CompiledProcess
 from ..errors import InputError
+from ..rulebook import LATE, OUT_OF_ORDER, WRONG_ROLE, is_kind, owner
 
 __all__ = ["Flow", "flow_of", "read_results"]
 
 _TAKEN = re.compile(r": (?P<step>[^\s:]+) '(?P<src>[^']*)' -> '(?P<dest>[^']*)'$")
-_STEP_RULES = (".late", ".wrong_role", ".out_of_order")
+_STEP_KINDS = (LATE, WRONG_ROLE, OUT_OF_ORDER)  # broken on the step's own edges
 
 
 @dataclass
@@ -85,9 +86,8 @@ def flow_of(proc: CompiledProcess, results: Iterable[dict[str, Any]]) -> Flow:
             flow.edges.update(taken)
         for v in r.get("violations") or ():
             rule = v.get("rule", "") if isinstance(v, dict) else ""
-            head, dot, _ = rule.partition(".")
-            if dot and head in steps and rule.endswith(_STEP_RULES):
-                flow.step_violations[head] += 1
+            if is_kind(rule, *_STEP_KINDS) and owner(rule) in steps:
+                flow.step_violations[owner(rule)] += 1
             elif isinstance(state, str):
                 flow.state_violations[state] += 1
     return flow
