@@ -64,7 +64,7 @@
     var ul = el("ul");
     d[0].forEach(function (v) {
       var li = el("li");
-      li.appendChild(el("span", "sev " + v[1], v[1]));
+      li.appendChild(el("span", "sev " + v[1], T.sev[v[1]] || v[1]));
       li.appendChild(document.createTextNode(" " + v[0] + " [" + v[2].join(", ") + "] " + v[3] + (v[4] ? "  (" + v[4] + ")" : "")));
       ul.appendChild(li);
     });
