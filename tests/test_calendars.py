@@ -190,16 +190,22 @@ def test_naive_datetimes_are_refused():
 # ---------------------------------------------------------------- range
 
 def test_dates_outside_the_data_are_an_error_not_a_guess():
+    # CN_ALLDAY declares no estimate: the package's years are all it answers for.
     with pytest.raises(CalendarRangeError, match=r"2027-01-04.*2004-01-01\.\.2026-12-31"):
-        CN.is_working_day(date(2027, 1, 4))
+        CN_ALLDAY.is_working_day(date(2027, 1, 4))
     with pytest.raises(CalendarRangeError, match="2003-12-31"):
-        CN.is_working_day(sh(2003, 12, 31, 12))
+        CN_ALLDAY.is_working_day(sh(2003, 12, 31, 12))
     with pytest.raises(CalendarRangeError, match="2027-01-01"):
-        CN.add_working_days(sh(2026, 12, 30, 12), 3)
+        CN_ALLDAY.add_working_days(sh(2026, 12, 30, 12), 3)
     with pytest.raises(CalendarRangeError):
-        CN.add_working_time(sh(2026, 12, 31, 17), timedelta(hours=2))
+        CN_ALLDAY.add_working_time(sh(2026, 12, 31, 23), timedelta(hours=2))
     # A question answerable inside the range is answered, even near its edge.
     assert CN.working_time_between(sh(2026, 12, 31, 9), sh(2026, 12, 31, 18, 30)) == timedelta(hours=9)
+    # The bundled calendar estimates later years, but a year before the first with data is still an error.
+    with pytest.raises(CalendarRangeError, match=r"2003-12-31: it covers 2004\.\.2026, estimated 2027\.\.2100"):
+        CN.is_working_day(sh(2003, 12, 31, 12))
+    with pytest.raises(CalendarRangeError, match="2101-01-01"):
+        CN.is_working_day(date(2101, 1, 1))
 
 
 def test_weekdays_base_has_no_holiday_data_and_no_range_limit():

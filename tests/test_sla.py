@@ -41,10 +41,16 @@ def iso(*args: int) -> str:
 
 # ---------------------------------------------------------------- small rules trees
 
-def with_time_data(tree) -> None:
-    """The bundled calendar and promotion windows, copied into a scratch tree."""
+def with_time_data(tree, *, estimate: bool = True) -> None:
+    """The bundled calendar and promotion windows, copied into a scratch tree; without ``estimate``
+    the calendar answers only for the package's years, as before the estimate existed."""
     for name in ("cn.yaml", "promotions.yaml"):
-        tree(f"calendars/{name}", (CALENDARS / name).read_text("utf-8"))
+        text = (CALENDARS / name).read_text("utf-8")
+        if not estimate and name == "cn.yaml":
+            cut = text.index("estimate:\n")
+            text = text[:cut] + text[text.index("# When a notice", cut):]
+            assert "\nestimate:" not in text
+        tree(f"calendars/{name}", text)
 
 
 ORDER = """
@@ -312,7 +318,16 @@ def test_a_window_is_matched_on_the_instant_whatever_its_offset(bundled):
 
 # ---------------------------------------------------------------- out of range: a clear result, never a guess
 
-def test_a_year_beyond_the_calendar_is_an_unevaluable_error_not_a_guess(campaign_engine):
+@pytest.fixture
+def package_only(tree):
+    """The campaign tree with a calendar that has no ``estimate:``: the package's years only."""
+    with_time_data(tree, estimate=False)
+    tree("campaign.yaml", CAMPAIGN)
+    return sopengine.load(tree.root)
+
+
+def test_a_year_beyond_the_calendar_is_an_unevaluable_error_not_a_guess(package_only):
+    campaign_engine = package_only
     r = campaign_engine.evaluate(campaign("2027-01-05T15:00:00+08:00"), sh(2027, 1, 6))
     assert r.error is None and r.state == "ended"
     (v,) = r.violations
@@ -323,24 +338,24 @@ def test_a_year_beyond_the_calendar_is_an_unevaluable_error_not_a_guess(campaign
 
 
 def test_an_order_beyond_the_promotion_years_says_so_and_keeps_its_other_findings(bundled):
-    placed = "2027-03-01T10:00:00+08:00"
+    placed = "2028-03-01T10:00:00+08:00"
     rec = order(placed, [{"type": "reviewed", "at": placed, "role": "ops_specialist", "actor": "a"},
                          {"type": "cross_checked", "at": placed, "role": "ops_specialist", "actor": "a"},  # ORD-11
                          {"type": "allocated", "at": placed, "role": "system"}],
                 payment_status="paid", address={"text": "上海市浦东新区世纪大道100号"}, phone="13812341234")
-    r = bundled.evaluate(rec, sh(2027, 3, 1, 11))
+    r = bundled.evaluate(rec, sh(2028, 3, 1, 11))
     assert rules_of(r) == ["ORD-four-eyes", "ship.unevaluable"]  # the rest of the record is still judged
     (v,) = [v for v in r.violations if v.rule == "ship.unevaluable"]
     assert v.severity == "error" and v.clauses == ("ORD-06",)
-    assert "promotion windows 'big_promotions' has no data for 2027-03-01" in v.messages.en
-    assert "2023-01-01..2026-12-31" in v.messages.en
+    assert "promotion windows 'big_promotions' has no data for 2028-03-01" in v.messages.en
+    assert "2023-01-01..2027-12-31" in v.messages.en
     assert action(r, "ship").due is None
-    # The review batch needs no calendar data, so it is still computed in 2027.
-    assert action(bundled.evaluate(order(placed), sh(2027, 3, 1, 11)), "review").due == "2027-03-01T14:00:00+08:00"
+    # The review batch needs no calendar data, so it is still computed in 2028.
+    assert action(bundled.evaluate(order(placed), sh(2028, 3, 1, 11)), "review").due == "2028-03-01T14:00:00+08:00"
 
 
-def test_a_step_done_beyond_the_calendar_is_not_judged_on_time(campaign_engine):
-    r = campaign_engine.evaluate(campaign(iso(2026, 12, 30, 12), [
+def test_a_step_done_beyond_the_calendar_is_not_judged_on_time(package_only):
+    r = package_only.evaluate(campaign(iso(2026, 12, 30, 12), [
         {"type": "review_published", "at": iso(2027, 1, 2, 10), "role": "ops_team"}]), sh(2027, 1, 3))
     assert r.error is None and rules_of(r) == ["review_report.unevaluable"]
 
@@ -405,14 +420,14 @@ def test_a_bad_calendar_is_a_finding_at_its_own_line_not_a_crash(tree):
     cal = tree("calendars/cn.yaml", (CALENDARS / "cn.yaml").read_text("utf-8") + textwrap.dedent("""
         extra_days_off:
           - {date: 2026-12-31, reason: 年会}
-          - {date: "2030-01-02", reason: too far}
+          - {date: "2003-01-02", reason: too early}
         """))
     tree("calendars/promotions.yaml", (CALENDARS / "promotions.yaml").read_text("utf-8"))
     proc = tree("order.yaml", order_process("{within: 3 working days}"))
     errors = load_errors(tree.root)
-    at = f"{cal}:{line_no(cal, '2030-01-02')}:5"  # the list entry that names the day
-    assert f"{at}: error: 2030-01-02 is outside the data's range 2004-01-01..2026-12-31 [at /extra_days_off/1]" \
-        in errors
+    at = f"{cal}:{line_no(cal, '2003-01-02')}:5"  # the list entry that names the day
+    assert (f"{at}: error: 2003-01-02 is outside the data's range 2004..2026, estimated 2027..2100 (statutory-2025) "
+            "[at /extra_days_off/1]") in errors
     # the process that names it says so at its `calendar:` value, pointing at the cause
     assert f"{proc}:{line_no(proc, 'calendar: cn')}:11: error: Calendar 'cn' is invalid (see {at}) [at /calendar]" \
         in errors

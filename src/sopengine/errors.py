@@ -115,9 +115,11 @@ class CalendarRangeError(SopError, ValueError):
     message tells the reader which file to extend.
     """
 
-    def __init__(self, day: date, covered: tuple[date, date], calendar: str, *, what: str = "calendar") -> None:
+    def __init__(self, day: date, covered: tuple[date, date], calendar: str, *, what: str = "calendar",
+                 detail: str = "") -> None:
+        """``detail`` replaces the plain range where the data has gaps or an estimate follows it."""
         super().__init__(f"{what} {calendar!r} has no data for {day.isoformat()}: "
-                         f"it covers {covered[0].isoformat()}..{covered[1].isoformat()}")
+                         f"it covers {detail or f'{covered[0].isoformat()}..{covered[1].isoformat()}'}")
         self.day, self.covered, self.calendar = day, covered, calendar
 
 

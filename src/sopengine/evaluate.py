@@ -246,17 +246,21 @@ class _Run:
             dl = self._deadline(step.sla, ctx, step.id)
             if dl is not None and at > dl.due:
                 late = format_duration(at - dl.due)
-                self.violation(LATE.id(step.id), step.sla.severity, dl.case.clauses,
-                               f"步骤“{step.title.zh}”于 {when} 完成，期限为 {rfc3339(dl.due, self.tz)}，迟了 {late}",
-                               f"step '{step.title.en}' done at {when}, due {rfc3339(dl.due, self.tz)}: {late} late",
-                               path + "/at", {"due": rfc3339(dl.due, self.tz), "at": when, "late_by": late, "sla": dl.text})
+                zh, en, ev = dl.labelled(
+                    f"步骤“{step.title.zh}”于 {when} 完成，期限为 {rfc3339(dl.due, self.tz)}，迟了 {late}",
+                    f"step '{step.title.en}' done at {when}, due {rfc3339(dl.due, self.tz)}: {late} late",
+                    {"due": rfc3339(dl.due, self.tz), "at": when, "late_by": late, "sla": dl.text})
+                self.violation(LATE.id(step.id), dl.severity(step.sla.severity), dl.case.clauses, zh, en, path + "/at", ev)
         # A self-loop (chasing the carrier while shipped) is an internal transition: the clocks
         # of the state keep running from when it was entered, or ORD-09's 15 days would restart.
         return state, (at if state != prior else entered)
 
     def _deadline(self, sla, ctx: TimeContext, owner: str) -> Deadline | None:
         try:
-            return sla.deadline(ctx)
+            dl = sla.deadline(ctx)
+            if dl is not None and dl.estimated:
+                self.trace.append(f"{owner}: {dl.explain()}")
+            return dl
         except CalendarRangeError as exc:  # the time data stops short of this record: say so, never guess
             self.violation(DEADLINE_UNEVALUABLE.id(owner), "error", sla.clauses,
                            f"无法计算期限 {sla.id}：{exc}", f"cannot compute deadline {sla.id}: {exc}", "",
@@ -292,18 +296,18 @@ class _Run:
         rule = declared(action)
         if overdue:
             late = format_duration(self.now - dl.due)
-            self.violation(OVERDUE.id(rule), dl.sla.severity, dl.case.clauses,
-                           f"“{title.zh}”（{roles[0]}）已逾期：期限 {due}，已超 {late}",
-                           f"'{title.en}' ({roles[0]}) is overdue: due {due}, {late} late", "",
-                           {"action": action, "role": roles[0], "due": due, "late_by": late, "sla": dl.text})
+            zh, en, ev = dl.labelled(f"“{title.zh}”（{roles[0]}）已逾期：期限 {due}，已超 {late}",
+                                     f"'{title.en}' ({roles[0]}) is overdue: due {due}, {late} late",
+                                     {"action": action, "role": roles[0], "due": due, "late_by": late, "sla": dl.text})
+            self.violation(OVERDUE.id(rule), dl.severity(dl.sla.severity), dl.case.clauses, zh, en, "", ev)
         elif dl.sla.warn_at is not None:
             used = dl.fraction_used(self.now)
             if used is not None and used >= dl.sla.warn_at:
                 left = format_duration(dl.due - self.now)
-                self.violation(DUE_SOON.id(rule), "warning", dl.case.clauses,
-                               f"“{title.zh}”临近期限：{due} 前完成，剩余 {left}",
-                               f"'{title.en}' is due soon: by {due}, {left} left", "",
-                               {"action": action, "role": roles[0], "due": due, "left": left, "used": round(used, 3)})
+                zh, en, ev = dl.labelled(f"“{title.zh}”临近期限：{due} 前完成，剩余 {left}",
+                                         f"'{title.en}' is due soon: by {due}, {left} left",
+                                         {"action": action, "role": roles[0], "due": due, "left": left, "used": round(used, 3)})
+                self.violation(DUE_SOON.id(rule), dl.severity("warning"), dl.case.clauses, zh, en, "", ev)
 
     # -- checks -----------------------------------------------------------
     def _test(self, expr: Expression, owner: str, clauses: tuple[str, ...], extra: Mapping[str, Any] | None = None) -> bool:

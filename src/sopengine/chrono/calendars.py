@@ -3,9 +3,11 @@
 Half of the manual is deadlines (MKT-09 "within 3 working days after the event
 ends", ORD-01 review batches), and a deadline that is off by a holiday blames
 people for breaches that did not happen. So the calendar is data: China's official
-calendar with its make-up working days (调休), copied out of the `chinese-calendar`
-package when the Calendar is built (results cannot change under a running engine,
-and the digest stamps exactly what was used), plus what a company declares in YAML.
+calendar with its make-up working days (调休), year by year from a declared notice,
+else the `chinese-calendar` package (copied when the Calendar is built, so results
+cannot change under a running engine and the digest stamps exactly what was used),
+else, where the file asks for it, an estimate from the statutory holidays (see
+``official`` and ``holidays``); plus what a company declares in YAML.
 
 Counting rule, taken from 民法典 arts. 201 and 203 so that the engine agrees with
 how a period is read in China: a period counted in days does not count the day on
@@ -24,8 +26,11 @@ from datetime import date, datetime, time, timedelta, timezone
 from typing import Any, Iterator, Mapping, Sequence
 from zoneinfo import ZoneInfo
 
+from .holidays import statutory_days
+from .official import (COMPANY, DECLARED, ESTIMATED, PACKAGE, Estimate, day_entries, package_data, read_estimate,
+                       read_schedules, spans)
 from .reader import (API_VERSION, DAY_SECONDS as _DAY, CalendarError, CalendarRangeError, Reader, parse_clock,
-                          require_aware)
+                     require_aware)
 from ..results import Text
 from .instants import ValueProblem, zone as _zone
 
@@ -35,7 +40,6 @@ __all__ = ["API_VERSION", "Calendar", "CalendarError", "CalendarRangeError", "Re
 DEFAULT_ZONE = "Asia/Shanghai"
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _UTC = timezone.utc
-_MAX_SPAN = 366  # a from/to range longer than a year is a typo, not a closure
 
 
 def _weekly(r: Reader, node: Any) -> frozenset[int]:
@@ -77,49 +81,27 @@ def _hours(r: Reader, node: Any) -> tuple[tuple[int, int], ...]:
     return tuple(spans)
 
 
-def _day_entries(r: Reader, node: Any, key: str) -> Iterator[tuple[date, str, str]]:
-    """(day, reason, pointer) for each day an ``extra_*`` list names; ranges are expanded."""
-    for i, item in enumerate(r.list(node if node is not None else [], f"/{key}")):
-        p = f"/{key}/{i}"
-        item = r.mapping(item, p, ("date", "from", "to", "reason"))
-        reason = r.text(item.get("reason"), p + "/reason")
-        if set(item) - {"reason"} == {"date"}:
-            yield r.date(item["date"], p + "/date"), reason, p
-            continue
-        if set(item) - {"reason"} != {"from", "to"}:
-            r.fail("write either date: or both from: and to:", p)
-        first, last = r.date(item["from"], p + "/from"), r.date(item["to"], p + "/to")
-        if not 0 <= (last - first).days < _MAX_SPAN:
-            r.fail(f"to must be on or after from, and within {_MAX_SPAN} days of it", p + "/to")
-        for k in range((last - first).days + 1):
-            yield first + timedelta(days=k), reason, p
-
-
-@functools.lru_cache(maxsize=1)
-def _official() -> tuple[tuple[tuple[date, bool, str], ...], tuple[date, date]]:
-    """China's official days off and make-up working days, read once per process."""
-    from chinese_calendar import constants as cc  # imported late: `base: weekdays` does not need it
-
-    names = {h.value: f"{h.value} ({h.chinese})" for h in cc.Holiday}
-    makeup = {v: f"make-up working day for {names.get(v, v)} (调休)" for v in set(cc.workdays.values())}
-    days = [(d, False, names.get(v, v)) for d, v in cc.holidays.items()]  # shared strings pickle once
-    days += [(d, True, makeup[v]) for d, v in cc.workdays.items()]
-    years = [d.year for d in cc.holidays]
-    return tuple(days), (date(min(years), 1, 1), date(max(years), 12, 31))
+@functools.lru_cache(maxsize=256)
+def _estimated(year: int) -> Mapping[date, tuple[bool, str, str]]:
+    """The estimate of a year as calendar entries (shared, never mutated: callers copy)."""
+    return {d: (False, name, ESTIMATED) for d, name in statutory_days(year)}
 
 
 # ---------------------------------------------------------------- the calendar
 
 _CALENDAR_KEYS = ("apiVersion", "kind", "id", "title", "base", "timezone", "weekly_working_days",
-                  "working_hours", "extra_days_off", "extra_working_days")
+                  "working_hours", "extra_days_off", "extra_working_days", "schedules", "estimate")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
 class Calendar:
     """Immutable after construction, so one instance serves every thread and pickles whole.
 
-    Build it with :meth:`from_definition`. ``exceptions`` maps each day that departs
-    from the weekly pattern to (working?, reason); days that agree with it are dropped.
+    Build it with :meth:`from_definition`. ``exceptions`` maps each day the data names
+    to (working?, reason, provenance); ``years`` maps each year with data to where it
+    came from (``declared`` or ``package``). With an ``estimate``, a later year without
+    data is answered from the statutory holidays (``holidays.statutory_days``), computed
+    on demand by a pure cached function, so the instance itself never changes.
     """
 
     id: str
@@ -128,16 +110,28 @@ class Calendar:
     weekly: frozenset[int]
     hours: tuple[tuple[int, int], ...]
     covered: tuple[date, date]
-    exceptions: Mapping[date, tuple[bool, str]] = field(repr=False)
+    exceptions: Mapping[date, tuple[bool, str, str]] = field(repr=False)
+    years: Mapping[int, str] | None = field(default=None, repr=False)  # None: every year (base weekdays)
+    estimate: Estimate | None = None
+    notices: Mapping[int, tuple[str, date, str]] = field(default_factory=dict, repr=False)  # year: title, date, url
     _digest: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
-        kept = {d: v for d, v in sorted(self.exceptions.items()) if v[0] != (d.weekday() in self.weekly)}
-        object.__setattr__(self, "exceptions", kept)  # a copy: the caller's dict stays theirs
-        effective = [[d.isoformat(), w] for d, (w, _) in kept.items()]
-        payload = {"format": "sopengine.calendar/1", "timezone": self.zone.key,
-                   "weekly": sorted(self.weekly), "hours": [list(h) for h in self.hours],
-                   "covered": [d.isoformat() for d in self.covered], "exceptions": effective}
+        object.__setattr__(self, "exceptions", dict(sorted(self.exceptions.items())))  # a copy: the caller's stays theirs
+        data = self.years
+        # A day that agrees with the weekly pattern changes no answer, except in an estimated year,
+        # where it overrides the estimate (a company's working 1 October).
+        effective = [[d.isoformat(), w] for d, (w, _, _) in self.exceptions.items()
+                     if w != (d.weekday() in self.weekly) or (data is not None and d.year not in data)]
+        payload: dict[str, Any] = {"format": "sopengine.calendar/1", "timezone": self.zone.key,
+                                   "weekly": sorted(self.weekly), "hours": [list(h) for h in self.hours],
+                                   "covered": [d.isoformat() for d in self.covered], "exceptions": effective}
+        if self.estimate is not None or (data and DECLARED in data.values()):
+            # Only calendars that declare or estimate carry provenance: the stamp of an older
+            # rules tree (package data alone) stays what it was, and publishing a year changes it.
+            payload["provenance"] = {kind: spans([y for y, k in data.items() if k == kind])
+                                     for kind in (DECLARED, PACKAGE)} if data else {}
+            payload["estimate"] = self.estimate.payload() if self.estimate else None
         blob = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
         object.__setattr__(self, "_digest", hashlib.sha256(blob).hexdigest())
 
@@ -150,25 +144,85 @@ class Calendar:
         except ValueProblem as exc:
             r.fail(str(exc), "/timezone")
         base = doc.get("base")
+        estimate = read_estimate(r, doc.get("estimate"))
+        schedules = read_schedules(r, doc.get("schedules"))
+        exceptions: dict[date, tuple[bool, str, str]] = {}
+        years: dict[int, str] | None = None
         if base == "chinese-calendar":
-            official, covered = _official()
-            exceptions = {d: (working, why) for d, working, why in official}
+            days, package_years = package_data()
+            declared = {s.year for s in schedules}
+            years = {y: PACKAGE for y in package_years}
+            exceptions = {d: (working, why, PACKAGE) for d, working, why in days if d.year not in declared}
+            for s in schedules:  # a notice replaces the package's year: it is the whole list
+                years[s.year] = DECLARED
+                exceptions.update((d, (w, why, DECLARED)) for d, (w, why) in s.days.items())
         elif base == "weekdays":
-            exceptions, covered = {}, (date.min, date.max)
+            for key in ("schedules", "estimate"):
+                if doc.get(key) is not None:
+                    r.fail(f"{key}: completes China's official calendar (base: chinese-calendar); with base "
+                           "weekdays every year is the weekly pattern: name your own days in extra_days_off", f"/{key}")
         else:
             r.fail(f"base must be 'chinese-calendar' or 'weekdays', got {base!r}", "/base")
+        last = max(years) if years else 9999
+        if years and estimate is not None:
+            last = max(last, estimate.method.last_year)
+        covered = (date(min(years), 1, 1), date(last, 12, 31)) if years else (date.min, date.max)
+        cal = cls(ident, title, tz, _weekly(r, doc.get("weekly_working_days")), _hours(r, doc.get("working_hours")),
+                  covered, {}, years, estimate)
         named: dict[date, str] = {}
         for working, key in ((False, "extra_days_off"), (True, "extra_working_days")):
-            for day, reason, p in _day_entries(r, doc.get(key), key):
-                if not covered[0] <= day <= covered[1]:
-                    r.fail(f"{day.isoformat()} is outside the data's range "
-                           f"{covered[0].isoformat()}..{covered[1].isoformat()}", p)
+            for day, reason, p in day_entries(r, doc.get(key), f"/{key}"):
+                if cal.source_of(day.year) is None:
+                    r.fail(f"{day.isoformat()} is outside the data's range {cal.coverage()}", p)
                 if day in named:
                     r.fail(f"{day.isoformat()} is already named at {named[day]}", p)
                 named[day] = p
-                exceptions[day] = (working, reason)
-        return cls(ident, title, tz, _weekly(r, doc.get("weekly_working_days")),
-                   _hours(r, doc.get("working_hours")), covered, exceptions)
+                exceptions[day] = (working, reason, COMPANY)
+        notices = {s.year: (s.title, s.issued, s.url) for s in schedules}
+        return cls(ident, title, tz, cal.weekly, cal.hours, covered, exceptions, years, estimate, notices)
+
+    # -- where the answers come from
+
+    def source_of(self, year: int) -> str | None:
+        """``declared``, ``package``, ``estimated`` or ``weekly`` (base weekdays); None: no answer."""
+        if self.years is None:
+            return "weekly"
+        found = self.years.get(year)
+        if found is None and self.estimate is not None:
+            m = self.estimate.method
+            if m.first_year <= year <= m.last_year:
+                return ESTIMATED
+        return found
+
+    def coverage(self) -> str:
+        """The years this calendar answers for, as range errors name them."""
+        if self.years is None or (self.estimate is None and len(self.years) == max(self.years) - min(self.years) + 1):
+            return f"{self.covered[0].isoformat()}..{self.covered[1].isoformat()}"
+        text = spans(list(self.years))
+        if self.estimate is not None:
+            m = self.estimate.method
+            est = [y for y in range(m.first_year, m.last_year + 1) if y not in self.years]
+            text += f", estimated {spans(est)} ({m.id})" if est else ""
+        return text
+
+    def estimated_years(self, a: date | datetime, b: date | datetime) -> tuple[int, ...]:
+        """The estimated years among the local dates from a to b: a deadline computed over those
+        dates depends on an estimate, and must say so."""
+        if self.estimate is None:
+            return ()
+        lo, hi = sorted((self._date(a).year, self._date(b).year))
+        return tuple(y for y in range(lo, hi + 1) if self.source_of(y) == ESTIMATED)
+
+    def year_days(self, year: int) -> list[tuple[date, bool, str, str]]:
+        """Every day of ``year`` the calendar names, as (day, working?, reason, provenance);
+        CalendarRangeError for a year it cannot answer."""
+        found = self._source(date(year, 1, 1))
+        named = {d: v for d, v in self.exceptions.items() if d.year == year}
+        if found == ESTIMATED:
+            named = {**_estimated(year), **named}
+        return [(d, w, why, prov) for d, (w, why, prov) in sorted(named.items())]
+
+    # -- days
 
     # -- days
 
@@ -179,10 +233,20 @@ class Calendar:
     def _date(self, day: date | datetime) -> date:
         return self.local(day).date() if isinstance(day, datetime) else day
 
-    def _entry(self, d: date) -> tuple[bool, str] | None:
-        if not self.covered[0] <= d <= self.covered[1]:
-            raise CalendarRangeError(d, self.covered, self.id)
-        return self.exceptions.get(d)
+    def _source(self, d: date) -> str:
+        found = self.source_of(d.year)
+        if found is None:
+            raise CalendarRangeError(d, self.covered, self.id, detail=self.coverage())
+        return found
+
+    def _entry(self, d: date) -> tuple[bool, str, str] | None:
+        if self.years is not None and d.year in self.years:  # the common case first: every day counted asks
+            return self.exceptions.get(d)
+        found = self._source(d)
+        hit = self.exceptions.get(d)
+        if hit is None and found == ESTIMATED:
+            return _estimated(d.year).get(d)
+        return hit
 
     def is_working_day(self, day: date | datetime) -> bool:
         """A datetime counts on its local date here, not on the date in its own offset."""
@@ -200,7 +264,7 @@ class Calendar:
         try:
             return d + timedelta(days=days)
         except OverflowError:
-            raise CalendarRangeError(d, self.covered, self.id) from None
+            raise CalendarRangeError(d, self.covered, self.id, detail=self.coverage()) from None
 
     def shift_working_days(self, day: date | datetime, n: int) -> date:
         """The Nth working day after ``day`` (before, for negative N), ``day`` itself not counted.

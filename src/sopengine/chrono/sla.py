@@ -26,7 +26,9 @@ from typing import Any, Callable, Mapping, Sequence
 
 from ..expr import Expression
 from ..errors import SlaError
+from ..results import SEVERITY_RANK
 from .instants import ValueProblem, format_duration, parse_duration, parse_instant
+from .official import Estimate
 
 
 def wall_fraction(start: datetime, due: datetime, at: datetime) -> float | None:
@@ -51,6 +53,9 @@ class DurationSpan:
 
     def describe(self, anchor: str) -> str:
         return f"within {self.text} of {anchor}"
+
+    def estimated_years(self, start: datetime, due: datetime) -> tuple[int, ...]:
+        return ()  # wall-clock time asks no calendar
 
     def __str__(self) -> str:
         return self.text
@@ -159,6 +164,8 @@ class Deadline:
     case: Case
     sla: "Sla"
     window: Any | None = None  # the PromotionWindow that selected the case, quoted in messages
+    estimated: tuple[int, ...] = ()  # years of the calendar counted from an estimate, not published data
+    estimate: Estimate | None = None  # the calendar's method and severity policy, when ``estimated``
 
     @property
     def text(self) -> str:
@@ -167,7 +174,33 @@ class Deadline:
         if self.window is not None:  # say which window, and whether its dates are only estimated
             text += f" ({self.case.anchor} falls in promotion window {self.window.id}"
             text += ", dates estimated)" if self.window.estimated else ")"
+        if self.estimated and self.estimate is not None:
+            text += f"; {self.estimate.method.note(self.estimated)[1]}"
         return text
+
+    def severity(self, severity: str) -> str:
+        """A finding's severity under the calendar's policy: a guess never turns a gate red by default,
+        so one that depends on an estimated day is at most the estimate's ``max_severity``."""
+        e = self.estimate
+        if not self.estimated or e is None or SEVERITY_RANK[severity] <= SEVERITY_RANK[e.max_severity]:
+            return severity
+        return e.max_severity
+
+    def labelled(self, zh: str, en: str, evidence: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+        """A finding's messages and evidence, saying which years of its deadline are estimated."""
+        if not self.estimated or self.estimate is None:
+            return zh, en, evidence
+        note_zh, note_en = self.estimate.method.note(self.estimated)
+        return (f"{zh}（{note_zh}）", f"{en} ({note_en})",
+                {**evidence, "estimated": note_en, "estimated_years": list(self.estimated)})
+
+    def explain(self) -> str | None:
+        """The --explain trace line of a deadline that depends on an estimate, None otherwise."""
+        e = self.estimate
+        if not self.estimated or e is None:
+            return None
+        return (f"deadline {self.sla.id} due {self.due.isoformat()}: {e.method.note(self.estimated)[1]} "
+                f"({e.method.id}: {e.method.law}; findings at most {e.max_severity})")
 
     def fraction_used(self, at: datetime) -> float | None:
         """Share of the allowed time used at ``at``, measured the way the span counts time
@@ -218,7 +251,8 @@ class Sla:
                 due = case.span.add(start)
             except OverflowError:  # an anchor in the last days of year 9999: say so, as for any unreadable time
                 raise ValueProblem(f"{case.span} after {start.isoformat()} is beyond the year 9999") from None
-            return Deadline(due, start, case, self, window)
+            years = case.span.estimated_years(start, due)
+            return Deadline(due, start, case, self, window, years, case.span.calendar.estimate if years else None)
         return None
 
 

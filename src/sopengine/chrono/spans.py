@@ -91,6 +91,9 @@ class WorkingDaysSpan:
     def describe(self, anchor: str) -> str:
         return f"within {self.text} after {anchor} (calendar {self.calendar.id})"
 
+    def estimated_years(self, start: datetime, due: datetime) -> tuple[int, ...]:
+        return tuple(self.calendar.estimated_years(start, due))
+
     def __str__(self) -> str:
         return self.text
 
@@ -119,6 +122,9 @@ class WorkingTimeSpan:
     def describe(self, anchor: str) -> str:
         return f"within {self.text} of {anchor} (calendar {self.calendar.id})"
 
+    def estimated_years(self, start: datetime, due: datetime) -> tuple[int, ...]:
+        return tuple(self.calendar.estimated_years(start, due))
+
     def __str__(self) -> str:
         return self.text
 
@@ -145,6 +151,10 @@ class BatchSpan:
 
     def describe(self, anchor: str) -> str:
         return f"{self.text} after {anchor}"
+
+    def estimated_years(self, start: datetime, due: datetime) -> tuple[int, ...]:
+        """Only batches on working days ask the calendar which days are working days."""
+        return tuple(self.calendar.estimated_years(start, due)) if self.working_days_only else ()
 
     def __str__(self) -> str:
         return self.text
