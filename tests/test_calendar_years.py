@@ -313,3 +313,26 @@ def test_the_bundled_examples_judged_in_2027_need_no_published_2027_schedule(cap
         tree(f"vocabularies/{p.name}", p.read_text("utf-8"))
     package_only = sopengine.load(tree.root)
     assert calendar_unevaluable([package_only.evaluate(rec, now) for rec in records])
+
+
+def test_the_schema_agrees_with_the_loader_on_schedules_and_estimates():
+    import jsonschema
+
+    from .test_calendars import _jsonable
+
+    validator = jsonschema.Draft202012Validator(json.loads((RULES.parent / "schemas" / "calendar.schema.json")
+                                                           .read_text("utf-8")))
+    for good in ({"schedules": [SCHEDULE_2027, NOTICE_2026]},
+                 {"estimate": {"method": "statutory-2025", "max_severity": "info"}}):
+        doc = {**BUNDLED, **good}
+        assert validator.is_valid(_jsonable(doc)), good
+        Calendar.from_definition(doc)
+    for bad in ({"estimate": {"method": "guess"}}, {"estimate": {"method": "statutory-2025", "max_severity": "fatal"}},
+                {"estimate": {}}, {"schedules": [{**SCHEDULE_2027, "year": "2027"}]},
+                {"schedules": [{k: v for k, v in SCHEDULE_2027.items() if k != "source"}]},
+                {"schedules": [{**SCHEDULE_2027, "source": {"title": "x", "date": "2026-11-20", "by": "y"}}]},
+                {"schedules": [{"year": 2027, "source": SCHEDULE_2027["source"]}]}):
+        doc = {**BUNDLED, **bad}
+        assert not validator.is_valid(_jsonable(doc)), bad
+        with pytest.raises(CalendarError):
+            Calendar.from_definition(doc)

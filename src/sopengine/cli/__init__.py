@@ -16,7 +16,7 @@ from typing import Sequence
 from ..errors import DefinitionError, InputError, OutputError, TableError, UsageError
 from ..text.controls import SafeText
 
-COMMANDS = ["check", "agenda", "validate", "test", "coverage", "graph", "diff", "completion"]
+COMMANDS = ["check", "agenda", "validate", "test", "coverage", "graph", "diff", "calendar", "completion"]
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
