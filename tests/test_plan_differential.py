@@ -133,7 +133,9 @@ def _mutate(record: dict, draw) -> dict:
     for _ in range(draw(st.integers(0, 4))):
         target = r
         if draw(st.booleans()):
-            nested = [v for v in r.values() if isinstance(v, dict)] + [e for e in r.get("events") or [] if isinstance(e, dict)]
+            events = r.get("events")  # an earlier mutation may have retyped it (True is not iterable)
+            nested = [v for v in r.values() if isinstance(v, dict)]
+            nested += [e for e in events if isinstance(e, dict)] if isinstance(events, list) else []
             if nested:
                 target = draw(st.sampled_from(nested))
         keys = [k for k in target if k not in ("process", "id")]
