@@ -53,9 +53,10 @@ def orders() -> dict[str, dict]:
 
 @pytest.fixture
 def tree(tmp_path: Path):
-    """A scratch rules tree beside a copy of the schemas; returns a writer for rule files."""
+    """A scratch rules tree (with the bundled manual) beside a copy of the schemas; returns a writer for rule files."""
     shutil.copytree(SCHEMAS, tmp_path / "schemas")
     (tmp_path / "rules").mkdir()
+    shutil.copy(RULES / "manual.yaml", tmp_path / "rules" / "manual.yaml")  # a tree without a clause list is an error
 
     def write(name: str, text: str) -> Path:
         p = tmp_path / "rules" / name

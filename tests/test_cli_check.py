@@ -83,7 +83,7 @@ def test_unreadable_records_are_reported_in_place(tmp_path, capsys):
     assert [r["record"] for r in res] == ["DD20230601001", None, None, "DD20230601002"]
     assert "invalid JSON on line 2" in res[1]["error"] and res[1]["source"]["line"] == 2
     assert "must be a JSON object" in res[2]["error"]
-    assert code == 1
+    assert code == 2  # an input that could not be read fails the run whatever --fail-on says
 
 
 def test_usage_and_definition_errors_exit_2(tmp_path, capsys):

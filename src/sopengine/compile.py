@@ -25,6 +25,7 @@ from .loader import Document
 from .results import SourceRef, Text
 from .rulebook import EVENT_UNKNOWN, STEP_KINDS
 from .schemas import SchemaIndex, SchemaStore, ViewPlan, view_plan
+from .typecheck import check_role, role_of, sample_variables, unknown_placeholders
 from .chrono.sla import Sla, SlaError, compile_sla
 from .chrono.instants import ValueProblem, parse_instant, zone
 
@@ -136,13 +137,18 @@ class _Compiler:
         self.schema_rel = d["record_schema"]
         schema = store.get(self.schema_rel)
         if schema is None:
-            self.findings.append(Finding("error", f"record schema {self.schema_rel!r} not found under the schemas directories",
-                                         doc.where("/record_schema"), "unknown-schema"))
+            looked = ", ".join(store.dirs) or "the schemas given"
+            self.findings.append(Finding("error", f"record schema {self.schema_rel!r} not found; looked in {looked}",
+                                         doc.where("/record_schema"), "unknown-schema",
+                                         "a new process needs its record schema as schemas/records/<process>.schema.json "
+                                         "inside the rules tree or beside it (docs/authoring.md, \"A new process\")"))
             self.index = self.event_index = None
         else:
             base = schema.get("$id") or f"https://sopengine.dev/schemas/{self.schema_rel}"
             self.index = SchemaIndex(store, schema, base)
             self.event_index = self.index.sub(["events"], items=True)
+        initial = next((st.get("id") for st in d.get("states") or () if st.get("initial")), "")
+        self.sample = sample_variables(store, schema, base, initial) if schema is not None else None
 
     def expr(self, source: str, pointer: str) -> Expression | None:
         try:
@@ -153,7 +159,10 @@ class _Compiler:
         if self.index is not None:
             for p in lint_expression(source, self.index, self.event_index):
                 self.findings.append(p.finding(self.doc, pointer, code="cel-field"))
-        return e
+        bad = check_role(e, role_of(pointer), self.sample)
+        for p in bad:
+            self.findings.append(p.finding(self.doc, pointer, code="cel-type", label="CEL: "))
+        return None if bad else e
 
     def expr_or_raise(self, source: str, pointer: str) -> Expression:
         e = self.expr(source, pointer)
@@ -268,6 +277,12 @@ def compile_process(doc: Document, store: SchemaStore, resource: Callable[[str, 
             continue
         except _Abort:
             continue
+        keys = impl.evidence_keys()
+        for lang in ("zh", "en") if keys is not None and isinstance(ck.get("message"), Mapping) else ():
+            for name in unknown_placeholders(ck["message"][lang], keys):
+                c.findings.append(Finding("error", f"message placeholder {{{name}}} names no evidence of this rule, so it "
+                                          "would print as it is", doc.where(f"{p}/message/{lang}"), "message-placeholder",
+                                          f"evidence: {', '.join(sorted(keys)) or 'none'}; declare it under params.evidence"))
         states = None if ck.get("states", "*") == "*" else frozenset(as_list(ck["states"]))
         title = _text(ck.get("title"), ck["id"])
         checks.append(CheckDef(ck["id"], title if ck.get("title") else None, ck["severity"], clauses, states, when, impl,

@@ -13,6 +13,7 @@ result is stamped with that version and the digest of what judged it.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -29,7 +30,7 @@ from .paths import bundled_rules_dir
 from .inputs.records import Unreadable, record_problem
 from .schemas import SchemaStore, default_schema_dirs, record_event_types
 from .chrono.instants import ValueProblem, check_instant
-from .tree import KIND_SCHEMAS, MAX_RULE_FILES, Resources, Tree, read_sources, tree_sources
+from .tree import KIND_SCHEMAS, MAX_RULE_FILES, Resources, Tree, read_sources, tree_problems, tree_sources
 from .versions import choose, in_force, order_versions, pinned
 from .text.masking import mask_text
 
@@ -98,7 +99,11 @@ class Engine:
         pid = record.get("process")
         versions = self._processes.get(pid) if isinstance(pid, str) else None
         if not versions:
-            raise LookupError(f"unknown process {pid!r}; known: {', '.join(self.process_ids) or 'none'}")
+            known = ", ".join(self.process_ids) or "none"
+            if pid is None:
+                raise LookupError(f"the record has no 'process' field, which names the process that judges it (one of: {known})")
+            close = difflib.get_close_matches(pid, self.process_ids, n=1) if isinstance(pid, str) else []
+            raise LookupError(f"unknown process {pid!r}" + (f"; did you mean {close[0]!r}?" if close else "") + f" (known: {known})")
         return choose(pid, versions, record, version)
 
     # -- evaluation -------------------------------------------------------
@@ -169,13 +174,13 @@ def compile_tree(sources: tuple[tuple[str, str], ...], store: SchemaStore, table
     """Validate and compile everything; (engine, warnings) or (None, all findings)."""
     findings = list(extra_findings)
     tree = read_sources(sources, store)
-    findings += tree.findings
+    findings += tree.findings + tree_problems(sources, tree)
     res = Resources(tree, findings)
     processes: dict[str, list[CompiledProcess]] = {}
     for doc in tree.docs.get("Process", []):
         schema = store.get(doc.data["record_schema"])
         event_types = record_event_types(schema)
-        lint = lint_process(doc, res.clauses, res.roles, event_types, REGISTRY.keys())
+        lint = lint_process(doc, res.clauses, res.roles, event_types, REGISTRY.keys(), res.manual)
         findings += lint
         # compile even after lint errors, so expression and SLA errors show in the same pass;
         # only the machine (which needs consistent states) is not built then

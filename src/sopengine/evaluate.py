@@ -26,6 +26,7 @@ from .results import SEVERITY_RANK, NextAction, Result, SourceRef, Text, Violati
 from .rulebook import (DEADLINE_UNEVALUABLE, DUE_SOON, EVENT_UNKNOWN, LATE, OUT_OF_ORDER, OVERDUE, UNLISTED, WRONG_ROLE,
                        declared, outcome, unevaluable)
 from .text.masking import mask_value
+from .typecheck import TEMPLATE
 from .schemas import ViewPlan
 from .chrono.sla import Deadline, TimeContext
 from .chrono.instants import ValueProblem, format_duration, parse_instant, rfc3339, to_decimal
@@ -34,7 +35,6 @@ _INT64 = 2**63 - 1
 # A 6 MB listing text of one banned word repeated had 1,000,000 findings: a 1 GB report and 5 GB of memory.
 # Past this many findings of one rule in one record the rest are counted, not listed.
 MAX_LISTED = 100
-_TEMPLATE = re.compile(r"\{([A-Za-z_][\w]*(?:\.[\w]+)*)\}")
 
 
 def build_view(value: Any, plan: ViewPlan | None, tz: Any) -> Any:
@@ -122,7 +122,7 @@ def render(template: str, values: Mapping[str, Any]) -> str:
         if isinstance(cur, list):
             return "、".join(str(x) for x in cur)
         return str(cur)
-    return _TEMPLATE.sub(sub, template)
+    return TEMPLATE.sub(sub, template)
 
 
 class _Run:
@@ -268,7 +268,7 @@ class _Run:
                             "covered": f"{exc.covered[0].isoformat()}..{exc.covered[1].isoformat()}"})
             return None
         except (EvaluationError, ValueProblem) as exc:
-            self.violation(DEADLINE_UNEVALUABLE.id(owner), "warning", sla.clauses,
+            self.violation(DEADLINE_UNEVALUABLE.id(owner), severity_at_least_warning(sla.severity), sla.clauses,
                            f"无法计算期限 {sla.id}：{exc}", f"cannot compute deadline {sla.id}: {exc}", "", {"sla": sla.id})
             return None
 
@@ -279,7 +279,8 @@ class _Run:
         for step in self.proc.steps:
             if state not in step.sources or not step.expected:
                 continue
-            if step.expected_when is not None and not self._test(step.expected_when, step.id, step.clauses):
+            if step.expected_when is not None and not self._test(step.expected_when, step.id, step.clauses,
+                                                                 step.sla.severity if step.sla else "error"):
                 continue
             dl = None
             if step.sla is not None:
@@ -310,11 +311,12 @@ class _Run:
                 self.violation(DUE_SOON.id(rule), dl.severity("warning"), dl.case.clauses, zh, en, "", ev)
 
     # -- checks -----------------------------------------------------------
-    def _test(self, expr: Expression, owner: str, clauses: tuple[str, ...], extra: Mapping[str, Any] | None = None) -> bool:
+    def _test(self, expr: Expression, owner: str, clauses: tuple[str, ...], severity: str,
+              extra: Mapping[str, Any] | None = None) -> bool:
         try:
             return expr.test({**self.vars, **extra} if extra else self.vars)
         except EvaluationError as exc:
-            self.violation(unevaluable(owner), "warning", clauses, f"无法判断：{exc}（{expr.source}）",
+            self.violation(unevaluable(owner), severity_at_least_warning(severity), clauses, f"无法判断：{exc}（{expr.source}）",
                            f"could not evaluate: {exc} ({expr.source})", "", {"expression": expr.source, "error": str(exc)})
             return False
 
@@ -324,7 +326,7 @@ class _Run:
         for ck in self.proc.checks:
             if ck.states is not None and state not in ck.states:
                 continue
-            if ck.when is not None and not self._test(ck.when, ck.id, ck.clauses):
+            if ck.when is not None and not self._test(ck.when, ck.id, ck.clauses, ck.severity):
                 continue
             try:
                 found = iter(ck.impl.run(ctx))
@@ -332,7 +334,7 @@ class _Run:
                 rest = Counter((h.suffix, h.severity or ck.severity) for h in found) if len(hits) == MAX_LISTED else {}
                 # (the rest are counted, never all held in memory)
             except (EvaluationError, ValueProblem) as exc:
-                self.violation(unevaluable(ck.id), "warning", ck.clauses, f"无法判断：{exc}", f"could not evaluate: {exc}",
+                self.violation(unevaluable(ck.id), severity_at_least_warning(ck.severity), ck.clauses, f"无法判断：{exc}", f"could not evaluate: {exc}",
                                "", {"error": str(exc)})
                 continue
             for h in hits:
@@ -354,6 +356,12 @@ class _Run:
         ev = {**h.evidence}
         msg = h.message or ck.message
         self.violation(ck.id + h.suffix, h.severity or ck.severity, ck.clauses, render(msg.zh, ev), render(msg.en, ev), h.path, ev)
+
+
+def severity_at_least_warning(severity: str) -> str:
+    """The severity of a finding that a rule could not be evaluated: at least the rule's own (a
+    warning-level ":unevaluable" let an error-level rule that never ran pass ``--fail-on error``)."""
+    return severity if SEVERITY_RANK[severity] >= SEVERITY_RANK["warning"] else "warning"
 
 
 def _safe_test(e: Expression, variables: Mapping[str, Any]) -> bool:

@@ -92,7 +92,7 @@ class Expression:
 
 
 def _short(msg: str) -> str:
-    msg = msg.replace("INVALID_ARGUMENT: ", "").replace("NOT_FOUND: ", "").replace("INTERNAL: ", "")
+    msg = msg.replace("INVALID_ARGUMENT: ", "").replace("NOT_FOUND: ", "").replace("INTERNAL: ", "").replace("UNKNOWN: ", "")
     return msg.split("\n", 1)[0].removesuffix(" [INTERNAL]")
 
 

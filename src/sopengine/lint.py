@@ -29,7 +29,10 @@ def as_list(v: Any) -> list[str]:
 
 
 def lint_process(doc: Document, clauses: set[str] | None, manual_roles: set[str] | None,
-                 event_types: set[str] | None, check_types: Iterable[str]) -> list[Finding]:
+                 event_types: set[str] | None, check_types: Iterable[str], manual: str = "") -> list[Finding]:
+    """Findings of one process document. ``clauses`` None means the tree has no clause list, an
+    error reported once for the whole tree (``tree_problems``), not once per citation. ``manual``
+    is the file that declares the clauses, named in the hint of an unknown one."""
     d = doc.data
     out: list[Finding] = []
 
@@ -54,12 +57,17 @@ def lint_process(doc: Document, clauses: set[str] | None, manual_roles: set[str]
     if len(initial) != 1:
         err("/states", f"exactly one state must be initial (found {len(initial)})", "initial-state")
 
+    declared = f"clauses are declared in {manual or 'manual.yaml'} (kind: Manual, `clauses`)"
+
     def clause_refs(ptr: str, values: Any) -> None:
         if clauses is None:
             return
         for j, c in enumerate(values or []):
             if c not in clauses:
-                err(f"{ptr}/{j}", f"clause {c!r} is not in the manual's clause list", "unknown-clause", _hint(c, clauses))
+                prefix = c.split("-", 1)[0] + "-"  # a new prefix is no typo of another one's clause
+                close = _hint(c, [k for k in clauses if k.startswith(prefix)])
+                err(f"{ptr}/{j}", f"clause {c!r} is not in the manual's clause list", "unknown-clause",
+                    f"{close} {declared}" if close else declared)
 
     def state_refs(ptr: str, value: Any) -> None:
         if value == "*":

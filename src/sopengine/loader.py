@@ -180,27 +180,42 @@ class _TooBig(Exception):
 
 
 def parse_yaml(text: str, path: str) -> tuple[Document | None, list[Finding]]:
-    """Parse one YAML document; never raises for bad input, returns findings instead."""
+    """Parse one YAML document (a rules file holds one definition); never raises for bad input,
+    returns findings instead."""
+    docs, findings = parse_yaml_documents(text, path)
+    if findings and not docs:
+        return None, findings
+    if len(docs) != 1:
+        what = "is empty" if not docs else f"holds {len(docs)} documents; put one definition per file"
+        return None, [Finding("error", f"the file {what}", SourceRef(path, 1, 1), "yaml")]
+    doc, found = docs[0]
+    return doc, found
+
+
+def parse_yaml_documents(text: str, path: str) -> tuple[list[tuple[Document | None, list[Finding]]], list[Finding]]:
+    """Every document of a YAML stream (``---`` separated), each with its own findings; and the
+    findings that stop the whole file (syntax, size). Records files may hold many documents."""
     if len(text) > MAX_FILE_BYTES:
-        return None, [Finding("error", f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", SourceRef(path, 1, 1), "too-big")]
+        return [], [Finding("error", f"file larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", SourceRef(path, 1, 1), "too-big")]
     try:
         nodes = _compose(text)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        msg = " ".join(x for x in (exc.context, exc.problem) if x) or str(exc)
-        return None, [Finding("error", f"YAML syntax: {msg}", SourceRef(path, line, col), "yaml")]
+        return [], [_syntax_finding(exc, path)]
     except yaml.YAMLError as exc:
-        return None, [Finding("error", f"YAML: {exc}", SourceRef(path, 1, 1), "yaml")]
+        return [], [Finding("error", f"YAML: {exc}", SourceRef(path, 1, 1), "yaml")]
     except RecursionError:
-        return None, [Finding("error", "YAML nested too deeply", SourceRef(path, 1, 1), "too-big")]
-    nodes = [n for n in nodes if n is not None]
-    if len(nodes) != 1:
-        what = "is empty" if not nodes else f"holds {len(nodes)} documents; put one definition per file"
-        return None, [Finding("error", f"the file {what}", SourceRef(path, 1, 1), "yaml")]
+        return [], [Finding("error", "YAML nested too deeply", SourceRef(path, 1, 1), "too-big")]
+    out: list[tuple[Document | None, list[Finding]]] = []
+    for node in nodes:
+        if node is not None:
+            out.append(_document(node, text, path))
+    return out, []
+
+
+def _document(node: yaml.Node, text: str, path: str) -> tuple[Document | None, list[Finding]]:
     b = _Builder(path)
     try:
-        data = b.build(nodes[0])
+        data = b.build(node)
     except _TooBig as exc:
         m = exc.node.start_mark
         return None, [Finding("error", f"refused: {exc}", SourceRef(path, m.line + 1, m.column + 1), "too-big")]
@@ -208,8 +223,31 @@ def parse_yaml(text: str, path: str) -> tuple[Document | None, list[Finding]]:
         mark = exc.problem_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         return None, [Finding("error", f"YAML: {exc.problem}", SourceRef(path, line, col), "yaml")]
-    doc = Document(path, data, text, b.positions, b.key_positions, b.styles)
-    return doc, b.findings
+    return Document(path, data, text, b.positions, b.key_positions, b.styles), b.findings
+
+
+def _syntax_finding(exc: yaml.MarkedYAMLError, path: str) -> Finding:
+    """A syntax error at its line and column, with what to do about the common ones (PyYAML says
+    only what it found: "mapping values are not allowed here")."""
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    msg = " ".join(x for x in (exc.context, exc.problem) if x) or str(exc)
+    return Finding("error", f"YAML syntax: {msg}", SourceRef(path, line, col), "yaml", _syntax_hint(msg))
+
+
+def _syntax_hint(msg: str) -> str:
+    if "'\\t'" in msg or "tab" in msg:
+        return "YAML indents with spaces only: replace the tab at this column with spaces"
+    if "mapping values are not allowed" in msg:
+        return ("a key at a deeper indentation than the line above, or a value with ': ' in it: align the key with "
+                "its siblings, or quote the value")
+    if "expected <block end>" in msg or "did not find expected key" in msg or "did not find expected '-'" in msg:
+        return "the indentation of this line does not match the block it belongs to: indent it like its siblings"
+    if "could not find expected ':'" in msg:
+        return "a key without ': ', or a multi-line plain value: add ': ' after the key, or quote the value"
+    if "found unexpected end of stream" in msg or "found unexpected end" in msg:
+        return "a quote or bracket is not closed"
+    return ""
 
 
 def read_text(path: Path, display: str) -> tuple[str | None, list[Finding]]:

@@ -37,10 +37,12 @@ class SchemaStore:
     """
 
     def __init__(self, docs: Mapping[str, dict]) -> None:
-        self.docs: dict[str, dict] = dict(docs)
+        self.docs: dict[str, dict] = dict(docs)  # as written: what digests cover
+        self.checked: dict[str, dict] = {rel: ecma_patterns(doc) for rel, doc in self.docs.items()}  # what validates
         self.findings: list[Finding] = []  # schema files that could not be read (from_dirs)
+        self.dirs: list[str] = []  # where from_dirs looked, first wins: named when a schema is missing
         resources = []
-        for rel, doc in self.docs.items():
+        for rel, doc in self.checked.items():
             uri = doc.get("$id") or SCHEMA_BASE + rel
             resources.append((uri, Resource.from_contents(doc, default_specification=DRAFT202012)))
             if uri != SCHEMA_BASE + rel:
@@ -66,6 +68,7 @@ class SchemaStore:
                     docs[rel] = doc
         store = cls(docs)
         store.findings = findings
+        store.dirs = [str(d) for d in dirs]
         return store
 
     def get(self, rel: str) -> dict | None:
@@ -88,7 +91,7 @@ class SchemaStore:
         return [(name, self.docs[name]) for name in sorted(seen)]
 
     def validator(self, rel: str) -> jsonschema.protocols.Validator:
-        doc = self.docs[rel]
+        doc = self.checked[rel]
         cls = jsonschema.validators.validator_for(doc, default=jsonschema.Draft202012Validator)
         return cls(doc, registry=self.registry)
 
@@ -101,6 +104,57 @@ class SchemaStore:
             return node, base
         resolved = self.registry.resolver(base_uri=base).lookup(ref)
         return resolved.contents, resolved.resolver._base_uri  # noqa: SLF001 - only way to keep the base
+
+
+_CLASS_ESCAPES = {"d": "[0-9]", "D": "[^0-9]", "w": "[A-Za-z0-9_]", "W": "[^A-Za-z0-9_]"}
+_IN_CLASS = {"d": "0-9", "w": "A-Za-z0-9_"}
+
+
+def ecma_regex(pattern: str) -> str:
+    """``pattern`` with ECMA-262's meaning of ``\\d`` and ``\\w`` (ASCII), which JSON Schema's patterns have:
+    Python's ``re`` and the Rust validator read ``\\d`` as any Unicode digit, so "１２" passed as money."""
+    out: list[str] = []
+    i, in_class = 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern):
+            nxt = pattern[i + 1]
+            if in_class and nxt in _IN_CLASS:
+                out.append(_IN_CLASS[nxt])
+            elif not in_class and nxt in _CLASS_ESCAPES:
+                out.append(_CLASS_ESCAPES[nxt])
+            else:
+                out.append(c + nxt)
+            i += 2
+            continue
+        if c == "[" and not in_class:
+            in_class = True
+            if pattern[i + 1:i + 2] == "]":  # "[]...]": a leading ] is a member
+                out.append("[]")
+                i += 2
+                continue
+        elif c == "]" and in_class:
+            in_class = False
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def ecma_patterns(node: Any) -> Any:
+    """A copy of a schema whose ``pattern`` and ``patternProperties`` regexes mean what JSON Schema says."""
+    if isinstance(node, Mapping):
+        out = {}
+        for k, v in node.items():
+            if k == "pattern" and isinstance(v, str):
+                out[k] = ecma_regex(v)
+            elif k == "patternProperties" and isinstance(v, Mapping):
+                out[k] = {ecma_regex(p): ecma_patterns(sub) for p, sub in v.items()}
+            else:
+                out[k] = ecma_patterns(v)
+        return out
+    if isinstance(node, list):
+        return [ecma_patterns(v) for v in node]
+    return node
 
 
 def _read_schema(path: Path, problem: str | None) -> tuple[Any, Finding | None]:
@@ -212,12 +266,12 @@ def _rebuild_record_validator(docs: Mapping[str, dict], rel: str) -> RecordValid
 
 def _rs_validator(store: SchemaStore, rel: str) -> Any:
     resources = []
-    for name, doc in store.docs.items():
+    for name, doc in store.checked.items():
         uri = doc.get("$id") or SCHEMA_BASE + name
         resources.append((uri, doc))
     try:
         registry = jsonschema_rs.Registry(resources)
-        return jsonschema_rs.validator_for(store.docs[rel], registry=registry)
+        return jsonschema_rs.validator_for(store.checked[rel], registry=registry)
     except Exception:  # a schema the Rust validator cannot compile: the Python one still works
         return None
 
@@ -227,7 +281,8 @@ def record_errors(validator: jsonschema.protocols.Validator, record: Any, limit:
     for err in validator.iter_errors(record):
         err = _fmt_error(err)
         pointer = "".join(f"/{escape(str(p))}" for p in err.absolute_path) or "/"
-        msg = err.message if len(err.message) <= 200 else err.message[:200] + "…"
+        msg = readable(err)
+        msg = msg if len(msg) <= 200 else msg[:200] + "…"
         line = f"{pointer}: {msg}"
         if line in errors:  # the same fault seen through two subschemas (common event + process event)
             continue
@@ -236,6 +291,26 @@ def record_errors(validator: jsonschema.protocols.Validator, record: Any, limit:
             errors.append("…")
             break
     return sorted(errors)
+
+
+_SHAPES = {"timestamp": "an RFC 3339 timestamp with ASCII digits, e.g. 2023-06-01T15:30:00+08:00",
+           "date": "a YYYY-MM-DD day with ASCII digits, e.g. 2023-06-01",
+           "money": "an amount in ASCII digits with an optional decimal point, e.g. 299.00 (no sign, no unit)"}
+
+
+def readable(err: ValidationError) -> str:
+    """A record error as its reader can act on it: the shape expected instead of a raw regular
+    expression, and the nearest allowed value for a misspelt one (``'shiped'`` → shipped)."""
+    schema = err.schema if isinstance(err.schema, Mapping) else {}
+    kind = schema.get("x-sop-type")
+    if err.validator == "pattern" and kind in _SHAPES:
+        return f"{err.instance!r} is not {_SHAPES[kind]}"
+    if err.validator in ("enum", "const") and isinstance(err.instance, str):
+        allowed = [v for v in (schema.get("enum") or [schema.get("const")]) if isinstance(v, str)]
+        close = difflib.get_close_matches(err.instance, allowed, n=1)
+        if close:  # first: the list of allowed values may be cut short
+            return f"{err.instance!r} is not one of the {len(allowed)} allowed values; did you mean {close[0]!r}?"
+    return err.message
 
 
 @dataclass

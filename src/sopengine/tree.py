@@ -17,6 +17,7 @@ file:line:column by ``validate`` before any process can lean on it.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
@@ -77,6 +78,9 @@ def read_sources(sources: Iterable[tuple[str, str]], store: SchemaStore) -> Tree
 def tree_sources(root: Path) -> tuple[list[tuple[str, str]], list[Finding]]:
     """Every YAML file under ``root``, paths shown relative to the working directory when possible."""
     files = walk_files(root, (".yaml", ".yml"))
+    if not files:  # a mistyped --rules must not pass a CI gate with "0 process definitions"
+        return [], [Finding("error", f"no rules here: {display(root)} holds no YAML file (*.yaml, *.yml)",
+                            SourceRef(display(root)), "no-processes", _TREE_HINT)]
     if len(files) > MAX_RULE_FILES:
         return [], [Finding("error", f"more than {MAX_RULE_FILES} YAML files under {root}", SourceRef(str(root)), "too-big")]
     out: list[tuple[str, str]] = []
@@ -94,6 +98,29 @@ def tree_sources(root: Path) -> tuple[list[tuple[str, str]], list[Finding]]:
         if text is not None:
             out.append((shown, text))
     return out, findings
+
+
+_TREE_HINT = ("a rules tree holds manual.yaml (kind: Manual) and processes/*.yaml (kind: Process); "
+              "check the path given to --rules (or to validate)")
+
+
+def tree_problems(sources: Iterable[tuple[str, str]], tree: Tree) -> list[Finding]:
+    """What makes a whole tree unusable although each file may be fine: no process to judge
+    records by (``check --rules /etc`` judged every record "unknown process"), or no clause list
+    to check cited clauses against (``clauses: [ORD-99]`` validated clean)."""
+    paths = [p for p, _ in sources]
+    if not paths:
+        return []
+    where = SourceRef(os.path.commonpath([os.path.dirname(p) or "." for p in paths]))
+    out = []
+    unread = {f.source.file for f in tree.findings if f.severity == "error"}  # those say why already
+    if not tree.docs.get("Process") and not unread:
+        out.append(Finding("error", f"no process definitions: none of the {len(paths)} YAML file(s) under {where.file} "
+                                    "is of kind Process", where, "no-processes", _TREE_HINT))
+    if not tree.docs.get("Manual") and not any(os.path.basename(p).startswith("manual") for p in unread):
+        out.append(Finding("error", "the rules tree has no clause list, so no cited clause can be checked",
+                           where, "no-manual", "add manual.yaml (kind: Manual) with the manual's `clauses` and `roles`"))
+    return out
 
 
 _KIND_NAMES = {"vocabulary": "Vocabulary", "calendar": "Calendar", "promotions": "PromotionWindows",
@@ -118,6 +145,7 @@ class Resources:
         manuals = list(self._by_kind.get("Manual", {}).values())
         self.clauses: set[str] | None = None
         self.roles: set[str] | None = None
+        self.manual = manuals[0].path if manuals else ""  # where clauses are declared, for hints
         if manuals:
             m = manuals[0].data
             self.clauses = {c["id"] for c in m.get("clauses", [])}

@@ -77,6 +77,11 @@ class CheckType(ABC):
     def run(self, ctx: CheckContext) -> Iterable[Hit]:
         """Yield one Hit per finding; yield nothing when the record complies."""
 
+    def evidence_keys(self) -> frozenset[str] | None:
+        """The evidence every Hit of this check carries, against which the rule's message
+        ``{placeholder}``s are checked at load time; None when the check type does not say."""
+        return None
+
     def resources(self) -> Iterable[tuple[str, str]]:
         """(kind, name) of the data files this check depends on, for the definition's digest."""
         return ()

@@ -26,7 +26,7 @@ from ..errors import SopError
 
 POLICIES = ("unique", "first", "priority", "collect")
 AGGREGATIONS = ("sum", "min", "max", "count")
-_NUM = r"-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?"
+_NUM = r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?"  # ASCII: Decimal() also reads "８０"
 _CMP = re.compile(rf"^(<=|>=|<|>|=|≤|≥)\s*({_NUM})$")
 _RANGE = re.compile(rf"^([\[(\]])\s*({_NUM})\s*\.\.\s*({_NUM})\s*([\])\[])$")
 

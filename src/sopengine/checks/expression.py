@@ -27,6 +27,9 @@ class ExpressionCheck(CheckType):
             raise CheckConfigError("path uses {index} but there is no for_each", "/path")
         self.evidence = {k: env.compile_expr(v, f"/evidence/{k}") for k, v in (params.get("evidence") or {}).items()}
 
+    def evidence_keys(self) -> frozenset[str]:
+        return frozenset(self.evidence) | ({"index"} if self.for_each is not None else set())
+
     def _evidence(self, ctx: CheckContext, extra: Mapping[str, Any] | None) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for k, e in self.evidence.items():

@@ -35,7 +35,7 @@ from ..rulebook import outcome_suffix
 from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit
 from .support import MISSING, Outcomes, field_paths, jsonable
 
-_DAY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
+_DAY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$", re.ASCII)
 FIELDS = {"start": "starts_at", "items": "items", "sku": "sku", "promo_price": "promo_price",
           "history": "price_history", "date": "date", "price": "price"}
 

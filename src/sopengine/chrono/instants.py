@@ -25,6 +25,8 @@ __all__ = [
     "to_decimal",
     "rfc3339",
     "parse_duration",
+    "bounded_span",
+    "MAX_SPAN_DAYS",
     "format_duration",
     "zone",
 ]
@@ -44,7 +46,7 @@ def zone(name: str) -> ZoneInfo:
         raise ValueProblem(f"unknown time zone {name!r}") from exc
 
 
-_ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?$")
+_ISO_RE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|[+-]\d{2}:?\d{2})?$", re.ASCII)
 
 
 _PARSED: dict[tuple[str, tzinfo], datetime] = {}
@@ -89,7 +91,7 @@ def _parse_instant(value: Any, tz: tzinfo) -> datetime:
             except (ValueError, OverflowError) as exc:
                 raise ValueProblem(f"not a valid timestamp: {value!r} ({exc})") from exc
     else:
-        raise ValueProblem(f"not an RFC 3339 timestamp: {value!r}")
+        raise ValueProblem(f"not an RFC 3339 timestamp: {value!r} (write e.g. 2023-06-01T15:30:00+08:00)")
     if dt.tzinfo is None or dt.utcoffset() is None:
         dt = dt.replace(tzinfo=tz)
     return check_instant(dt, value)
@@ -127,6 +129,8 @@ def parse_date(value: Any) -> date:
     if isinstance(value, date):
         return value
     if isinstance(value, str):
+        if not value.isascii():
+            raise ValueProblem(f"not a YYYY-MM-DD date: {value!r} (write ASCII digits)")
         try:
             return date.fromisoformat(value.strip()[:10])
         except ValueError as exc:
@@ -145,6 +149,8 @@ def to_decimal(value: Any) -> Decimal:
     elif isinstance(value, float):
         d = Decimal(repr(value))
     elif isinstance(value, str):
+        if not value.isascii():  # Decimal() reads "１２" and "١٢" as 12; an amount is written in ASCII digits
+            raise ValueProblem(f"not an amount of money: {value!r} (write ASCII digits, e.g. 299.00)")
         try:
             d = Decimal(value.strip())
         except InvalidOperation as exc:
@@ -165,10 +171,10 @@ def rfc3339(dt: datetime, tz: tzinfo | None = None) -> str:
 
 _DUR_RE = re.compile(
     r"^\s*(?:(?P<d>\d+(?:\.\d+)?)\s*d(?:ays?)?)?\s*(?:(?P<h>\d+(?:\.\d+)?)\s*h(?:ours?)?)?\s*"
-    r"(?:(?P<m>\d+(?:\.\d+)?)\s*m(?:in(?:utes?)?)?)?\s*(?:(?P<s>\d+(?:\.\d+)?)\s*s(?:ec(?:onds?)?)?)?\s*$"
+    r"(?:(?P<m>\d+(?:\.\d+)?)\s*m(?:in(?:utes?)?)?)?\s*(?:(?P<s>\d+(?:\.\d+)?)\s*s(?:ec(?:onds?)?)?)?\s*$", re.ASCII
 )
 _ISO_DUR_RE = re.compile(
-    r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$"
+    r"^P(?:(?P<d>\d+)D)?(?:T(?:(?P<h>\d+(?:\.\d+)?)H)?(?:(?P<m>\d+(?:\.\d+)?)M)?(?:(?P<s>\d+(?:\.\d+)?)S)?)?$", re.ASCII
 )
 
 
@@ -181,7 +187,18 @@ def parse_duration(text: str) -> timedelta:
     if not m or not any(m.groupdict().values()):
         raise ValueProblem(f"not a duration: {text!r} (write e.g. 24h, 10s, 2h30m, 15d or PT24H)")
     g = {k: float(v) if v else 0.0 for k, v in m.groupdict().items()}
-    return timedelta(days=g["d"], hours=g["h"], minutes=g["m"], seconds=g["s"])
+    return bounded_span(g["d"] * 86400 + g["h"] * 3600 + g["m"] * 60 + g["s"], text)
+
+
+MAX_SPAN_DAYS = 36525  # 100 years: longer than any deadline or retention period of the manual
+
+
+def bounded_span(seconds: float, text: str) -> timedelta:
+    """``seconds`` as a timedelta, or ValueProblem when beyond MAX_SPAN_DAYS: ``99999999999999d``
+    overflowed timedelta with an OverflowError that ended ``validate`` in a traceback."""
+    if not seconds <= MAX_SPAN_DAYS * 86400:
+        raise ValueProblem(f"{text.strip()!r} is longer than {MAX_SPAN_DAYS} days (100 years)")
+    return timedelta(seconds=seconds)
 
 
 def format_duration(td: timedelta) -> str:

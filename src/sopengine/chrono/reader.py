@@ -22,8 +22,8 @@ __all__ = ["API_VERSION", "CalendarError", "CalendarRangeError", "Reader", "pars
 API_VERSION = "sopengine/v1"
 DAY_SECONDS = 86400
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
-_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_CLOCK_RE = re.compile(r"^(\d{2}):([0-5]\d)(?::([0-5]\d))?$")
+_DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+_CLOCK_RE = re.compile(r"^(\d{2}):([0-5]\d)(?::([0-5]\d))?$", re.ASCII)
 
 
 def require_aware(instant: datetime) -> datetime:

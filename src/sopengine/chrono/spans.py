@@ -33,17 +33,17 @@ from typing import Any, Callable
 
 from .reader import parse_clock
 from .sla import SlaError, wall_fraction
-from .instants import ValueProblem, parse_duration
+from .instants import MAX_SPAN_DAYS, ValueProblem, bounded_span, parse_duration
 
 __all__ = ["SPAN_PARSERS", "BatchSpan", "WorkingDaysSpan", "WorkingTimeSpan"]
 
 GRAMMAR = ("write 'N working days', 'N working hours', '<duration> working' (e.g. '2h30m working') "
            "or 'next batch at 09:00, 14:00, 18:00 [on working days]'")
 
-_WORKING_DAYS = re.compile(r"^(\d+)\s+working\s+days?$", re.I)
-_WORKING_UNITS = re.compile(r"^(\d+(?:\.\d+)?)\s+working\s+(hours?|minutes?)$", re.I)
+_WORKING_DAYS = re.compile(r"^(\d+)\s+working\s+days?$",re.I | re.ASCII)
+_WORKING_UNITS = re.compile(r"^(\d+(?:\.\d+)?)\s+working\s+(hours?|minutes?)$",re.I | re.ASCII)
 _WORKING_DURATION = re.compile(r"^(.+?)\s+working$", re.I)
-_DAYS_IN_DURATION = re.compile(r"\d\s*d(?:ays?)?(?![a-z])|^P\d+D", re.I)
+_DAYS_IN_DURATION = re.compile(r"\d\s*d(?:ays?)?(?![a-z])|^P\d+D",re.I | re.ASCII)
 _BATCH = re.compile(r"^next\s+batch\s+at\s+(?P<times>.+?)(?P<working>\s+on\s+working\s+days)?$", re.I)
 _LOOKS_WORKING = re.compile(r"\b(working|business)\b", re.I)
 _LOOKS_BATCH = re.compile(r"^next\s+batch\b", re.I)
@@ -166,6 +166,8 @@ def parse_working_days(text: str, calendar: Any) -> WorkingDaysSpan | None:
         return None
     if int(m[1]) < 1:  # "0 working days" after the close would fall before its own start
         raise SlaError(f"{text.strip()!r}: count at least 1 working day (for the same day, give working hours)")
+    if int(m[1]) > MAX_SPAN_DAYS:
+        raise SlaError(f"{text.strip()!r} is longer than {MAX_SPAN_DAYS} days (100 years)")
     return WorkingDaysSpan(int(m[1]), text.strip(), _need_calendar(text, calendar))
 
 
@@ -173,8 +175,10 @@ def parse_working_time(text: str, calendar: Any) -> WorkingTimeSpan | None:
     t = text.strip()
     m = _WORKING_UNITS.match(t)
     if m:
-        n = float(m[1])
-        amount = timedelta(hours=n) if m[2].lower().startswith("hour") else timedelta(minutes=n)
+        try:
+            amount = bounded_span(float(m[1]) * (3600 if m[2].lower().startswith("hour") else 60), t)
+        except ValueProblem as exc:
+            raise SlaError(str(exc)) from None
         return WorkingTimeSpan(amount, t, _need_calendar(text, calendar))
     m = _WORKING_DURATION.match(t)
     if not m:

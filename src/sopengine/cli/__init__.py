@@ -11,7 +11,7 @@ import os
 import sys
 from importlib import import_module
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from ..errors import DefinitionError, InputError, OutputError, TableError, UsageError
 from ..text.controls import SafeText
@@ -93,6 +93,29 @@ def instant_arg(text: str | None):
     from .check import parse_now
 
     return parse_now(text)
+
+
+class ReadTally:
+    """Counts the inputs that could not be read while they stream past: they are reported in
+    place, and the run then exits 2 whatever ``--fail-on`` says (a gate must not pass on
+    input it never saw)."""
+
+    def __init__(self) -> None:
+        self.unreadable = 0
+
+    def watch(self, items: Iterable[tuple[Any, Any]]) -> Iterator[tuple[Any, Any]]:
+        from ..inputs.records import Unreadable
+
+        for rec, src in items:
+            if isinstance(rec, Unreadable):
+                self.unreadable += 1
+            yield rec, src
+
+    def exit_code(self, code: int) -> int:
+        if not self.unreadable:
+            return code
+        print(f"sopengine: error: {self.unreadable} input(s) could not be read (each is in the report)", file=sys.stderr)
+        return EXIT_USAGE
 
 
 def add_rules_arg(p: argparse.ArgumentParser, positional: bool = False) -> None:

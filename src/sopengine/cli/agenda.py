@@ -9,7 +9,7 @@ from datetime import UTC
 
 from ..errors import UsageError
 from ..text.controls import SafeText
-from . import EXIT_OK, add_rules_arg
+from . import EXIT_OK, ReadTally, add_rules_arg
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -56,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
     engine = load(args.rules)
     expand(args.inputs)  # a missing input is a usage error before any output is written
     agenda = Agenda(now, lang=args.lang, roles=args.role, within=within, limit=args.limit)
-    for result in engine.evaluate_many(read_inputs(args.inputs, args.input_format), now):
+    tally = ReadTally()
+    for result in engine.evaluate_many(tally.watch(read_inputs(args.inputs, args.input_format)), now):
         agenda.add(result)
     if hasattr(sys.stdout, "buffer"):  # UTF-8 and CRLF (ics, csv) as written, whatever the locale
         wrapper = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
@@ -70,4 +71,4 @@ def run(args: argparse.Namespace) -> int:
     if args.format != "text":  # the text format says it inline; tools reading JSON/CSV/ICS get it on stderr
         for role, n in sorted(agenda.left_out.items()):
             print(f"sopengine: agenda: {n} action(s) of role {role} left out (--limit {args.limit})", file=sys.stderr)
-    return EXIT_OK
+    return tally.exit_code(EXIT_OK)

@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..errors import UsageError
-from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_rules_arg, add_process_version_arg, add_srcroot_arg, srcroot_arg
+from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ReadTally, add_rules_arg, add_process_version_arg, add_srcroot_arg, srcroot_arg
 from .output import open_output, output_problem
 
 
@@ -124,8 +124,9 @@ def run(args: argparse.Namespace) -> int:
     from .console import Clock, ColorLines, count_records, progress, show_progress, use_color
 
     clock = Clock()
-    results = evaluate_parallel(engine, read_inputs(args.inputs, args.input_format, zone_of=_zones(engine)), now,
-                                args.jobs, version=args.pin)
+    tally = ReadTally()
+    results = evaluate_parallel(engine, tally.watch(read_inputs(args.inputs, args.input_format, zone_of=_zones(engine))),
+                                now, args.jobs, version=args.pin)
     if show_progress(args.progress, report_to_stdout=not args.output):
         results = progress(results, count_records(expand(args.inputs)), True)
     from .. import __version__
@@ -146,4 +147,4 @@ def run(args: argparse.Namespace) -> int:
             out.detach()
     if args.output or args.format != "text":  # the text report on stdout ends with this line already
         print(clock.closing_line(summary.records, summary.by_severity, summary.errors), file=sys.stderr)
-    return EXIT_FINDINGS if summary.fails(args.fail_on) else EXIT_OK
+    return tally.exit_code(EXIT_FINDINGS if summary.fails(args.fail_on) else EXIT_OK)

@@ -13,7 +13,7 @@ import re
 import sys
 from pathlib import Path
 
-from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_rules_arg, instant_arg
+from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ReadTally, add_rules_arg, instant_arg
 
 _REF = re.compile(r"^([a-z][a-z0-9_]*)@(\S+)$")
 
@@ -66,9 +66,10 @@ def run(args: argparse.Namespace) -> int:
             return _usage(f"{bad[0]!r} is neither a rules directory nor PROCESS@VERSION")
         return _usage("OLD and NEW must both be directories or both PROCESS@VERSION")
     n, impacts = 0, []
+    tally = ReadTally()
     if args.records:
         expand(args.records)  # a missing path is an error before any work; read_inputs keeps unreadable entries
-        n, impacts = impact(old, new, read_inputs(args.records), now, pins, process)
+        n, impacts = impact(old, new, tally.watch(read_inputs(args.records)), now, pins, process)
     if args.format == "json":
         doc = {"old": args.old, "new": args.new, "changes": [c.to_dict() for c in changes]}
         if args.records:
@@ -80,4 +81,4 @@ def run(args: argparse.Namespace) -> int:
         if args.records:
             lines += [""] + render_impact(n, impacts)
         print("\n".join(lines))
-    return EXIT_FINDINGS if changes or impacts else EXIT_OK
+    return tally.exit_code(EXIT_FINDINGS if changes or impacts else EXIT_OK)

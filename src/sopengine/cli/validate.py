@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"expressions: {translated} translated to Python plans, {len(fallback)} evaluated by CEL")
             for source, why in fallback:
                 print(f"  CEL: {' '.join(source.split())}  ({why})")
-    if read_findings and any(f.code in ("io", "encoding", "too-big") for f in read_findings):
+    if any(f.code in ("io", "encoding", "too-big", "no-processes") for f in findings):  # not a tree of rules at all
         return EXIT_USAGE
     blocking = [f for f in findings if f.severity == "error" or args.strict]
     return EXIT_FINDINGS if blocking else EXIT_OK

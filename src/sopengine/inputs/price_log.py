@@ -28,8 +28,8 @@ MAX_TABLE_BYTES = MAX_DOCUMENT_BYTES  # a table is read whole, like a JSON or YA
 __all__ = ["TableError", "PriceTable", "load_price_table", "parse_table_option"]
 
 PriceTable = dict[str, list[tuple[date, Decimal]]]
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_PRICE = re.compile(r"^\d+(\.\d+)?$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+_PRICE = re.compile(r"^\d+(\.\d+)?$", re.ASCII)
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 COLUMNS = ("sku", "date", "price")
 

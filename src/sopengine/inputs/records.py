@@ -18,9 +18,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any, Iterable, Iterator, Mapping
 
-from ..errors import InputError
+from ..errors import Finding, InputError
 from .files import open_input, read_limited
-from ..loader import parse_yaml
+from ..loader import Document, parse_yaml_documents
 from ..results import SourceRef
 from ..paths import shown, walk_files
 
@@ -262,19 +262,25 @@ def _jsonl(stream: IO[bytes], name: str, head: Iterable[bytes] = ()) -> Iterator
 
 
 def _yaml(text: str, name: str) -> Iterator[tuple[Any, SourceRef]]:
-    """The records of a YAML file. A problem inside one record of a list (a duplicate key,
-    a .nan) makes that record unreadable, not the whole file: nothing else is lost."""
-    doc, findings = parse_yaml(text, name)
-    if doc is None:
-        f = findings[0]
-        yield Unreadable(f.message), f.source
+    """The records of a YAML file: one per document (``---``), a list's elements each. A problem
+    inside one record (a duplicate key, a .nan) makes that record unreadable, not the file."""
+    docs, fatal = parse_yaml_documents(text, name)
+    if fatal:
+        f = fatal[0]
+        yield Unreadable(f"{f.message}" + (f" ({f.hint})" if f.hint else "")), f.source
         return
-    if not isinstance(doc.data, list):
-        if findings:
+    if not docs:
+        yield Unreadable("the file is empty"), SourceRef(name, 1, 1)
+    for doc, findings in docs:
+        if doc is None:
             yield Unreadable(findings[0].message), findings[0].source
+        elif not isinstance(doc.data, list):
+            yield (Unreadable(findings[0].message), findings[0].source) if findings else (doc.data, doc.where(""))
         else:
-            yield doc.data, doc.where("")
-        return
+            yield from _yaml_list(doc, findings)
+
+
+def _yaml_list(doc: Document, findings: list[Finding]) -> Iterator[tuple[Any, SourceRef]]:
     for k, rec in enumerate(doc.data):
         ptr = f"/{k}"
         bad = next((f for f in findings if f.source.pointer == ptr or f.source.pointer.startswith(ptr + "/")), None)
