@@ -11,8 +11,8 @@ record as an ``:unevaluable`` finding. Three checks close that:
 - every literal regular expression compiled, wherever it stands;
 - a probe: the expression evaluated once on a sample record built from the record
   schema (every property present, with a value of its declared type), which is
-  where ``dyn`` hides type errors. Only errors that no record could avoid count
-  (no matching overload, a bad regular expression, a result of the wrong type);
+  where ``dyn`` hides type errors. Only errors that say the expression is wrong count
+  (no matching overload, a bad regular expression, a result of the wrong type):
   a missing key or a division by zero in the sample says nothing about real records.
 """
 
@@ -71,7 +71,7 @@ def check_role(expr: Expression, role: str | None, sample: Mapping[str, Any] | N
         value = expr.evaluate(sample)
     except EvaluationError as exc:
         if any(f in str(exc).lower() for f in _FATAL):
-            problems.append(ExpressionError(f"fails on any record of the schema: {exc}"))
+            problems.append(ExpressionError(f"fails on a record that fits the schema: {exc}"))
         return problems
     if role is not None and declared == "DYN" and not _fits(value, role):
         problems.append(ExpressionError(f"gives {type(value).__name__} on a record of the schema, "
