@@ -9,7 +9,7 @@ the Unicode line and paragraph separators and the bidi controls are written as
 
 ``escape_controls`` is for one field that must stay on one line (line breaks
 escaped too); ``SafeText`` wraps an output stream and escapes everything but the
-line feeds and tabs the writer itself lays out with, so no format can forget it.
+line feeds, tabs and CRLF line ends the writer itself lays out with, so no format can forget it.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ __all__ = ["CONTROLS", "escape_controls", "SafeText"]
 
 _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 CONTROLS = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI}]")
-_UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029{_BIDI}]")  # all but \t and \n
+# all but \t, \n and the \r of a CRLF line end (iCalendar and CSV are written with CRLF)
+_UNSAFE = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029{_BIDI}]|\r(?!\n)")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -39,7 +40,7 @@ def escape_controls(text: object) -> str:
 
 
 class SafeText:
-    """A text stream that escapes control characters (except line feed and tab) as they are written;
+    """A text stream that escapes control characters (except line feed, tab, CRLF) as they are written;
     with ``mask``, also masks private data (CS-10) in each write (for messages, never for JSON)."""
 
     def __init__(self, out: IO[str], mask: bool = False) -> None:
