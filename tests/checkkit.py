@@ -8,7 +8,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Mapping
 
-from sopengine.checks import CheckContext, CompileEnv
+from sopengine.checks import CheckConfigError, CheckContext, CompileEnv
+from sopengine.errors import ExpressionError
 from sopengine.evaluate import build_view, render
 from sopengine.expr import compile_expression
 
@@ -20,11 +21,16 @@ from .conftest import NOW, SH
 
 
 def env(compiled: list | None = None) -> CompileEnv:
-    """Compiles CEL for real; ``compiled`` collects (source, pointer) so tests can see what was linted."""
-    def compile_expr(source: str, pointer: str):
+    """Compiles CEL for real; ``compiled`` collects (source, pointer) so tests can see what was linted.
+
+    A CEL error is a load error at the expression's pointer, as the engine reports it ("CEL: ...")."""
+    def compile_expr(source: str, pointer: str, extra: tuple[str, ...] = ()):
         if compiled is not None:
             compiled.append((source, pointer))
-        return compile_expression(source)
+        try:
+            return compile_expression(source, extra)
+        except ExpressionError as exc:
+            raise CheckConfigError(f"CEL: {exc.message}", pointer) from None
     return CompileEnv("test", SH, compile_expr, lambda kind, name: {}, {})
 
 

@@ -10,12 +10,14 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import sopengine
 from sopengine.checks import CheckConfigError
 from sopengine.checks import dmn
 from sopengine.checks.decision_table import DecisionTableCheck
 from sopengine.evaluate import render
 
 from .checkkit import env, run, said
+from .conftest import ROOT
 
 # TPL-02: >= 100,000 monthly searches, >= 50 % gross margin, >= 1 year with the supplier each score 5;
 # the manual's example (86,000 searches, 55 %, a new supplier) scores 4 + 5 + 3 = 12 -> small-batch trial sale.
@@ -200,13 +202,19 @@ def test_bad_tables_are_load_errors_at_their_pointer(params, pointer, words):
     assert ei.value.pointer == pointer and words in ei.value.message
 
 
-def test_expressions_using_decisions_are_still_schema_linted_at_the_right_column():
-    seen: list = []
-    DecisionTableCheck(TPL02, env(seen))
-    linted = dict((p, s) for s, p in seen)
-    src = TPL02["tables"][3]["inputs"]["total"]
-    assert linted["/tables/3/inputs/total"] == src.replace("decisions", "item     ")
-    assert len(linted["/tables/3/inputs/total"]) == len(src)
+def test_expressions_using_decisions_are_still_schema_linted_at_the_right_column(tree):
+    """``decisions`` is declared in the CEL environment, so the expression is linted as written."""
+    text = (ROOT / "rules" / "processes" / "product_evaluation.yaml").read_text("utf-8")
+    good = "(record.scores.market_demand == 5) == decisions.market_demand.full_marks"
+    assert good in text
+    tree("product_evaluation.yaml", text.replace(good, good.replace("record.scores.", "record.scors.")))
+    with pytest.raises(sopengine.DefinitionError) as ei:
+        sopengine.load(tree.root)
+    [f] = [f for f in ei.value.findings if f.code == "cel-field"]
+    lines = text.splitlines()
+    line = next(i for i, t in enumerate(lines, 1) if good in t)
+    assert "record.scors" in f.message and "record.scores" in f.hint
+    assert (f.source.line, f.source.column) == (line, lines[line - 1].index(good) + 2)  # 1-based, after the "("
 
 
 def test_report_when_and_the_variables_in_messages():

@@ -53,3 +53,48 @@ def test_built_in_rule_ids_are_made_in_rulebook_only():
                     and node.value[1:] in kinds:
                 spelt.append(f"{path.relative_to(SRC)}:{node.lineno} {node.value!r}")
     assert spelt == []
+
+
+def _imports() -> dict[str, set[str]]:
+    """Module -> the sopengine modules it imports, at module level or inside functions (late imports too)."""
+    mods = set(_modules()) | {"sopengine"}
+    graph: dict[str, set[str]] = {}
+    for path in SRC.rglob("*.py"):
+        parts = list(path.relative_to(SRC.parent).with_suffix("").parts)
+        is_pkg = parts[-1] == "__init__"
+        name = ".".join(parts[:-1] if is_pkg else parts)
+        pkg = name if is_pkg else name.rsplit(".", 1)[0]
+        out = graph.setdefault(name, set())
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = pkg.split(".")[: len(pkg.split(".")) - node.level + 1]
+                    base = ".".join(anchor + ([base] if base else []))
+                for a in node.names:
+                    target = f"{base}.{a.name}"
+                    out.add(target if target in mods else base)
+            elif isinstance(node, ast.Import):
+                out.update(a.name for a in node.names)
+        graph[name] = {m for m in out if m in mods and m != name}
+    return graph
+
+
+def test_no_import_cycles():
+    """Imports climb in pipeline order; a cycle (even one broken by a late import) is a tangle to undo."""
+    graph = _imports()
+    cycles, state = [], {}
+
+    def visit(m: str, stack: list[str]) -> None:
+        state[m] = 1
+        for n in sorted(graph.get(m, ())):
+            if state.get(n) == 1:
+                cycles.append(" -> ".join(stack[stack.index(n):] + [n]))
+            elif n not in state:
+                visit(n, stack + [n])
+        state[m] = 2
+
+    for m in sorted(graph):
+        if m not in state:
+            visit(m, [m])
+    assert cycles == []

@@ -150,9 +150,9 @@ class _Compiler:
         initial = next((st.get("id") for st in d.get("states") or () if st.get("initial")), "")
         self.sample = sample_variables(store, schema, base, initial) if schema is not None else None
 
-    def expr(self, source: str, pointer: str) -> Expression | None:
+    def expr(self, source: str, pointer: str, extra: tuple[str, ...] = ()) -> Expression | None:
         try:
-            e = compile_expression(source)
+            e = compile_expression(source, extra)
         except ExpressionError as exc:
             self.findings.append(exc.finding(self.doc, pointer, label="CEL: "))
             return None
@@ -164,8 +164,8 @@ class _Compiler:
             self.findings.append(p.finding(self.doc, pointer, code="cel-type", label="CEL: "))
         return None if bad else e
 
-    def expr_or_raise(self, source: str, pointer: str) -> Expression:
-        e = self.expr(source, pointer)
+    def expr_or_raise(self, source: str, pointer: str, extra: tuple[str, ...] = ()) -> Expression:
+        e = self.expr(source, pointer, extra)
         if e is None:
             raise _Abort()
         return e
@@ -265,7 +265,7 @@ def compile_process(doc: Document, store: SchemaStore, resource: Callable[[str, 
                                c.sla(a.get("sla"), f"{p}/action/sla", f"{ck['id']}.action", clauses, calendar))
         if cls is None:
             continue  # reported by lint
-        env = CompileEnv(d["id"], tz, lambda s, q, _p=p: c.expr_or_raise(s, f"{_p}/params{q}"), resource,
+        env = CompileEnv(d["id"], tz, lambda s, q, extra=(), _p=p: c.expr_or_raise(s, f"{_p}/params{q}", extra), resource,
                          c.index.node if c.index else {})
         try:
             impl = cls(ck.get("params") or {}, env)

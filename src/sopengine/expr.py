@@ -6,6 +6,11 @@ evaluates in microseconds. CEL sees the record as a dynamic map, so on top of
 its own checks we resolve every ``record.a.b`` path (and ``event.x``) against
 the process's JSON Schema: a misspelt field is a load error, not a rule that
 silently never fires.
+
+There is one environment: the engine's variables, plus, for a check type that
+binds its own (a decision table's ``decisions``), extra map variables declared
+by name (``compile_expression(source, extra=("decisions",))``); each set of
+extras gets its environment once.
 """
 
 from __future__ import annotations
@@ -31,7 +36,22 @@ VARIABLES: dict[str, Any] = {
     "state": _T.STRING,
     "now": _T.TIMESTAMP,
 }
-_ENV = cel.NewEnv(variables=VARIABLES)
+_EXTRA_TYPE = _T.Map(_T.STRING, _T.DYN)
+_ENVS: dict[tuple[str, ...], Any] = {}
+
+
+def environment(extra: tuple[str, ...] = ()) -> Any:
+    """The CEL environment: the engine's VARIABLES and the map variables ``extra``."""
+    env = _ENVS.get(extra)
+    if env is None:
+        clash = [n for n in extra if n in VARIABLES]
+        if clash:
+            raise ValueError(f"extra CEL variables {clash} would hide the engine's")
+        env = _ENVS[extra] = cel.NewEnv(variables={**VARIABLES, **{n: _EXTRA_TYPE for n in extra}})
+    return env
+
+
+_ENV = environment()
 _NAMES = frozenset(VARIABLES)
 # Expressions compiled while this is false are evaluated by CEL only: the reference the
 # differential tests compare the translated plans with.
@@ -62,9 +82,10 @@ class Expression:
     source: str
     _compiled: Any
     _plan: Any = None  # the same expression as a Python closure (plan.translate), when it is in the subset
+    extra: tuple[str, ...] = ()  # the extra variables it was compiled with
 
-    def __reduce__(self):  # the C++ object does not pickle; its source does
-        return (compile_expression, (self.source,))
+    def __reduce__(self) -> tuple[Any, ...]:  # the C++ object does not pickle; its source does
+        return (compile_expression, (self.source, self.extra))
 
     def evaluate(self, variables: Mapping[str, Any]) -> Any:
         plan = self._plan
@@ -74,7 +95,7 @@ class Expression:
             except Fallback:  # a CEL error or a value outside the subset: CEL answers, with its own message
                 pass
         try:
-            if type(variables) is Bindings:
+            if type(variables) is Bindings and not self.extra:
                 value = self._compiled.eval(variables.activation())
             else:
                 value = self._compiled.eval(data=variables)
@@ -96,16 +117,18 @@ def _short(msg: str) -> str:
     return msg.split("\n", 1)[0].removesuffix(" [INTERNAL]")
 
 
-def compile_expression(source: str) -> Expression:
+def compile_expression(source: str, extra: tuple[str, ...] = ()) -> Expression:
+    """Compile (and type-check) ``source``; ExpressionError with its line and column if CEL rejects it."""
     try:
-        compiled = _ENV.compile(source)
+        compiled = environment(extra).compile(source)
     except RuntimeError as exc:
         text = str(exc)
         m = _ERR_POS.search(text)
         if m:
             raise ExpressionError(m.group(3).strip(), int(m.group(1)), int(m.group(2))) from None
         raise ExpressionError(_short(text)) from None
-    return Expression(source, compiled, translate(source, _NAMES) if USE_PLANS else None)
+    plan = translate(source, _NAMES | frozenset(extra)) if USE_PLANS else None
+    return Expression(source, compiled, plan, extra)
 
 
 # --- schema-aware lint -----------------------------------------------------

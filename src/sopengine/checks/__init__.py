@@ -1,20 +1,15 @@
-"""Registry of check types: one small class each, registered in one place."""
+"""Check types: one small class each, registered in one place (``base.REGISTRY``).
+
+The registry and the contract live in ``base.py``; each check type's module
+imports only from there (never from this package), and this module imports
+them all so that loading the package registers every built-in check type.
+"""
 
 from __future__ import annotations
 
-from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit
+from . import banned_words, decision_table, expression, main_images, privacy, promo_price, qualifications
+from .base import REGISTRY, CheckConfigError, CheckContext, CheckType, CompileEnv, Hit, register
 
-REGISTRY: dict[str, type[CheckType]] = {}
+BUILT_IN = (banned_words, decision_table, expression, main_images, privacy, promo_price, qualifications)
 
-
-def register(cls: type[CheckType]) -> type[CheckType]:
-    if cls.name in REGISTRY:
-        raise RuntimeError(f"check type {cls.name!r} registered twice")
-    REGISTRY[cls.name] = cls
-    return cls
-
-
-# Importing the modules registers their classes.
-from . import banned_words, decision_table, expression, main_images, privacy, promo_price, qualifications  # noqa: E402,F401
-
-__all__ = ["REGISTRY", "register", "CheckType", "CheckContext", "CompileEnv", "Hit", "CheckConfigError"]
+__all__ = ["REGISTRY", "register", "CheckType", "CheckContext", "CompileEnv", "Hit", "CheckConfigError", "BUILT_IN"]

@@ -33,12 +33,11 @@ import re
 from functools import lru_cache
 from typing import Any, Iterable, Mapping
 
-from . import register
 from ..text.scan import BannedWordMatcher, Clearance, Vocabulary, VocabularyError, fold
 from ..text.vocabulary import Brand, brand_from
 from ..errors import CheckConfigError
-from .base import CheckContext, CheckType, CompileEnv, Hit
-from .support import FieldPath, strings_under
+from .base import CheckContext, CheckType, CompileEnv, Hit, register
+from .fields import FieldPath, strings_under
 
 _PARAMS = ("vocabulary", "fields", "exempt", "brands", "categories")
 _DEFAULT_FIELDS = ("title", "detail", "tags")

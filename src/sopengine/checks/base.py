@@ -3,7 +3,8 @@
 A check type is a small class: it reads its parameters once, at compile time
 (``__init__``, where every mistake becomes a load error that names the rule file
 and line), and then ``run`` is a pure function of one record. New check types
-register themselves in :mod:`sopengine.checks` and describe their parameters in
+register themselves here (``@register``, ``REGISTRY`` below), are imported by
+``checks/__init__.py`` and describe their parameters in
 ``schemas/process.schema.json`` under ``$defs/check_<name>``.
 """
 
@@ -12,10 +13,10 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping, Protocol
 
 from ..results import Severity, Text
-from ..errors import CheckConfigError
+from ..errors import CheckConfigError as CheckConfigError  # re-exported: check types raise it
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..expr import Expression
@@ -38,13 +39,21 @@ class Hit:
     suffix: str = ""  # appended to the rule id for a distinct outcome, e.g. ":unverifiable"
 
 
+class ExprCompiler(Protocol):
+    """Compiles and schema-lints a CEL expression of a check's params; a problem is a load error at its line.
+
+    ``extra`` names map variables the check type binds itself (e.g. ``decisions``)."""
+
+    def __call__(self, source: str, pointer: str, extra: tuple[str, ...] = ()) -> Expression: ...
+
+
 @dataclass(frozen=True, slots=True)
 class CompileEnv:
     """What a check type may use while compiling its parameters."""
 
     process_id: str
     timezone: tzinfo
-    compile_expr: Callable[[str, str], "Expression"]  # (source, pointer relative to params) -> Expression
+    compile_expr: ExprCompiler  # (source, pointer relative to params[, extra variables]) -> Expression
     resource: Callable[[str, str], Any]  # (kind, name) -> loaded data (vocabulary, reference table, ...)
     record_schema: Mapping[str, Any]
 
@@ -85,3 +94,14 @@ class CheckType(ABC):
     def resources(self) -> Iterable[tuple[str, str]]:
         """(kind, name) of the data files this check depends on, for the definition's digest."""
         return ()
+
+
+REGISTRY: dict[str, type[CheckType]] = {}
+
+
+def register(cls: type[CheckType]) -> type[CheckType]:
+    """Make a check type usable as ``type: <cls.name>`` in process files; a name taken twice is a bug."""
+    if cls.name in REGISTRY:
+        raise RuntimeError(f"check type {cls.name!r} registered twice")
+    REGISTRY[cls.name] = cls
+    return cls

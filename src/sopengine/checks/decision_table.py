@@ -28,14 +28,14 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Mapping
 
-from . import register
 from ..expr import EvaluationError
 from ..loader import escape
 from ..results import Text
 from . import dmn
 from ..rulebook import outcome_suffix
-from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit
-from .support import Outcomes, compile_ext, jsonable
+from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit, register
+from .evidence import jsonable
+from .outcomes import Outcomes
 
 EXTRA = ("decisions",)
 OUTCOMES = {
@@ -63,7 +63,7 @@ class Table:
         self.aggregation = spec.get("aggregation")
         if self.aggregation is not None and self.policy != "collect":
             raise CheckConfigError(f"aggregation applies to hit policy collect, not {self.policy}", f"{p}/aggregation")
-        self.inputs = [(n, compile_ext(env, src, f"{p}/inputs/{escape(n)}", EXTRA)) for n, src in spec["inputs"].items()]
+        self.inputs = [(n, env.compile_expr(src, f"{p}/inputs/{escape(n)}", EXTRA)) for n, src in spec["inputs"].items()]
         self.outputs = [_output(o) for o in spec["outputs"]]
         names = [o.name for o in self.outputs]
         if len(set(names)) != len(names) or set(names) & set(spec["inputs"]):
@@ -109,7 +109,7 @@ class Table:
         for n in inputs:
             q = f"{p}/when/{escape(n)}"
             try:
-                conds[n] = dmn.parse_cell(when.get(n, "-"), lambda src, q=q: compile_ext(env, src, f"{q}/expr", EXTRA))
+                conds[n] = dmn.parse_cell(when.get(n, "-"), lambda src, q=q: env.compile_expr(src, f"{q}/expr", EXTRA))
             except ValueError as exc:
                 raise CheckConfigError(str(exc), q) from None
         return dmn.Row(number, conds, self._outputs(r["then"], f"{p}/then"))
@@ -147,13 +147,13 @@ class DecisionTableCheck(CheckType):
         for i, e in enumerate(params.get("expect") or []):
             e = {"assert": e} if isinstance(e, str) else e
             q = f"/expect/{i}" if isinstance(params["expect"][i], str) else f"/expect/{i}/assert"
-            ev = {k: compile_ext(env, v, f"/expect/{i}/evidence/{escape(k)}", EXTRA) for k, v in (e.get("evidence") or {}).items()}
+            ev = {k: env.compile_expr(v, f"/expect/{i}/evidence/{escape(k)}", EXTRA) for k, v in (e.get("evidence") or {}).items()}
             msg = Text(e["message"]["zh"], e["message"]["en"]) if e.get("message") else None
-            self.expect.append((compile_ext(env, e["assert"], q, EXTRA), e.get("path", ""), ev, msg))
+            self.expect.append((env.compile_expr(e["assert"], q, EXTRA), e.get("path", ""), ev, msg))
         rep = params.get("report")
         self.report = None
         if rep is not None:
-            when = compile_ext(env, rep["when"], "/report/when", EXTRA) if "when" in rep else None
+            when = env.compile_expr(rep["when"], "/report/when", EXTRA) if "when" in rep else None
             self.report = (when, rep.get("severity", "info"), Text(rep["message"]["zh"], rep["message"]["en"]))
         if not self.expect and self.report is None:
             raise CheckConfigError("the check would never report anything: give expect, report, or both", "")

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from . import register
 from ..expr import EvaluationError
-from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit
+from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit, register
 
 
 @register

@@ -21,11 +21,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from . import imaging, register
+from . import imaging
 from ..results import Text
 from ..rulebook import outcome_suffix
-from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit
-from .support import MISSING, Outcomes, field_paths
+from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit, register
+from .fields import MISSING, field_paths
+from .outcomes import Outcomes
 
 FIELDS = {"images": "main_images", "url": "url", "width": "width", "height": "height",
           "white_background": "white_background", "watermark": "watermark"}

@@ -19,11 +19,10 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Mapping
 
-from . import register
 from ..text.masking import find_private, mask_text
 from ..text.scan import Cover
-from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit
-from .support import MISSING, FieldPath, field_paths, strings_under
+from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit, register
+from .fields import MISSING, FieldPath, field_paths, strings_under
 
 KINDS = ("mobile", "address")
 MESSAGES = {"path": "messages", "from": "from", "text": "text", "at": "at"}

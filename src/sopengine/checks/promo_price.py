@@ -28,12 +28,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Iterable, Iterator, Mapping, NamedTuple
 
-from . import register
 from ..results import Text
 from ..chrono.instants import ValueProblem, parse_date, parse_instant, to_decimal
 from ..rulebook import outcome_suffix
-from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit
-from .support import MISSING, Outcomes, field_paths, jsonable
+from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit, register
+from .evidence import jsonable
+from .fields import MISSING, field_paths
+from .outcomes import Outcomes
 
 _DAY = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$", re.ASCII)
 FIELDS = {"start": "starts_at", "items": "items", "sku": "sku", "promo_price": "promo_price",

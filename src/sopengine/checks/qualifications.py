@@ -30,12 +30,12 @@ import unicodedata
 from datetime import date
 from typing import Any, Iterator, Mapping
 
-from . import register
 from ..results import Text
 from ..chrono.instants import parse_date
 from ..rulebook import outcome_suffix
-from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit
-from .support import MISSING, Outcomes, field_paths
+from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit, register
+from .fields import MISSING, field_paths
+from .outcomes import Outcomes
 
 FIELDS = {"category": "category", "qualifications": "qualifications", "type": "type", "expires": "expires_on"}
 _LEVEL_SEP = re.compile(r"\s*[-/>|、›»]\s*")

@@ -21,61 +21,15 @@ an ``<step>.unevaluable`` violation rather than guessing a deadline.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Callable, Mapping, Sequence
 
 from ..expr import Expression
 from ..errors import SlaError
 from ..results import SEVERITY_RANK
-from .instants import ValueProblem, format_duration, parse_duration, parse_instant
+from .instants import ValueProblem, format_duration, parse_instant
 from .official import Estimate
-
-
-def wall_fraction(start: datetime, due: datetime, at: datetime) -> float | None:
-    """The share of the wall-clock time from start to due that has passed at ``at``."""
-    if due <= start:
-        return None
-    return (at - start) / (due - start)
-
-
-@dataclass(frozen=True)
-class DurationSpan:
-    """A plain duration: wall-clock time, days off included (ship within 24 h)."""
-
-    delta: timedelta
-    text: str
-
-    def add(self, start: datetime) -> datetime:
-        return start + self.delta
-
-    def fraction_used(self, start: datetime, due: datetime, at: datetime) -> float | None:
-        return wall_fraction(start, due, at)
-
-    def describe(self, anchor: str) -> str:
-        return f"within {self.text} of {anchor}"
-
-    def estimated_years(self, start: datetime, due: datetime) -> tuple[int, ...]:
-        return ()  # wall-clock time asks no calendar
-
-    def __str__(self) -> str:
-        return self.text
-
-
-SpanParser = Callable[[str, Any], Any]
-
-
-def parse_span(text: str, calendar: Any) -> Any:
-    """The span parsers are tried in order; the plain duration is the fallback."""
-    from .spans import SPAN_PARSERS  # late: spans may import calendars
-
-    for parser in SPAN_PARSERS:
-        span = parser(text, calendar)
-        if span is not None:
-            return span
-    try:
-        return DurationSpan(parse_duration(text), text)
-    except ValueProblem as exc:
-        raise SlaError(str(exc)) from None
+from .spans import parse_span, wall_fraction
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Each parser takes the SLA's ``within`` text and the process calendar and returns
 a span object, or None when the text is not its kind; plain durations are the
-fallback in ``sla.parse_span``. A span has three parts:
+fallback in ``parse_span``. A span has three parts:
 
 - ``add(start) -> due``: the deadline, computed by the calendar (``calendars``);
 - ``__str__``: the text the author wrote, and ``describe(anchor)``: the phrase
@@ -32,10 +32,10 @@ from datetime import datetime, time, timedelta
 from typing import Any, Callable
 
 from .reader import parse_clock
-from .sla import SlaError, wall_fraction
+from ..errors import SlaError
 from .instants import MAX_SPAN_DAYS, ValueProblem, bounded_span, parse_duration
 
-__all__ = ["SPAN_PARSERS", "BatchSpan", "WorkingDaysSpan", "WorkingTimeSpan"]
+__all__ = ["SPAN_PARSERS", "BatchSpan", "DurationSpan", "WorkingDaysSpan", "WorkingTimeSpan", "parse_span", "wall_fraction"]
 
 GRAMMAR = ("write 'N working days', 'N working hours', '<duration> working' (e.g. '2h30m working') "
            "or 'next batch at 09:00, 14:00, 18:00 [on working days]'")
@@ -223,3 +223,48 @@ def refuse_lookalikes(text: str, calendar: Any) -> None:
 
 SPAN_PARSERS: list[Callable[[str, Any], Any]] = [parse_working_days, parse_working_time, parse_batch,
                                                  refuse_lookalikes]
+
+
+def wall_fraction(start: datetime, due: datetime, at: datetime) -> float | None:
+    """The share of the wall-clock time from start to due that has passed at ``at``."""
+    if due <= start:
+        return None
+    return (at - start) / (due - start)
+
+
+@dataclass(frozen=True)
+class DurationSpan:
+    """A plain duration: wall-clock time, days off included (ship within 24 h)."""
+
+    delta: timedelta
+    text: str
+
+    def add(self, start: datetime) -> datetime:
+        return start + self.delta
+
+    def fraction_used(self, start: datetime, due: datetime, at: datetime) -> float | None:
+        return wall_fraction(start, due, at)
+
+    def describe(self, anchor: str) -> str:
+        return f"within {self.text} of {anchor}"
+
+    def estimated_years(self, start: datetime, due: datetime) -> tuple[int, ...]:
+        return ()  # wall-clock time asks no calendar
+
+    def __str__(self) -> str:
+        return self.text
+
+
+SpanParser = Callable[[str, Any], Any]
+
+
+def parse_span(text: str, calendar: Any) -> Any:
+    """The span parsers are tried in order; the plain duration is the fallback."""
+    for parser in SPAN_PARSERS:
+        span = parser(text, calendar)
+        if span is not None:
+            return span
+    try:
+        return DurationSpan(parse_duration(text), text)
+    except ValueProblem as exc:
+        raise SlaError(str(exc)) from None

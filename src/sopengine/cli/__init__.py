@@ -1,7 +1,8 @@
 """The ``sopengine`` command. Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or definition error.
 
 Each subcommand is a module with ``add_parser(subparsers)`` and ``run(args) -> int``;
-``COMMANDS`` lists them in the order ``--help`` shows them.
+``COMMANDS`` lists them in the order ``--help`` shows them. What they share (exit
+codes, the --rules and --now options) is in ``common.py``, never imported from here.
 """
 
 from __future__ import annotations
@@ -10,14 +11,17 @@ import argparse
 import os
 import sys
 from importlib import import_module
-from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Sequence
 
 from ..errors import DefinitionError, InputError, OutputError, TableError, UsageError
 from ..text.controls import SafeText
+from .common import (EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_process_version_arg, add_rules_arg, add_srcroot_arg, deprecated,
+                     ReadTally, instant_arg, settle_args, srcroot_arg)
+
+__all__ = ["main", "build_parser", "COMMANDS", "EXIT_OK", "EXIT_FINDINGS", "EXIT_USAGE", "add_rules_arg", "instant_arg",
+           "add_process_version_arg", "add_srcroot_arg", "srcroot_arg", "deprecated", "settle_args", "ReadTally"]
 
 COMMANDS = ["check", "agenda", "validate", "test", "coverage", "graph", "diff", "calendar", "completion"]
-EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
 class _Parser(argparse.ArgumentParser):
@@ -86,93 +90,6 @@ def _discard_stdout() -> None:
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, fd)
     os.close(null)
-
-
-def instant_arg(text: str | None):
-    """``--now`` of the commands other than check: a bad value is a usage error (exit 2) like any other."""
-    from .check import parse_now
-
-    return parse_now(text)
-
-
-class ReadTally:
-    """Counts the inputs that could not be read while they stream past: they are reported in
-    place, and the run then exits 2 whatever ``--fail-on`` says (a gate must not pass on
-    input it never saw)."""
-
-    def __init__(self) -> None:
-        self.unreadable = 0
-
-    def watch(self, items: Iterable[tuple[Any, Any]]) -> Iterator[tuple[Any, Any]]:
-        from ..inputs.records import Unreadable
-
-        for rec, src in items:
-            if isinstance(rec, Unreadable):
-                self.unreadable += 1
-            yield rec, src
-
-    def exit_code(self, code: int) -> int:
-        if not self.unreadable:
-            return code
-        print(f"sopengine: error: {self.unreadable} input(s) could not be read (each is in the report)", file=sys.stderr)
-        return EXIT_USAGE
-
-
-def add_rules_arg(p: argparse.ArgumentParser, positional: bool = False) -> None:
-    """``--rules DIR``, the one spelling of every command; ``positional`` keeps the old ``RULES``
-    argument of validate, test and coverage for one release, hidden, with a deprecation warning."""
-    p.add_argument("--rules", metavar="DIR", help="rules tree (default: ./rules if it exists, else the bundled rules)")
-    if positional:
-        p.add_argument("rules_positional", nargs="?", metavar="RULES", help=argparse.SUPPRESS)
-
-
-def add_process_version_arg(p: argparse.ArgumentParser, help: str) -> None:
-    """``--process-version V``; the old ``--version V`` of check and graph (which read as the
-    program's version) is kept for one release, hidden, with a deprecation warning."""
-    p.add_argument("--process-version", dest="pin", metavar="VERSION", help=help)
-    p.add_argument("--version", dest="pin_deprecated", metavar="VERSION", help=argparse.SUPPRESS)
-
-
-def add_srcroot_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--srcroot", metavar="DIR",
-                   help="SARIF and GitHub formats: file paths relative to DIR (default: the git repository around the "
-                        "working directory, else the working directory)")
-
-
-def srcroot_arg(args: argparse.Namespace) -> Path:
-    """``--srcroot``, checked, or the default: the repository around the working directory."""
-    from ..report.locate import find_srcroot
-
-    if args.srcroot is None:
-        return find_srcroot()
-    if not Path(args.srcroot).is_dir():
-        raise UsageError(f"--srcroot {args.srcroot}: not a directory")
-    return Path(args.srcroot)
-
-
-def deprecated(old: str, new: str) -> None:
-    print(f"sopengine: warning: {old} is deprecated and will be removed in the next release; use {new}", file=sys.stderr)
-
-
-def settle_args(args: argparse.Namespace) -> None:
-    """Old spellings mapped onto the new ones (a warning each; both at once is a usage error), and
-    the command line's default rules tree: ./rules if there is one (``load()`` alone takes the bundled)."""
-    old = getattr(args, "rules_positional", None)
-    if old is not None:
-        if args.rules is not None and args.rules != old:
-            raise UsageError(f"the rules tree is given twice ({old!r} and --rules {args.rules!r}); give --rules only")
-        deprecated(f"the rules tree as an argument ('sopengine {args.command} {old}')", f"--rules {old}")
-        args.rules = old
-    pin = getattr(args, "pin_deprecated", None)
-    if pin is not None:
-        if args.pin is not None and args.pin != pin:
-            raise UsageError(f"the process version is given twice ({pin!r} and --process-version {args.pin!r})")
-        deprecated(f"'sopengine {args.command} --version {pin}'", f"--process-version {pin}")
-        args.pin = pin
-    if "rules" in vars(args) and args.rules is None:
-        from ..engine import resolve_rules_dir
-
-        args.rules = str(resolve_rules_dir(None))
 
 
 if __name__ == "__main__":  # pragma: no cover

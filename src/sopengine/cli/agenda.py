@@ -9,7 +9,7 @@ from datetime import UTC
 
 from ..errors import UsageError
 from ..text.controls import SafeText
-from . import EXIT_OK, ReadTally, add_rules_arg
+from .common import EXIT_OK, ReadTally, add_rules_arg
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from ..inputs.records import expand, read_inputs
     from ..tools.agenda import Agenda
     from ..tools.agenda_out import WRITERS
-    from . import instant_arg
+    from .common import instant_arg
 
     now = instant_arg(args.now) or datetime.now(UTC).astimezone()
     try:

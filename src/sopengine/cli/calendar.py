@@ -17,7 +17,7 @@ import sys
 from datetime import date, timedelta
 from typing import Any
 
-from . import EXIT_OK, add_rules_arg
+from .common import EXIT_OK, add_rules_arg
 from ..errors import CalendarRangeError, DefinitionError, UsageError
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

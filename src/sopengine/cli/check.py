@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import io
 import sys
-from datetime import datetime
 from pathlib import Path
 
 from ..errors import UsageError
-from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ReadTally, add_rules_arg, add_process_version_arg, add_srcroot_arg, srcroot_arg
+from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ReadTally, add_rules_arg, add_process_version_arg, add_srcroot_arg, srcroot_arg, parse_now
 from .output import open_output, output_problem
 
 
@@ -54,24 +53,6 @@ def jobs_arg(text: str) -> int:
     if text.isdigit() and 1 <= int(text) <= 256:
         return int(text)
     raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1-256) or 'auto'")
-
-
-def parse_now(text: str | None) -> datetime | None:
-    """``--now``: an aware RFC 3339 instant; anything else is a UsageError (exit 2)."""
-    from ..chrono.instants import ValueProblem, check_instant
-
-    if text is None:
-        return None
-    try:
-        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(f"--now {text!r} is not an RFC 3339 timestamp") from None
-    if dt.tzinfo is None:
-        raise UsageError(f"--now {text!r} needs an offset, e.g. 2023-06-03T12:00:00+08:00")
-    try:
-        return check_instant(dt, text)
-    except ValueProblem as exc:
-        raise UsageError(f"--now: {exc}") from None
 
 
 def read_tables(specs: list[str]) -> dict:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import EXIT_OK
+from .common import EXIT_OK
 
 SHELLS = ("bash", "zsh", "fish")
 DIRECTORIES = {"DIR", "RULES"}

@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, instant_arg, add_rules_arg
+from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_rules_arg, instant_arg
 
 
 def add_parser(sub) -> None:

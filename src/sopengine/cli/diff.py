@@ -13,7 +13,7 @@ import re
 import sys
 from pathlib import Path
 
-from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ReadTally, add_rules_arg, instant_arg
+from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ReadTally, add_rules_arg, instant_arg
 
 _REF = re.compile(r"^([a-z][a-z0-9_]*)@(\S+)$")
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ..errors import UsageError
-from . import EXIT_OK, EXIT_USAGE, add_process_version_arg, add_rules_arg
+from .common import EXIT_OK, EXIT_USAGE, add_process_version_arg, add_rules_arg
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ..tools.ruletests import CaseOutcome
 
-from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_rules_arg
+from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_rules_arg
 
 KIND_NAMES = {"check": "checks", "step": "steps", "rule": "step rules", "clause": "clauses"}
 WHY = {"check": "never both fires and passes in a test", "rule": "never both fires and passes in a test",

@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from . import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_rules_arg, add_srcroot_arg, srcroot_arg
+from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_rules_arg, add_srcroot_arg, srcroot_arg
 
 
 def add_parser(sub) -> None:

@@ -15,7 +15,7 @@ from typing import IO, Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..inputs.records import Unreadable
+from ..inputs.unreadable import Unreadable
 from ..results import Result, SourceRef
 from .records import ZoneOf, records_from_batch
 from .results import result_schema, results_to_batch

@@ -21,7 +21,7 @@ from typing import Any
 import pyarrow as pa
 
 from ..errors import SopError
-from ..inputs.records import Unreadable
+from ..inputs.unreadable import Unreadable
 
 __all__ = ["ConversionError", "records_from_batch", "to_record_value"]
 

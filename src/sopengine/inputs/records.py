@@ -12,7 +12,6 @@ import json
 import math
 import re
 import sys
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +21,7 @@ from ..errors import Finding, InputError
 from .files import open_input, read_limited
 from ..loader import Document, parse_yaml_documents
 from ..results import SourceRef
+from .unreadable import Unreadable
 from ..paths import shown, walk_files
 
 try:  # measured several times faster than the stdlib on our records; optional
@@ -31,15 +31,8 @@ except ImportError:  # pragma: no cover
 
 MAX_DOCUMENT_BYTES = 256 * 1024 * 1024  # a whole-document JSON or YAML; JSON Lines have no total limit
 MAX_LINE_BYTES = 16 * 1024 * 1024
-MAX_RECORD_DEPTH = 64  # what the checks read (support.strings_under) goes no deeper
+MAX_RECORD_DEPTH = 64  # what the checks read (checks.fields.strings_under) goes no deeper
 SUFFIXES = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".yaml": "yaml", ".yml": "yaml", ".parquet": "parquet"}
-
-
-@dataclass(frozen=True)
-class Unreadable:
-    """Stands in for a record that could not be parsed; evaluates to an error result."""
-
-    message: str
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

@@ -1,73 +1,15 @@
 """Stage 5, report: results written as text, JSON, JSON Lines (and CI formats).
 
-A format is a function registered in ``FORMATS``; it consumes the results
+A format is a function registered in ``FORMATS`` (``base.py``, with the contract); it consumes the results
 lazily where the format allows (text, JSON Lines, JSON) and returns a
 ``Summary`` from which the CLI derives its exit code.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
-from functools import wraps
-from typing import IO, Any, Callable, Iterable
+from . import text, jsonout, sarif, junit, github, parquet, html  # noqa: I001  (the order --format lists them in)
+from .base import FORMATS, ReportOptions, Summary, Writer, register
 
-from ..results import SEVERITY_RANK, Result
-from ..text.controls import SafeText
+BUILT_IN = (text, jsonout, sarif, junit, github, parquet, html)
 
-
-@dataclass
-class Summary:
-    records: int = 0
-    errors: int = 0  # records that could not be evaluated
-    by_severity: dict[str, int] = field(default_factory=lambda: {"error": 0, "warning": 0, "info": 0})
-    worst: str | None = None
-
-    def add(self, r: Result) -> None:
-        self.records += 1
-        if r.error is not None:
-            self.errors += 1
-        for v in r.violations:
-            self.by_severity[v.severity] += 1
-        w = r.worst()
-        if w is not None and (self.worst is None or SEVERITY_RANK[w] > SEVERITY_RANK[self.worst]):
-            self.worst = w
-
-    def fails(self, fail_on: str) -> bool:
-        if fail_on == "never":
-            return False
-        return self.worst is not None and SEVERITY_RANK[self.worst] >= SEVERITY_RANK[fail_on]
-
-
-@dataclass(frozen=True)
-class ReportOptions:
-    lang: str = "en"
-    trace: bool = False
-    engine: Any = None  # for formats that describe rules (SARIF)
-    tool_version: str = ""
-    fail_on: str = "error"  # JUnit: violations at or above this severity are <failure>s
-    srcroot: Path | None = None  # SARIF, GitHub: file paths relative to this root (the repository)
-    max_results: int = 5000  # SARIF: results kept per run, the most severe first (GitHub shows 5,000)
-    now: Any = None  # the evaluation instant (datetime), for formats that say how late (HTML agenda)
-
-
-Writer = Callable[[Iterable[Result], IO[str], ReportOptions], Summary]
-FORMATS: dict[str, Writer] = {}
-
-
-def register(name: str) -> Callable[[Writer], Writer]:
-    """Register a format. What it writes goes through ``SafeText``: no control or bidi character
-    from a record reaches a terminal, a CI log or a reviewer raw, whatever the format."""
-    def deco(fn: Writer) -> Writer:
-        @wraps(fn)
-        def safe(results: Iterable[Result], out: IO[str], opts: ReportOptions) -> Summary:
-            return fn(results, SafeText(out), opts)  # type: ignore[arg-type]
-
-        FORMATS[name] = safe
-        return safe
-    return deco
-
-
-from . import text, jsonout, sarif, junit, github, parquet, html  # noqa: E402,F401  (registration)
-
-__all__ = ["FORMATS", "Summary", "ReportOptions", "register"]
+__all__ = ["FORMATS", "Summary", "ReportOptions", "Writer", "register", "BUILT_IN"]

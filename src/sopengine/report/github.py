@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import IO, Iterable
 
 from ..results import SEVERITY_RANK, Result
-from . import ReportOptions, Summary, register
+from .base import ReportOptions, Summary, register
 from .jobsummary import Tally, write_step_summary
 from .locate import pointer, record_name, shown_file, where
 

@@ -33,7 +33,7 @@ from typing import IO, Any
 from ..results import Result
 from ..text.masking import mask_text
 from ..tools.agenda import Agenda
-from . import ReportOptions, Summary, register
+from .base import ReportOptions, Summary, register
 from .html_text import UI, agenda_html, digests_html, totals_html, unverified_html
 from .svgchart import bar_chart
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from ..text.masking import mask_text
 from ..tools.agenda import Agenda
-from . import Summary
+from .base import Summary
 
 _EN: dict[str, Any] = {
     "title": "sopengine report", "at": "judged at", "records": "records", "totals": "Totals",

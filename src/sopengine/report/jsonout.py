@@ -6,7 +6,7 @@ import json
 from typing import IO, Iterable
 
 from ..results import Result
-from . import ReportOptions, Summary, register
+from .base import ReportOptions, Summary, register
 
 
 def _dump(r: Result, opts: ReportOptions) -> str:

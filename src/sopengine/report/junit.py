@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import IO, Iterable
 
 from ..results import SEVERITY_RANK, Result, Violation
-from . import ReportOptions, Summary, register
+from .base import ReportOptions, Summary, register
 from .locate import pointer, record_name, shown_file, where
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")

@@ -8,7 +8,7 @@ from typing import IO
 
 from ..errors import InputError
 from ..results import Result
-from . import ReportOptions, Summary, register
+from .base import ReportOptions, Summary, register
 
 
 @register("parquet")

@@ -34,7 +34,7 @@ from typing import IO, Any, Iterable
 
 from ..compile import RuleInfo
 from ..results import SEVERITY_RANK, Result, SourceRef
-from . import ReportOptions, Summary, register
+from .base import ReportOptions, Summary, register
 from .fingerprint import FINGERPRINT_KEY, fingerprint
 from .locate import EVALUATION_ERROR, LEVELS, RuleIndex, pointer, record_name, relative_to_root, uri_reference, where
 

@@ -6,7 +6,7 @@ from typing import IO, Iterable
 
 from ..results import SEVERITY_RANK, Result
 from ..text.controls import escape_controls as _line  # a newline from a record would forge a report line
-from . import ReportOptions, Summary, register
+from .base import ReportOptions, Summary, register
 
 
 _HEAD = {"en": ("state", "next", "due", "overdue", "error", "records", "violations", "evaluation errors", "no due time"),

@@ -1,0 +1,22 @@
+"""The evidence of a hit as JSON: it is quoted in messages and written in every report format."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Mapping
+
+
+def jsonable(v: Any) -> Any:
+    """Evidence must be JSON: Decimals as their exact text, dates and instants as ISO 8601."""
+    if isinstance(v, Decimal):
+        return str(v)
+    if isinstance(v, (datetime, date)):
+        return v.isoformat()
+    if isinstance(v, timedelta):
+        return str(v)
+    if isinstance(v, Mapping):
+        return {str(k): jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [jsonable(x) for x in v]
+    return v

@@ -1,0 +1,123 @@
+"""Field paths into the raw record: where a check that judges money or dates reads.
+
+Checks that judge money or dates read the record as given (``ctx.record``), not
+CEL's view of it, because the view turns money into floats; a ``FieldPath``
+says where to read and is parsed once, at compile time, so a malformed path is
+a load error at its line. Record-level paths are also compiled as CEL
+(``record.a.b``) purely so that the schema lint catches a misspelt field name:
+a path that never resolves would otherwise be a rule that silently never fires.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Iterator, Mapping
+
+from ..loader import escape
+from .base import CheckConfigError, CompileEnv
+
+MISSING: Any = object()  # what FieldPath.get gives for an absent key
+_KEY = re.compile(r"^[^.\[\]]+(\[\])?$")
+_IDENT = re.compile(r"^[A-Za-z_]\w*$")
+
+
+class FieldPath:
+    """``a.b`` reads a nested key; ``a[].b`` reads ``b`` of every element of the list ``a``.
+
+    A JSON Pointer (``/detail/text``, ``/items/0/sku``) is accepted too, the way
+    the ``banned_words`` check names fields.
+    """
+
+    __slots__ = ("text", "steps")
+
+    def __init__(self, text: str, pointer: str) -> None:
+        if not isinstance(text, str) or not text.strip():
+            raise CheckConfigError("a field path must be a non-empty string such as `items` or `messages[].text`", pointer)
+        t = text.strip()
+        steps: list[tuple[str, bool]] = []
+        if t.startswith("/"):
+            steps = [(tok.replace("~1", "/").replace("~0", "~"), False) for tok in t[1:].split("/")]
+            if any(not k for k, _ in steps):
+                raise CheckConfigError(f"field {text!r} has an empty step", pointer)
+        else:
+            for part in t.split("."):
+                if not _KEY.match(part):
+                    raise CheckConfigError(f"{text!r} is not a field path (write keys separated by dots, `[]` after a "
+                                           "list, or a JSON Pointer)", pointer)
+                steps.append((part.removesuffix("[]"), part.endswith("[]")))
+        self.text = t
+        self.steps = tuple(steps)
+
+    @property
+    def iterates(self) -> bool:
+        return any(each for _, each in self.steps)
+
+    @property
+    def pointer(self) -> str:
+        """The path as a JSON Pointer relative to where it is read (for a path without ``[]``)."""
+        return "".join(f"/{escape(k)}" for k, _ in self.steps)
+
+    def values(self, data: Any, base: str = "") -> Iterator[tuple[str, Any]]:
+        """(JSON Pointer, value) of every value the path reaches; absent keys and non-lists yield nothing."""
+        yield from self._walk(data, base, 0)
+
+    def _walk(self, cur: Any, ptr: str, i: int) -> Iterator[tuple[str, Any]]:
+        if i == len(self.steps):
+            yield ptr, cur
+            return
+        key, each = self.steps[i]
+        if isinstance(cur, list) and key.isdigit() and int(key) < len(cur):
+            nxt = cur[int(key)]
+        elif (type(cur) is dict or isinstance(cur, Mapping)) and key in cur:  # exact type first: ABC checks are slow
+            nxt = cur[key]
+        else:
+            return
+        ptr = f"{ptr}/{escape(key)}"
+        if not each:
+            yield from self._walk(nxt, ptr, i + 1)
+        elif isinstance(nxt, list):
+            for j, el in enumerate(nxt):
+                yield from self._walk(el, f"{ptr}/{j}", i + 1)
+
+    def get(self, data: Any, base: str = "") -> tuple[str, Any]:
+        """The single value of a path without ``[]``: (pointer, value or MISSING)."""
+        for ptr, v in self.values(data, base):
+            return ptr, v
+        return base + self.pointer, MISSING
+
+    def lint(self, env: CompileEnv, pointer: str) -> None:
+        """Let the schema lint see the record-level prefix of the path (up to the first list)."""
+        keys = []
+        for key, each in self.steps:
+            if not _IDENT.match(key):
+                break
+            keys.append(key)
+            if each:
+                break
+        if keys:
+            env.compile_expr("record." + ".".join(keys), pointer)
+
+
+def field_paths(given: Mapping[str, Any] | None, defaults: Mapping[str, Any], pointer: str) -> dict[str, FieldPath]:
+    """Named single-value paths of a check: the rule's over the check's defaults; a null leaves one out."""
+    out = {}
+    for k, v in {**defaults, **(given or {})}.items():
+        if v is None:
+            continue
+        p = FieldPath(v, f"{pointer}/{k}")
+        if p.iterates:
+            raise CheckConfigError(f"{pointer[1:]}.{k}: write the list's name without []", f"{pointer}/{k}")
+        out[k] = p
+    return out
+
+
+def strings_under(value: Any, pointer: str, depth: int = 0) -> Iterator[tuple[str, str]]:
+    """(JSON Pointer, text) of every string in ``value``, in document order (lists and objects walked)."""
+    if isinstance(value, str):
+        yield pointer, value
+    elif depth < 64 and isinstance(value, list):
+        for j, x in enumerate(value):
+            yield from strings_under(x, f"{pointer}/{j}", depth + 1)
+    elif depth < 64 and isinstance(value, Mapping):
+        for k, x in value.items():
+            yield from strings_under(x, f"{pointer}/{escape(str(k))}", depth + 1)

@@ -1,0 +1,68 @@
+"""The contract of a report format, and the registry of formats (``FORMATS``).
+
+A format is a function ``(results, out, options) -> Summary`` registered with
+``@register(name)``; each format's module imports only from here, and
+``report/__init__.py`` imports them all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import wraps
+from pathlib import Path
+from typing import IO, Any, Callable, Iterable
+
+from ..results import SEVERITY_RANK, Result
+from ..text.controls import SafeText
+
+
+@dataclass
+class Summary:
+    records: int = 0
+    errors: int = 0  # records that could not be evaluated
+    by_severity: dict[str, int] = field(default_factory=lambda: {"error": 0, "warning": 0, "info": 0})
+    worst: str | None = None
+
+    def add(self, r: Result) -> None:
+        self.records += 1
+        if r.error is not None:
+            self.errors += 1
+        for v in r.violations:
+            self.by_severity[v.severity] += 1
+        w = r.worst()
+        if w is not None and (self.worst is None or SEVERITY_RANK[w] > SEVERITY_RANK[self.worst]):
+            self.worst = w
+
+    def fails(self, fail_on: str) -> bool:
+        if fail_on == "never":
+            return False
+        return self.worst is not None and SEVERITY_RANK[self.worst] >= SEVERITY_RANK[fail_on]
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    lang: str = "en"
+    trace: bool = False
+    engine: Any = None  # for formats that describe rules (SARIF)
+    tool_version: str = ""
+    fail_on: str = "error"  # JUnit: violations at or above this severity are <failure>s
+    srcroot: Path | None = None  # SARIF, GitHub: file paths relative to this root (the repository)
+    max_results: int = 5000  # SARIF: results kept per run, the most severe first (GitHub shows 5,000)
+    now: Any = None  # the evaluation instant (datetime), for formats that say how late (HTML agenda)
+
+
+Writer = Callable[[Iterable[Result], IO[str], ReportOptions], Summary]
+FORMATS: dict[str, Writer] = {}
+
+
+def register(name: str) -> Callable[[Writer], Writer]:
+    """Register a format. What it writes goes through ``SafeText``: no control or bidi character
+    from a record reaches a terminal, a CI log or a reviewer raw, whatever the format."""
+    def deco(fn: Writer) -> Writer:
+        @wraps(fn)
+        def safe(results: Iterable[Result], out: IO[str], opts: ReportOptions) -> Summary:
+            return fn(results, SafeText(out), opts)  # type: ignore[arg-type]
+
+        FORMATS[name] = safe
+        return safe
+    return deco
