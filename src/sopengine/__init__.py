@@ -12,7 +12,7 @@ from .engine import Engine, load
 from .errors import DefinitionError, Finding, InputError, SopError, UsageError
 from .results import NextAction, Result, SourceRef, Text, Violation
 
-__version__ = "0.1.0"
+from .version import __version__
 
 __all__ = [
     "load", "Engine", "Result", "Violation", "NextAction", "Text", "SourceRef",

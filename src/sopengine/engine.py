@@ -199,14 +199,15 @@ def load(path: str | Path | None = None, *, tables: Mapping[str, Any] | None = N
     """Load, validate and compile a rules tree; with no path, the rules bundled with sopengine
     (never whatever ./rules the working directory happens to hold: the command line's default)."""
     from . import rulecache
-    from .lazy import clean_engine
+    from .lazy import clean_processes
 
     root = bundled_rules_dir() if path is None else resolve_rules_dir(path)
     sources, findings = tree_sources(root)
     store = SchemaStore.from_dirs(default_schema_dirs(root))
     key = rulecache.tree_key(sources, store.docs) if rulecache.enabled() and not findings and not store.findings else None
     if key is not None and rulecache.is_clean(key):
-        return clean_engine(tuple(sources), store, tables, key)
+        processes, tree = clean_processes(tuple(sources), store, key)
+        return Engine(processes, tree, store, tuple(sources), (), tables)
     engine = build(tuple(sources), store, tables, [*findings, *store.findings])
     if key is not None and not engine.warnings:
         rulecache.mark_clean(key, len(sources), sum(len(engine.versions(p)) for p in engine.process_ids))

@@ -10,14 +10,14 @@ entry is forgotten.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Iterator, Mapping
+from typing import Callable, Iterator, Mapping
 
 from . import rulecache
 from .compile import CompiledProcess, compile_process
 from .errors import DefinitionError, Finding
 from .loader import Document
 from .schemas import SchemaStore
-from .tree import Resources, read_sources
+from .tree import Resources, Tree, read_sources
 from .versions import order_versions
 
 
@@ -50,11 +50,9 @@ class LazyProcesses(Mapping[str, tuple[CompiledProcess, ...]]):
         return pid in self._docs
 
 
-def clean_engine(sources: tuple[tuple[str, str], ...], store: SchemaStore, tables: Mapping[str, Any] | None,
-                 key: str) -> Any:
-    """The Engine of a tree whose cache entry says it validated clean."""
-    from .engine import Engine
-
+def clean_processes(sources: tuple[tuple[str, str], ...], store: SchemaStore, key: str) -> tuple[LazyProcesses, Tree]:
+    """The processes (compiled when first asked for) and the tree of a tree whose cache entry says it
+    validated clean; engine.py makes them an Engine (this module never imports it back)."""
     findings: list[Finding] = []
     tree = read_sources(sources, store)
     res = Resources(tree, findings)
@@ -78,4 +76,4 @@ def clean_engine(sources: tuple[tuple[str, str], ...], store: SchemaStore, table
             raise DefinitionError(problems)
         return tuple(versions)
 
-    return Engine(LazyProcesses(by_pid, build), tree, store, sources, (), tables)
+    return LazyProcesses(by_pid, build), tree

@@ -42,7 +42,7 @@ def directory() -> Path:
 
 def tree_key(sources: Iterable[tuple[str, str]], schema_docs: Mapping[str, Any]) -> str:
     """sha256 over this version, every (path, text) and every schema: content, never times."""
-    from . import __version__
+    from .version import __version__
 
     h = hashlib.sha256(f"sopengine {__version__} rules-cache {FORMAT}\0".encode())
     for path, text in sorted(sources):
