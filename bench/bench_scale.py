@@ -94,7 +94,8 @@ def spark_rate(path: Path, n: int, repeat: int) -> tuple[float | None, dict[int,
 
     walls, stats = [], compile_stats(spark)
     try:
-        df = spark.read.parquet(str(path))
+        # one small file is one input split: spread it so both cores (and both workers) get tasks
+        df = spark.read.parquet(str(path)).repartition(8)
         for _ in range(repeat):
             t0 = time.perf_counter()
             evaluate(df, now=NOW, stats=stats).write.format("noop").mode("overwrite").save()
