@@ -12,6 +12,7 @@ import os
 import pytest
 
 import sopengine
+from sopengine.policy import Policy
 
 # The tests judge what load and validate do on the content in front of them; the cache of
 # trees found clean (sopengine.rulecache) is exercised by its own tests, which turn it on.
@@ -27,6 +28,13 @@ NOW = datetime(2023, 6, 3, 12, 0, tzinfo=SH)
 
 @pytest.fixture(scope="session")
 def engine() -> sopengine.Engine:
+    """The bundled rules as the bundled examples are judged: every optional field and event recorded."""
+    return sopengine.load(RULES, profile="full")
+
+
+@pytest.fixture(scope="session")
+def core_engine() -> sopengine.Engine:
+    """The bundled rules with no configuration: only RECORDS.md's core data is assumed."""
     return sopengine.load(RULES)
 
 
@@ -35,9 +43,11 @@ def bundled_once(monkeypatch, engine):
     """CLI tests load the bundled rules again and again; the engine is immutable, so share it."""
     real = sopengine.load
 
-    def load(path=None, *, tables=None):
+    def load(path=None, *, tables=None, profile="core", policy=None):
         bundled = Path(path or "rules").resolve() == RULES.resolve()  # ./rules is what a test run from the root gets
-        return engine if bundled and not tables else real(path, tables=tables)
+        if bundled and not tables:
+            return engine.with_policy(policy or Policy(profile))
+        return real(path, tables=tables, profile=profile, policy=policy)
 
     monkeypatch.setattr(sopengine, "load", load)
 

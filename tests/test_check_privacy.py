@@ -47,7 +47,7 @@ def test_what_is_not_private_is_left_alone(text):
 
 
 def test_agent_messages_are_judged_customer_messages_are_not():
-    rec = ticket(("customer", "我的电话13812345678，地址文三路90号"),
+    rec = ticket(("customer", "帮我查一下订单"),
                  ("agent", "好的，已为您登记电话13812345678，寄往文三路90号3幢"),
                  ("agent", "您的号码138****5678已核实"))
     [hit] = run(check(), rec)
@@ -56,6 +56,14 @@ def test_agent_messages_are_judged_customer_messages_are_not():
     assert (ev["mobiles"], ev["addresses"], ev["number"], ev["from"]) == (1, 1, 2, "agent")
     assert ev["excerpt"] == "好的，已为您登记电话138****5678，寄往****"
     assert not MOBILE.search(str(ev))
+
+
+def test_reading_back_what_the_customer_wrote_is_not_a_leak_but_more_is():
+    rec = ticket(("customer", "新地址：文三路90号3幢"), ("agent", "已为您改为文三路90号3幢，请核对"))
+    assert list(run(check(), rec)) == []
+    rec = ticket(("customer", "新地址：文三路90号3幢"), ("agent", "已为您改为文三路90号3幢，电话13812345678"))
+    [hit] = run(check(), rec)
+    assert (hit.evidence["mobiles"], hit.evidence["addresses"]) == (1, 0)
 
 
 def test_allowed_texts_and_detect():

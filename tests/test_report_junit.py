@@ -21,12 +21,12 @@ RANK = {"error": 2, "warning": 1, "info": 0}
 
 def junit(capsys, *inputs, fail_on="error"):
     code, out, err = run(capsys, "check", *(inputs or [EXAMPLES]), "--now", NOW, "--format", "junit",
-                         "--fail-on", fail_on, "--rules", ROOT / "rules")
+                         "--fail-on", fail_on, "--rules", ROOT / "rules", "--profile", "full")  # as the examples record
     return code, out
 
 
 def reference(capsys, *inputs):
-    return json.loads(run(capsys, "check", *(inputs or [EXAMPLES]), "--now", NOW, "--format", "json")[1])
+    return json.loads(run(capsys, "check", *(inputs or [EXAMPLES]), "--now", NOW, "--format", "json", "--profile", "full")[1])
 
 
 @pytest.mark.parametrize("fail_on", ["error", "warning", "info", "never"])

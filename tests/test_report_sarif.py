@@ -19,7 +19,7 @@ from .clirun import run
 from .conftest import EXAMPLES, ROOT, read_jsonl
 
 NOW = "2023-06-03T12:00:00+08:00"
-RANK = {"error": 2, "warning": 1, "note": 0}
+RANK = {"error": 2, "warning": 1, "note": 0, "none": -1}  # none: a rule that could not be checked
 
 
 def sarif(capsys, *args, inputs=(EXAMPLES,)) -> tuple[int, dict]:
@@ -54,7 +54,9 @@ def test_every_example_as_one_valid_log_with_a_run_and_category_per_process(caps
         assert all(run_["tool"]["driver"]["rules"][res["ruleIndex"]]["id"] == res["ruleId"] for res in run_["results"])
         assert all(len(d["properties"]["tags"]) <= 10 for d in run_["tool"]["driver"]["rules"])
     # every violation and evaluation error of the JSON report is a result: nothing merged or lost
-    assert len(results(log)) == sum(len(r["violations"]) + (r.get("error") is not None) for r in ref)
+    # (and every rule that could not be checked, as a notApplicable result)
+    assert len(results(log)) == sum(len(r["violations"]) + len(r.get("unverified", [])) + (r.get("error") is not None)
+                                    for r in ref)
 
 
 def test_fingerprints_are_unique_per_finding(capsys, tmp_path):

@@ -24,7 +24,8 @@ EXPECTED = {  # ticket -> (state, rules that fire, clauses they cite)
     "T20230602011": ("rating_requested", ["CS-no-reason-return-policy"], ["CS-05", "CS-09"]),
     "T20230603012": ("resolved", ["request_rating.out_of_order", "resolve.out_of_order"], ["CS-05", "CS-06"]),
     "T20230603013": ("open", ["respond.overdue"], ["CS-01"]),
-    "T20230602014": ("rating_requested", ["CS-privacy"], ["CS-10"]),
+    "T20230602014": ("rating_requested", [], []),  # the customer's own new address read back to them (CS-10)
+    "T20230602015": ("rating_requested", ["CS-privacy"], ["CS-10"]),  # an address the customer never gave
 }
 
 
@@ -70,10 +71,15 @@ def test_complex_case_deadline_counts_from_opening(engine):
 
 
 def test_an_agent_quoting_phone_and_address_is_a_leak_and_the_evidence_is_masked(engine):
-    (v,) = engine.evaluate(RECORDS["T20230602014"], NOW).violations
-    assert (v.rule, v.path, v.evidence["number"], v.evidence["mobiles"]) == ("CS-privacy", "/messages/3/text", 4, 1)
+    (v,) = engine.evaluate(RECORDS["T20230602015"], NOW).violations
+    assert (v.rule, v.path, v.evidence["number"], v.evidence["mobiles"]) == ("CS-privacy", "/messages/1/text", 2, 1)
     assert v.evidence["addresses"] >= 1
     assert "13812345678" not in str(v.to_dict()) and "138****5678" in v.evidence["excerpt"]
+
+
+def test_reading_the_customers_own_new_address_back_is_not_a_leak(engine):
+    rec = RECORDS["T20230602014"]  # used to fire CS-privacy: the agent confirms the address the customer just gave
+    assert engine.evaluate(rec, NOW).violations == ()
 
 
 def test_the_shops_return_address_and_a_masked_number_are_not_leaks(engine):

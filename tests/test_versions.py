@@ -31,6 +31,12 @@ from sopengine.loader import parse_yaml
 
 from .conftest import EXAMPLES, MINI, NOW, ROOT, SH, read_jsonl
 
+@pytest.fixture(scope="module")
+def engine(core_engine):
+    """Digests here are the rules' own: no configuration (a profile or shop configuration is folded into them)."""
+    return core_engine
+
+
 FROM_1_0 = "effective_from: 2023-01-01T00:00:00+08:00\n"
 FROM_1_1 = "effective_from: 2024-01-01T00:00:00+08:00\n"
 

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Callable, Mapping
 
 from transitions import Machine
 
 from .checks import REGISTRY, CheckConfigError, CheckType, CompileEnv
+from .contract import OptionalData, read_optional, skip_sources
 from .errors import Finding
 from .expr import Expression, ExpressionError, compile_expression, lint_expression
 from .lint import as_list
@@ -44,6 +45,13 @@ class StepDef:
     clauses: tuple[str, ...]
     sla: Sla | None
     source: SourceRef
+    # states it also follows because optional steps before it may be skipped -> the skipped step ids
+    skips: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def follows(self) -> tuple[str, ...]:
+        """Every state the step may be done in: its own ``from`` and those reached by skipping optional steps."""
+        return (*self.sources, *self.skips)
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,6 +74,7 @@ class CheckDef:
     message: Text
     action: ActionDef | None
     source: SourceRef
+    needs: tuple[str, ...] = ()  # optional data (x-optional names) the verdict depends on
 
 
 @dataclass(frozen=True)
@@ -106,6 +115,8 @@ class CompiledProcess:
     rules: Mapping[str, RuleInfo] = field(default_factory=dict)
     # (state, event) -> the steps the machine would try, in its order (see replay_table)
     replay: Mapping[tuple[str, str], tuple[StepDef, ...]] = field(default_factory=dict)
+    optional: Mapping[str, OptionalData] = field(default_factory=dict)  # the record schema's x-optional
+    needed_events: frozenset[str] = frozenset()  # optional event types some check needs (it reports them, not the steps)
 
     @property
     def key(self) -> str:
@@ -149,6 +160,7 @@ class _Compiler:
             self.event_index = self.index.sub(["events"], items=True)
         initial = next((st.get("id") for st in d.get("states") or () if st.get("initial")), "")
         self.sample = sample_variables(store, schema, base, initial) if schema is not None else None
+        self.optional: dict[str, OptionalData] = read_optional(schema)
 
     def expr(self, source: str, pointer: str, extra: tuple[str, ...] = ()) -> Expression | None:
         try:
@@ -285,8 +297,14 @@ def compile_process(doc: Document, store: SchemaStore, resource: Callable[[str, 
                                           f"evidence: {', '.join(sorted(keys)) or 'none'}; declare it under params.evidence"))
         states = None if ck.get("states", "*") == "*" else frozenset(as_list(ck["states"]))
         title = _text(ck.get("title"), ck["id"])
+        needs = tuple(ck.get("needs") or ())
+        for j, name in enumerate(needs):
+            if name not in c.optional:
+                c.findings.append(Finding("error", f"needs {name!r}, which the record schema {c.schema_rel} does not declare "
+                                                   "as optional data (x-optional)", doc.where(f"{p}/needs/{j}"), "unknown-need",
+                                          _did_you_mean(name, c.optional)))
         checks.append(CheckDef(ck["id"], title if ck.get("title") else None, ck["severity"], clauses, states, when, impl,
-                               _text(ck["message"], ck["id"]), action, doc.where(p)))
+                               _text(ck["message"], ck["id"]), action, doc.where(p), needs))
         rules[ck["id"]] = RuleInfo(ck["id"], "check", title.en, ck["severity"], clauses, doc.where(p))
     rules[EVENT_UNKNOWN] = RuleInfo(EVENT_UNKNOWN, "event", "Event that no step of the process performs", "error",
                                       tuple(d.get("clauses") or ()), doc.where("/steps"))
@@ -294,12 +312,15 @@ def compile_process(doc: Document, store: SchemaStore, resource: Callable[[str, 
     if not build or any(f.severity == "error" for f in c.findings) or c.index is None:
         return None, c.findings
 
+    optional_events = frozenset(o.event for o in c.optional.values() if o.event is not None and not o.pointer)
+    skips = skip_sources(steps, optional_events)
+    steps = [replace(st, skips=skips[st.id]) if st.id in skips else st for st in steps]
     machine = Machine(model=None, states=all_states, initial=next(s["id"] for s in d["states"] if s.get("initial")),
                       auto_transitions=False, send_event=True, ignore_invalid_triggers=False)
     by_event: dict[str, list[StepDef]] = {}
     for st in steps:
         by_event.setdefault(st.event, []).append(st)
-        machine.add_transition(st.event, list(st.sources), st.to,
+        machine.add_transition(st.event, list(st.follows), st.to,
                                conditions=[_guard(st)] if st.when is not None else None, before=[_marker(st)])
     schema_doc = store.get(c.schema_rel)
     resources = sorted({r for ck in checks for r in ck.impl.resources()})
@@ -319,7 +340,8 @@ def compile_process(doc: Document, store: SchemaStore, resource: Callable[[str, 
         finals=frozenset(s["id"] for s in d["states"] if s.get("final")), steps=tuple(steps),
         steps_by_event={k: tuple(v) for k, v in by_event.items()}, checks=tuple(checks), machine=machine,
         validator=store.record_validator(c.schema_rel), view=view_plan(store, schema_doc, base), digest=digest,
-        document=doc, record_schema=c.schema_rel, rules=rules, replay=replay_table(machine))
+        document=doc, record_schema=c.schema_rel, rules=rules, replay=replay_table(machine), optional=c.optional,
+        needed_events=frozenset(n for ck in checks for n in ck.needs if n in optional_events))
     return cp, c.findings
 
 
@@ -340,6 +362,13 @@ def replay_table(machine: Machine) -> dict[tuple[str, str], tuple[StepDef, ...]]
                 steps.append(step)
             table[(state, name)] = tuple(steps)
     return table
+
+
+def _did_you_mean(name: str, known: Mapping[str, Any]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=1)
+    return f"did you mean {close[0]!r}?" if close else (f"declared: {', '.join(sorted(known))}" if known else "")
 
 
 def _content(data: Any) -> Any:

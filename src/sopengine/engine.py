@@ -27,6 +27,7 @@ from .lint import lint_process
 from .loader import Document
 from .results import Result, SourceRef
 from .paths import bundled_rules_dir
+from .policy import Policy
 from .inputs.records import Unreadable, record_problem
 from .schemas import SchemaStore, default_schema_dirs, record_event_types
 from .chrono.instants import ValueProblem, check_instant
@@ -44,11 +45,12 @@ class Engine:
 
     def __init__(self, processes: Mapping[str, list[CompiledProcess]], tree: Tree, store: SchemaStore,
                  sources: tuple[tuple[str, str], ...], warnings: tuple[Finding, ...] = (),
-                 tables: Mapping[str, Any] | None = None) -> None:
+                 tables: Mapping[str, Any] | None = None, policy: Policy | None = None) -> None:
         from .lazy import LazyProcesses
 
         self._processes: Mapping[str, tuple[CompiledProcess, ...]] = (
             processes if isinstance(processes, LazyProcesses) else {k: tuple(v) for k, v in processes.items()})
+        self.policy = policy or Policy()
         self._tree = tree
         self._store = store
         self._sources = sources
@@ -56,7 +58,11 @@ class Engine:
         self.tables = dict(tables or {})
 
     def __reduce__(self):
-        return (_rebuild, (self._sources, self._store.docs, self.tables))
+        return (_rebuild, (self._sources, self._store.docs, self.tables, self.policy))
+
+    def with_policy(self, policy: Policy) -> "Engine":
+        """The same compiled rules judging under another policy (profile, records declared)."""
+        return Engine(self._processes, self._tree, self._store, self._sources, self.warnings, self.tables, policy)
 
     # -- introspection ----------------------------------------------------
     @property
@@ -129,13 +135,15 @@ class Engine:
         except Exception as exc:  # as below: a bug of ours must cost one record, not the batch
             return Result(rid, pid, None, None, error=f"internal error: {type(exc).__name__}: {exc}", source=source)
         try:
-            result = evaluate_record(proc, record, now, {**self.tables, **(tables or {})}, source)
+            result = evaluate_record(proc, record, now, {**self.tables, **(tables or {})}, source,
+                                     self.policy.recorded(proc))
         except RecursionError:
             return Result(rid, proc.id, proc.version, None, error="record nested too deeply", digest=proc.digest, source=source)
         except Exception as exc:  # a bug of ours must cost one record, not the batch
             return Result(rid, proc.id, proc.version, None, error=f"internal error: {type(exc).__name__}: {exc}",
                           digest=proc.digest, source=source)
-        return replace(result, trace=(f"version: {mask_text(why)}", *result.trace))  # it may quote the record
+        # the version may quote the record; the shop's configuration (overrides, selection) applies last, visibly
+        return self.policy.apply(replace(result, trace=(f"version: {mask_text(why)}", *result.trace)))
 
     def evaluate_many(self, records: Iterable[Any], now: datetime | None = None, **kw: Any) -> Iterator[Result]:
         """Lazily, in input order, one result per record: none dropped, none duplicated."""
@@ -157,23 +165,28 @@ def _now(now: datetime | None) -> datetime:
     return check_instant(now)  # a ValueError like the above: `now` is the caller's, not a record's
 
 
-def _rebuild(sources, schema_docs, tables) -> Engine:
-    return build(tuple(sources), SchemaStore(schema_docs), tables)
+def _rebuild(sources, schema_docs, tables, policy=None) -> Engine:
+    engine = build(tuple(sources), SchemaStore(schema_docs), tables, params=policy.params if policy else None)
+    return engine.with_policy(policy) if policy is not None else engine
 
 
 def build(sources: tuple[tuple[str, str], ...], store: SchemaStore, tables: Mapping[str, Any] | None = None,
-          extra_findings: Iterable[Finding] = ()) -> Engine:
-    engine, findings = compile_tree(sources, store, tables, extra_findings)
+          extra_findings: Iterable[Finding] = (), params: Mapping[str, Mapping[str, Any]] | None = None) -> Engine:
+    engine, findings = compile_tree(sources, store, tables, extra_findings, params)
     if engine is None:
         raise DefinitionError(findings)
     return engine
 
 
 def compile_tree(sources: tuple[tuple[str, str], ...], store: SchemaStore, tables: Mapping[str, Any] | None = None,
-                 extra_findings: Iterable[Finding] = ()) -> tuple[Engine | None, list[Finding]]:
-    """Validate and compile everything; (engine, warnings) or (None, all findings)."""
+                 extra_findings: Iterable[Finding] = (), params: Mapping[str, Mapping[str, Any]] | None = None,
+                 ) -> tuple[Engine | None, list[Finding]]:
+    """Validate and compile everything; (engine, warnings) or (None, all findings).
+
+    ``params`` (a shop's configuration: check id -> parameters) replace those keys of the checks' own params.
+    """
     findings = list(extra_findings)
-    tree = read_sources(sources, store)
+    tree = with_params(read_sources(sources, store), params)
     findings += tree.findings + tree_problems(sources, tree)
     res = Resources(tree, findings)
     processes: dict[str, list[CompiledProcess]] = {}
@@ -195,23 +208,47 @@ def compile_tree(sources: tuple[tuple[str, str], ...], store: SchemaStore, table
     return Engine(processes, tree, store, sources, tuple(findings), tables), findings
 
 
-def load(path: str | Path | None = None, *, tables: Mapping[str, Any] | None = None) -> Engine:
+def load(path: str | Path | None = None, *, tables: Mapping[str, Any] | None = None, profile: str = "core",
+         policy: Policy | None = None) -> Engine:
     """Load, validate and compile a rules tree; with no path, the rules bundled with sopengine
-    (never whatever ./rules the working directory happens to hold: the command line's default)."""
+    (never whatever ./rules the working directory happens to hold: the command line's default).
+
+    ``profile`` (``core`` or ``full``) or a whole ``policy`` says what optional data the shop records.
+    """
     from . import rulecache
     from .lazy import clean_processes
 
+    policy = policy or Policy(profile)
     root = bundled_rules_dir() if path is None else resolve_rules_dir(path)
     sources, findings = tree_sources(root)
     store = SchemaStore.from_dirs(default_schema_dirs(root))
-    key = rulecache.tree_key(sources, store.docs) if rulecache.enabled() and not findings and not store.findings else None
+    key = (rulecache.tree_key(sources, store.docs) if rulecache.enabled() and not findings and not store.findings
+           and not policy.params else None)  # parameter overrides change what compiles: never from the cache
     if key is not None and rulecache.is_clean(key):
         processes, tree = clean_processes(tuple(sources), store, key)
-        return Engine(processes, tree, store, tuple(sources), (), tables)
-    engine = build(tuple(sources), store, tables, [*findings, *store.findings])
-    if key is not None and not engine.warnings:
-        rulecache.mark_clean(key, len(sources), sum(len(engine.versions(p)) for p in engine.process_ids))
-    return engine
+        engine = Engine(processes, tree, store, tuple(sources), (), tables)
+    else:
+        engine = build(tuple(sources), store, tables, [*findings, *store.findings], params=policy.params)
+        if key is not None and not engine.warnings:
+            rulecache.mark_clean(key, len(sources), sum(len(engine.versions(p)) for p in engine.process_ids))
+    return engine if policy.is_default else engine.with_policy(policy)
+
+
+def with_params(tree: Tree, params: Mapping[str, Mapping[str, Any]] | None) -> Tree:
+    """The tree with a configuration's parameter overrides written into its checks (positions kept)."""
+    if not params:
+        return tree
+    docs = dict(tree.docs)
+    out = []
+    for doc in docs.get("Process", []):
+        checks = doc.data.get("checks") or []
+        if any(ck.get("id") in params for ck in checks):
+            new = [{**ck, "params": {**(ck.get("params") or {}), **params[ck["id"]]}} if ck.get("id") in params else ck
+                   for ck in checks]
+            doc = replace(doc, data={**doc.data, "checks": new})
+        out.append(doc)
+    docs["Process"] = out
+    return replace(tree, docs=docs)
 
 
 def resolve_rules_dir(path: str | Path | None) -> Path:

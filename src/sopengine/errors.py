@@ -84,6 +84,16 @@ class DefinitionError(SopError):
         super().__init__(head + ":\n" + "\n".join(str(f) for f in self.findings))
 
 
+class ConfigError(DefinitionError):
+    """A shop configuration (sopengine.yaml, [tool.sopengine], a baseline file) that cannot be used; every
+    finding names file:line:column. A DefinitionError so that callers handling bad rules handle it too."""
+
+    def __init__(self, findings: Iterable[Finding]):
+        super().__init__(findings)
+        self.args = (f"{sum(f.severity == 'error' for f in self.findings)} error(s) in the configuration:\n"
+                     + "\n".join(str(f) for f in self.findings),)
+
+
 class InputError(SopError):
     """A records file that cannot be read at all (as opposed to one bad record)."""
 

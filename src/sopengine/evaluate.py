@@ -15,14 +15,15 @@ from collections import Counter
 from datetime import datetime
 from decimal import Decimal
 from itertools import islice
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from .checks import CheckContext
 from .compile import CheckDef, CompiledProcess, StepDef
 from .chrono.reader import CalendarRangeError
 from .expr import Bindings, EvaluationError, Expression
 from .loader import escape
-from .results import SEVERITY_RANK, NextAction, Result, SourceRef, Text, Violation
+from .contract import unmet
+from .results import SEVERITY_RANK, NextAction, Result, SourceRef, Text, Unverified, Violation
 from .rulebook import (DEADLINE_UNEVALUABLE, DUE_SOON, EVENT_UNKNOWN, LATE, OUT_OF_ORDER, OVERDUE, UNLISTED, WRONG_ROLE,
                        declared, outcome, unevaluable)
 from .text.masking import mask_value
@@ -126,8 +127,11 @@ def render(template: str, values: Mapping[str, Any]) -> str:
 
 
 class _Run:
-    def __init__(self, proc: CompiledProcess, record: Mapping[str, Any], now: datetime, tables: Mapping[str, Any]) -> None:
+    def __init__(self, proc: CompiledProcess, record: Mapping[str, Any], now: datetime, tables: Mapping[str, Any],
+                 recorded: frozenset[str] = frozenset()) -> None:
         self.proc, self.record, self.now, self.tables = proc, record, now, tables
+        self.recorded = recorded  # optional data the shop declares it records: its absence is a breach
+        self.unverified: dict[str, Unverified] = {}
         self.tz = proc.timezone
         self.violations: list[Violation] = []
         self._listed: dict[str, int] = {}
@@ -225,14 +229,13 @@ class _Run:
             fits = [s for s in steps if s.when is None or _safe_test(s.when, variables)]
             step = fits[0] if fits else steps[0]
             detail = "; ".join(f"{sid}: {msg}" for sid, msg in guard_errors)
-            self.violation(OUT_OF_ORDER.id(step.id), "error", step.clauses,
-                           f"步骤“{step.title.zh}”（{etype}）不能在状态 {prior} 下执行；应在 {'、'.join(step.sources)} 之后" + (f"（{detail}）" if detail else ""),
-                           f"step '{step.title.en}' ({etype}) is not allowed in state {prior}; it follows {', '.join(step.sources)}" + (f" ({detail})" if detail else ""),
-                           path, {"event": etype, "state": prior, "expected_states": list(step.sources), "at": when})
+            self.out_of_order(step, prior, path, etype, when, detail)
             if not fits:
                 self.trace.append(f"{when} {mask_value(etype)}: no step matches, state stays {prior!r}")
                 return prior, entered
         state = step.to
+        if prior in step.skips and prior not in step.sources:
+            self.skipped(step, prior, path, etype, when)
         self.trace.append(f"{when} {mask_value(etype)} by {mask_value(ev.get('role')) or '?'}: {step.id} {prior!r} -> {state!r}")
         role = ev.get("role")
         if role not in step.roles:
@@ -254,6 +257,30 @@ class _Run:
         # A self-loop (chasing the carrier while shipped) is an internal transition: the clocks
         # of the state keep running from when it was entered, or ORD-09's 15 days would restart.
         return state, (at if state != prior else entered)
+
+    def skipped(self, step: Any, prior: str, path: str, etype: str, when: str) -> None:
+        """A step done after optional steps were left out. The checks that need the missing event report it
+        (once); otherwise it is out of order where the shop records that event, and unverified where it does not."""
+        by_id = {s.id: s for s in self.proc.steps}
+        left_out = [by_id[i] for i in step.skips[prior]]
+        events = [s.event for s in left_out if s.event not in self.proc.needed_events]
+        if not events:
+            return
+        have = {e.get("type") for e in self.record.get("events") or [] if isinstance(e, Mapping)}
+        if all(e not in self.recorded and e not in have for e in events):
+            self.unverify(OUT_OF_ORDER.id(step.id), step.clauses, events)
+            return
+        self.out_of_order(step, prior, path, etype, when)
+
+    def out_of_order(self, step: Any, prior: str, path: str, etype: str, when: str, detail: str = "") -> None:
+        self.violation(OUT_OF_ORDER.id(step.id), "error", step.clauses,
+                       f"步骤“{step.title.zh}”（{etype}）不能在状态 {prior} 下执行；应在 {'、'.join(step.sources)} 之后" + (f"（{detail}）" if detail else ""),
+                       f"step '{step.title.en}' ({etype}) is not allowed in state {prior}; it follows {', '.join(step.sources)}" + (f" ({detail})" if detail else ""),
+                       path, {"event": etype, "state": prior, "expected_states": list(step.sources), "at": when})
+
+    def unverify(self, rule: str, clauses: tuple[str, ...], needs: Iterable[str]) -> None:
+        if rule not in self.unverified:
+            self.unverified[rule] = Unverified(rule, clauses, tuple(needs))
 
     def _deadline(self, sla, ctx: TimeContext, owner: str) -> Deadline | None:
         try:
@@ -277,7 +304,7 @@ class _Run:
         if state in self.proc.finals:
             return
         for step in self.proc.steps:
-            if state not in step.sources or not step.expected:
+            if not self._offered(step, state) or not step.expected:
                 continue
             if step.expected_when is not None and not self._test(step.expected_when, step.id, step.clauses,
                                                                  step.sla.severity if step.sla else "error"):
@@ -286,6 +313,13 @@ class _Run:
             if step.sla is not None:
                 dl = self._deadline(step.sla, TimeContext(self.record, self.tz, self.now, entered, events, self.vars), step.id)
             self._action(step.id, step.title, step.roles, step.clauses, dl, f"step {step.id}")
+
+    def _offered(self, step: StepDef, state: str) -> bool:
+        """A next step from ``state``: one of its own sources, or reached by skipping optional steps the shop does not record."""
+        if state in step.sources:
+            return True
+        by_id = {s.id: s for s in self.proc.steps}
+        return state in step.skips and not any(by_id[i].event in self.recorded for i in step.skips[state])
 
     def _action(self, action: str, title: Text, roles: tuple[str, ...], clauses: tuple[str, ...], dl: Deadline | None, owner: str) -> None:
         overdue = dl is not None and self.now > dl.due
@@ -337,6 +371,10 @@ class _Run:
                 self.violation(unevaluable(ck.id), severity_at_least_warning(ck.severity), ck.clauses, f"无法判断：{exc}", f"could not evaluate: {exc}",
                                "", {"error": str(exc)})
                 continue
+            if hits and ck.needs and (lacking := unmet(ck.needs, self.record, self.proc.optional, self.recorded)):
+                # it would fire, but on the absence of data the shop does not record: not a breach, not checked
+                self.unverify(ck.id, ck.clauses, lacking)
+                continue
             for h in hits:
                 self._hit(ck, h)
             if ctx.trace:
@@ -372,16 +410,17 @@ def _safe_test(e: Expression, variables: Mapping[str, Any]) -> bool:
 
 
 def evaluate_record(proc: CompiledProcess, record: Mapping[str, Any], now: datetime,
-                    tables: Mapping[str, Any], source: SourceRef | None = None) -> Result:
+                    tables: Mapping[str, Any], source: SourceRef | None = None,
+                    recorded: frozenset[str] = frozenset()) -> Result:
     rid = record.get("id") if isinstance(record.get("id"), str) else None
     problems = proc.validator.errors(record)
     if problems:
         return Result(rid, proc.id, proc.version, None, error=f"record does not match {proc.record_schema}: " + "; ".join(problems),
                       digest=proc.digest, source=source)
-    run = _Run(proc, record, now, tables)
+    run = _Run(proc, record, now, tables, recorded)
     try:
         state, trace = run.run()
     except ValueProblem as exc:
         return Result(rid, proc.id, proc.version, None, error=f"bad value: {exc}", digest=proc.digest, source=source)
     return Result(rid, proc.id, proc.version, state, tuple(run.violations), tuple(run.actions), None, proc.digest, source,
-                  tuple(trace))
+                  tuple(trace), tuple(run.unverified.values()))

@@ -102,6 +102,23 @@ class NextAction:
 
 
 @dataclass(frozen=True, slots=True)
+class Unverified:
+    """A rule that could not be checked: the record lacks optional data the shop has not declared it records.
+
+    ``needs`` names what was missing: JSON Pointers into the record, or event types.
+    Not a finding: it never affects the exit code, and it says what a shop would have
+    to record (and declare) for the rule to give a verdict.
+    """
+
+    rule: str
+    clauses: tuple[str, ...]
+    needs: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"rule": self.rule, "clauses": list(self.clauses), "needs": list(self.needs)}
+
+
+@dataclass(frozen=True, slots=True)
 class Result:
     record: str | None
     process: str | None
@@ -113,6 +130,7 @@ class Result:
     digest: str | None = None
     source: SourceRef | None = None
     trace: tuple[str, ...] = ()
+    unverified: tuple[Unverified, ...] = ()
 
     def __post_init__(self) -> None:
         # An error quotes the record (a schema error quotes the offending value, a phone number
@@ -145,6 +163,8 @@ class Result:
             "error": self.error,
             "digest": self.digest,
         }
+        if self.unverified:  # absent when empty: results of rules without optional data read as they always did
+            d["unverified"] = [u.to_dict() for u in self.unverified]
         if self.source is not None:
             d["source"] = self.source.to_dict()
         if trace:

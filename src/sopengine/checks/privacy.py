@@ -39,6 +39,13 @@ def excerpt(text: str) -> str:
     return ("…" if start else "") + masked[start:start + _EXCERPT] + ("…" if start + _EXCERPT < len(masked) else "")
 
 
+def _read_back(found: str, said: tuple[str, ...]) -> bool:
+    """The customer wrote it earlier in the conversation: its most specific end (the last 8 characters: the
+    number of a mobile, the road/number/building of an address; what precedes it may be the agent's own words)."""
+    tail = found[-8:]
+    return any(tail in earlier for earlier in said)
+
+
 @register
 class PrivacyCheck(CheckType):
     name = "privacy"
@@ -65,8 +72,9 @@ class PrivacyCheck(CheckType):
             raise CheckConfigError("detect must name at least one of mobile, address", "/detect")
         self.allowed = tuple(a for a in params.get("allowed") or () if a)
 
-    def leaks(self, text: str) -> dict[str, int]:
-        """Counts per kind of what ``text`` leaks, ignoring what lies inside an allowed text."""
+    def leaks(self, text: str, said: tuple[str, ...] = ()) -> dict[str, int]:
+        """Counts per kind of what ``text`` leaks, ignoring what lies inside an allowed text and what the
+        customer wrote earlier in the same conversation (reading their own new address back to them, CS-10)."""
         spans = []
         for a in self.allowed:
             start = text.find(a)
@@ -76,12 +84,13 @@ class PrivacyCheck(CheckType):
         counts = dict.fromkeys(KINDS, 0)
         allowed = Cover(spans)  # not a scan of every allowed occurrence per finding: quadratic on long texts
         for f in find_private(text):
-            if f.kind in self.detect and not allowed.contains(f.start, f.end):
+            if f.kind in self.detect and not allowed.contains(f.start, f.end) \
+                    and not _read_back(text[f.start:f.end], said):
                 counts[f.kind] += 1
         return counts
 
-    def _hit(self, path: str, text: str, extra: Mapping[str, Any]) -> Hit | None:
-        counts = self.leaks(text)
+    def _hit(self, path: str, text: str, extra: Mapping[str, Any], said: tuple[str, ...] = ()) -> Hit | None:
+        counts = self.leaks(text, said)
         if not any(counts.values()):
             return None
         return Hit(path, {**extra, "mobiles": counts["mobile"], "addresses": counts["address"], "excerpt": excerpt(text)})
@@ -89,16 +98,19 @@ class PrivacyCheck(CheckType):
     def run(self, ctx: CheckContext) -> Iterator[Hit]:
         if self.msg:
             ptr, messages = self.msg["path"].get(ctx.record)
+            said: list[str] = []  # what the customer wrote so far: theirs to hear back
             for i, m in enumerate(messages if isinstance(messages, list) else ()):
                 if not isinstance(m, Mapping):
                     continue
                 _, sender = self.msg["from"].get(m)
                 tp, text = self.msg["text"].get(m, f"{ptr}/{i}")
+                if sender == "customer" and isinstance(text, str):
+                    said.append(text)
                 if sender not in self.senders or not isinstance(text, str):
                     continue
                 _, at = self.msg["at"].get(m) if "at" in self.msg else ("", MISSING)
                 h = self._hit(tp, text, {"field": self.msg["path"].text, "number": i + 1, "from": sender,
-                                         "at": "" if at is MISSING else at})
+                                         "at": "" if at is MISSING else at}, tuple(said))
                 if h is not None:
                     yield h
         for fp in self.fields:

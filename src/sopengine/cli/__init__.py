@@ -13,7 +13,7 @@ import sys
 from importlib import import_module
 from typing import Sequence
 
-from ..errors import DefinitionError, InputError, OutputError, TableError, UsageError
+from ..errors import ConfigError, DefinitionError, InputError, OutputError, TableError, UsageError
 from ..text.controls import SafeText
 from .common import (EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_process_version_arg, add_rules_arg, add_srcroot_arg, deprecated,
                      ReadTally, instant_arg, settle_args, srcroot_arg)
@@ -21,7 +21,7 @@ from .common import (EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_process_version_arg
 __all__ = ["main", "build_parser", "COMMANDS", "EXIT_OK", "EXIT_FINDINGS", "EXIT_USAGE", "add_rules_arg", "instant_arg",
            "add_process_version_arg", "add_srcroot_arg", "srcroot_arg", "deprecated", "settle_args", "ReadTally"]
 
-COMMANDS = ["check", "agenda", "validate", "test", "coverage", "graph", "diff", "calendar", "completion"]
+COMMANDS = ["check", "agenda", "config", "validate", "test", "coverage", "graph", "diff", "calendar", "completion"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -62,7 +62,8 @@ def _main(argv: Sequence[str] | None) -> int:
     except DefinitionError as exc:
         for f in exc.findings:
             print(str(f), file=sys.stderr)
-        print(f"sopengine: {sum(f.severity == 'error' for f in exc.findings)} error(s) in the rules", file=sys.stderr)
+        what = "configuration" if isinstance(exc, ConfigError) else "rules"
+        print(f"sopengine: {sum(f.severity == 'error' for f in exc.findings)} error(s) in the {what}", file=sys.stderr)
         return EXIT_USAGE
     except (UsageError, TableError, OutputError) as exc:
         print(f"sopengine: error: {exc}", file=sys.stderr)

@@ -10,6 +10,7 @@ from datetime import UTC
 from ..errors import UsageError
 from ..text.controls import SafeText
 from .common import EXIT_OK, ReadTally, add_rules_arg
+from .shop import add_shop_args, shop_engine
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -22,6 +23,7 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
                                    "number of records; at most --limit items are kept per role.")
     p.add_argument("inputs", nargs="+", metavar="INPUT")
     add_rules_arg(p)
+    add_shop_args(p)
     p.add_argument("--now", help="evaluation instant, RFC 3339 with offset (default: the current time)")
     p.add_argument("--role", action="append", default=[], metavar="ROLE",
                    help="only actions whose responsible role is ROLE (repeatable)")
@@ -39,7 +41,6 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
 def run(args: argparse.Namespace) -> int:
     from datetime import datetime
 
-    from .. import load
     from ..chrono.instants import ValueProblem, parse_duration
     from ..inputs.records import expand, read_inputs
     from ..tools.agenda import Agenda
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--within: {exc}") from None
     if args.limit < 0:
         raise UsageError("--limit must be 0 (no limit) or positive")
-    engine = load(args.rules)
+    engine, _cfg = shop_engine(args)
     expand(args.inputs)  # a missing input is a usage error before any output is written
     agenda = Agenda(now, lang=args.lang, roles=args.role, within=within, limit=args.limit)
     tally = ReadTally()

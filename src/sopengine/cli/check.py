@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..errors import UsageError
 from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ReadTally, add_rules_arg, add_process_version_arg, add_srcroot_arg, srcroot_arg, parse_now
+from .shop import add_shop_args, shop_engine
 from .output import open_output, output_problem
 
 
@@ -19,6 +20,10 @@ def add_parser(sub) -> None:
                        description="Evaluate records (JSON, JSON Lines, YAML; '-' for stdin; directories recursively).")
     p.add_argument("inputs", nargs="+", metavar="INPUT")
     add_rules_arg(p)
+    add_shop_args(p)
+    p.add_argument("--baseline", metavar="FILE",
+                   help="report only findings not in this baseline; say how many were suppressed and which were fixed")
+    p.add_argument("--write-baseline", metavar="FILE", help="write today's findings as a baseline (atomically)")
     p.add_argument("--now", help="evaluation instant, RFC 3339 with offset (default: the current time)")
     p.add_argument("--format", default="text", choices=sorted(FORMATS), help="report format (default: text)")
     p.add_argument("--fail-on", default="error", choices=["error", "warning", "info", "never"],
@@ -86,7 +91,6 @@ def _zones(engine):
 
 
 def run(args: argparse.Namespace) -> int:
-    from .. import load
     from ..inputs.records import expand, read_inputs
     from ..report import FORMATS, ReportOptions
 
@@ -95,11 +99,16 @@ def run(args: argparse.Namespace) -> int:
     if args.max_results < 1:
         raise UsageError(f"--max-results must be at least 1, not {args.max_results}")
     srcroot = srcroot_arg(args)
-    engine = load(args.rules, tables=tables)
+    engine, _cfg = shop_engine(args, tables)
     expand(args.inputs)  # a missing input is a usage error before any output is written
     if args.output and (problem := output_problem(Path(args.output))):
         print(f"sopengine: error: -o {args.output}: {problem}", file=sys.stderr)
         return EXIT_USAGE
+    from ..report.baseline import BaselineRun, read_baseline
+
+    base = BaselineRun(read_baseline(Path(args.baseline)) if args.baseline else {})  # a bad file: exit 2 before any work
+    if args.write_baseline and (problem := output_problem(Path(args.write_baseline))):
+        raise UsageError(f"--write-baseline {args.write_baseline}: {problem}")
     from ..parallel import evaluate_parallel
 
     from .console import Clock, ColorLines, count_records, progress, show_progress, use_color
@@ -110,6 +119,8 @@ def run(args: argparse.Namespace) -> int:
                                 now, args.jobs, version=args.pin)
     if show_progress(args.progress, report_to_stdout=not args.output):
         results = progress(results, count_records(expand(args.inputs)), True)
+    if args.baseline or args.write_baseline:
+        results = base.filter(results)
     from .. import __version__
 
     opts = ReportOptions(lang=args.lang, trace=args.explain, engine=engine, tool_version=__version__, fail_on=args.fail_on,
@@ -128,4 +139,20 @@ def run(args: argparse.Namespace) -> int:
             out.detach()
     if args.output or args.format != "text":  # the text report on stdout ends with this line already
         print(clock.closing_line(summary.records, summary.by_severity, summary.errors), file=sys.stderr)
+    report_baseline(args, base)
     return tally.exit_code(EXIT_FINDINGS if summary.fails(args.fail_on) else EXIT_OK)
+
+
+def report_baseline(args: argparse.Namespace, base: "BaselineRun") -> None:  # type: ignore[name-defined]  # noqa: F821
+    """On stderr, so that the report itself stays one format: what the baseline hid, and what no longer occurs."""
+    from ..report.baseline import write_baseline
+
+    if args.baseline:
+        fixed = base.fixed()
+        print(f"sopengine: baseline {args.baseline}: {base.suppressed} known finding(s) suppressed, "
+              f"{len(fixed)} fixed (no longer found)", file=sys.stderr)
+        for e in fixed:
+            print(f"  fixed   {e.get('record')} {e.get('rule')} {e.get('path') or ''}".rstrip(), file=sys.stderr)
+    if args.write_baseline:
+        n = write_baseline(Path(args.write_baseline), base.current)
+        print(f"sopengine: wrote {n} finding(s) to baseline {args.write_baseline}", file=sys.stderr)

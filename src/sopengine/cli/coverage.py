@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
 
     now = instant_arg(args.now)
     root = resolve_rules_dir(args.rules)
-    engine = load(root)
+    engine = load(root, profile="full")  # coverage of the rules as the tests and examples exercise them
     ev = Evidence()
     tests = run_tests(engine)
     for o in tests.outcomes:

@@ -71,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
     from ..tools.firings import Evidence, observe, rule_coverage
     from ..tools.ruletests import duplicate_names, run_tests
 
-    engine = load(args.rules)
+    engine = load(args.rules, profile="full")  # rule tests exercise every rule: all optional data recorded
     dups = duplicate_names(engine)
     for d in dups:
         print(d, file=sys.stderr)

@@ -115,6 +115,10 @@ def _add_record(doc: JUnitReport, r: Result, opts: ReportOptions, threshold: int
                      f"{rule}: {failing[0].messages.get(opts.lang)}{more}", details)
         else:
             doc.case(file, classname, f"{name} {rule}", output=details)
+    for u in r.unverified:  # could not be checked: a skipped case saying what it needed
+        doc.case(file, classname, f"{name} {u.rule}", "skipped", u.rule,
+                 f"{u.rule}: not checked: the record lacks {', '.join(u.needs)}, optional data the shop does not declare "
+                 "it records", f"unverified {u.rule} [{', '.join(u.clauses)}] needs: {', '.join(u.needs)}")
 
 
 @register("junit")

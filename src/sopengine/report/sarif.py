@@ -204,6 +204,12 @@ def write_sarif(results: Iterable[Result], out: IO[str], opts: ReportOptions) ->
         for v in r.violations:
             run.add(r, v.rule, v.severity, v.messages.get(opts.lang), v.path, dict(v.evidence),
                     {"clauses": list(v.clauses), "evidence": dict(v.evidence)})
+        for u in r.unverified:  # not checked: SARIF's notApplicable, whose level must be "none" (SARIF 2.1.0 3.27.9)
+            run.add(r, u.rule, "info", f"not checked: the record lacks {', '.join(u.needs)}, optional data the shop does "
+                    "not declare it records", "", {"needs": list(u.needs)}, {"clauses": list(u.clauses), "needs": list(u.needs)})
+            _, arrival, res = run.found[-1]
+            res.update(kind="notApplicable", level="none")
+            run.found[-1] = (0, arrival, res)  # ranked after every finding: --max-results drops these first
     if not runs:  # no record at all: one empty run, so that the log still says what ran
         runs[NO_RECORDS] = _Run(NO_RECORDS, _Rules(index, locator))
     driver: dict[str, Any] = {"name": "sopengine"}

@@ -9,8 +9,11 @@ from ..text.controls import escape_controls as _line  # a newline from a record 
 from .base import ReportOptions, Summary, register
 
 
-_HEAD = {"en": ("state", "next", "due", "overdue", "error", "records", "violations", "evaluation errors", "no due time"),
-         "zh": ("状态", "待办", "期限", "已逾期", "错误", "条记录", "项违规", "条无法评估", "无期限")}
+_HEAD = {"en": ("state", "next", "due", "overdue", "error", "records", "violations", "evaluation errors", "no due time",
+                "unverif", "{n} rule(s) could not be checked: the record lacks optional data the shop does not declare "
+                "it records (--explain lists them)", "needs"),
+         "zh": ("状态", "待办", "期限", "已逾期", "错误", "条记录", "项违规", "条无法评估", "无期限",
+                "未核实", "{n} 项规则无法核实：记录缺少店铺未声明记录的可选数据（--explain 列出明细）", "缺少")}
 
 
 @register("text")
@@ -29,6 +32,11 @@ def write_text(results: Iterable[Result], out: IO[str], opts: ReportOptions) -> 
             loc = f"  ({v.path})" if v.path else ""
             clauses = ", ".join(v.clauses)
             out.write(f"  {v.severity:<8}" + _line(f"{v.rule} [{clauses}] {v.messages.get(opts.lang)}{loc}") + "\n")
+        if r.unverified:
+            out.write(f"  {h[9]:<8}" + _line(h[10].format(n=len(r.unverified))) + "\n")
+            if opts.trace:
+                for u in r.unverified:
+                    out.write(f"  {h[9]:<8}" + _line(f"{u.rule} [{', '.join(u.clauses)}] {h[11]}: {', '.join(u.needs)}") + "\n")
         for a in r.next_actions:
             due = f"{h[2]} {a.due}" if a.due else h[8]
             flag = f" {h[3]}!" if a.overdue else ""

@@ -29,14 +29,15 @@ def edges(proc: CompiledProcess) -> list[Edge]:
     for event, ev in proc.machine.events.items():
         steps = proc.steps_by_event.get(event, ())
         for src, transitions in ev.transitions.items():
-            candidates = [s for s in steps if src in s.sources]
+            candidates = [s for s in steps if src in s.follows]  # with the skips of optional steps
             if len(candidates) != len(transitions):
                 raise RuntimeError(f"machine of {proc.key} has {len(transitions)} '{event}' transition(s) from {src!r}, "
                                    f"its steps declare {len(candidates)}")
             for t, step in zip(transitions, candidates):
                 if t.dest != step.to:
                     raise RuntimeError(f"machine of {proc.key}: '{event}' from {src!r} goes to {t.dest!r}, step {step.id} says {step.to!r}")
-                out.append(Edge(src, t.dest, step))
+                if src in step.sources:  # a skip of an optional step is not drawn: the diagram is the rules as written
+                    out.append(Edge(src, t.dest, step))
     order = {s.id: i for i, s in enumerate(proc.steps)}
     return sorted(out, key=lambda e: order[e.step.id])
 

@@ -1,0 +1,58 @@
+"""``sopengine config``: the effective configuration, each value with where it comes from.
+
+A shop's tailoring must be auditable: this prints the rules tree, profile, what
+each process records, every override (with its reason, owner and expiry),
+parameter overrides and the selection, and for each the file:line that set it,
+"--option" for the command line, or "default". A configuration that would not
+load is exit code 2 with its positioned errors, as for ``check``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from . import EXIT_OK, add_rules_arg
+from .shop import add_shop_args, shop_engine
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("config", help="print the effective shop configuration and where each value comes from",
+                       description="The configuration check and agenda would use, validated against the rules.")
+    add_rules_arg(p)
+    add_shop_args(p)
+    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    engine, cfg = shop_engine(args)
+    pol = engine.policy
+    rows: list[tuple[str, object, str]] = [("configuration", cfg.path or "(none found)", "--config" if args.config else
+                                            ("found from the working directory" if cfg.path else "default"))]
+    rules_from = "--rules" if args.rules else (cfg.origin("/rules") if "rules" in cfg.data else "default")
+    rows.append(("rules", str(args.rules or cfg.rules or "./rules if it exists, else the bundled rules"), rules_from))
+    rows.append(("profile", pol.profile, "--profile" if args.profile else
+                 (cfg.origin("/profile") if "profile" in cfg.data else "default")))
+    for pid in engine.process_ids:
+        names = sorted(pol.recorded(engine.versions(pid)[-1]))
+        if names:
+            where = cfg.origin(f"/records/{pid}") if pid in cfg.records else f"profile {pol.profile}"
+            rows.append((f"records.{pid}", ", ".join(names), where))
+    for o in pol.overrides:
+        extra = "".join(f"; {k} {v}" for k, v in (("owner", o.owner), ("expires", o.expires)) if v)
+        rows.append((f"override.{o.rule}", f"{o.action} — {o.reason}{extra}", f"{o.where.file}:{o.where.line}"))
+    for cid, params in pol.params.items():
+        for key, value in params.items():
+            rows.append((f"params.{cid}.{key}", json.dumps(value, ensure_ascii=False), cfg.origin(f"/params/{cid}/{key}")))
+    for key in ("select", "ignore"):
+        from_file = list(cfg.data.get(key) or ())
+        for i, pat in enumerate(getattr(pol, key)):
+            rows.append((key, pat, cfg.origin(f"/{key}/{i}") if i < len(from_file) else f"--{key}"))
+    if args.format == "json":
+        print(json.dumps([{"key": k, "value": v, "origin": o} for k, v, o in rows], ensure_ascii=False, indent=2))
+    else:
+        width = max(len(k) for k, _, _ in rows)
+        for k, v, o in rows:
+            print(f"{k:<{width}}  {v}  ({o})")
+    return EXIT_OK

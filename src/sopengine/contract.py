@@ -1,0 +1,154 @@
+"""Core and optional record data: what a rule may treat as a breach when it is absent.
+
+RECORDS.md names the **core** fields and events every shop is assumed to record.
+Everything else a rule reads is **optional**: a record schema lists it under its
+top-level ``x-optional`` map, one entry per name::
+
+    "inspected":             {"event": "inspected", "description": "..."}             an event type
+    "archived.retain_until": {"event": "archived", "pointer": "/retain_until", ...}   a field of one event type
+    "supplier":              {"pointer": "/supplier", "description": "..."}           a record field (``*`` = each item)
+
+A check names the optional data its verdict depends on (``needs:``). When a
+record lacks some of it and the shop has not declared that it records it, the
+check is reported as ``unverified`` (with what it needed) instead of a
+violation: absent evidence is not a breach unless the shop records that
+evidence. A schema without ``x-optional`` (an older rules tree) is all core.
+
+A step whose event is optional may be skipped: the steps after it also accept
+the states before it (``skip_sources``), so a shop that does not record
+inspections can pack straight after allocation. Who reports the skipped event
+when the shop does record it is decided once, here: the checks that need it
+if there are any (``ORD-inspected-before-shipping``), else the step order
+(``pack.out_of_order``), never both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable, Mapping, Sequence
+
+ALL = "*"  # a declared set meaning "every optional name" (profile full)
+
+
+@dataclass(frozen=True, slots=True)
+class OptionalData:
+    """One optional name of a record schema."""
+
+    name: str
+    description: str
+    event: str | None = None  # the event type (alone: the event itself; with pointer: a field of it)
+    pointer: str = ""  # JSON Pointer into the record, or into each event of ``event``
+
+    @property
+    def kind(self) -> str:
+        if self.event is not None:
+            return "event field" if self.pointer else "event"
+        return "field"
+
+
+def read_optional(schema: Mapping[str, Any] | None) -> dict[str, OptionalData]:
+    """The ``x-optional`` map of a record schema (already schema-valid JSON; malformed entries are skipped by lint)."""
+    raw = (schema or {}).get("x-optional")
+    out: dict[str, OptionalData] = {}
+    if not isinstance(raw, Mapping):
+        return out
+    for name, spec in raw.items():
+        if isinstance(spec, Mapping):
+            out[str(name)] = OptionalData(str(name), str(spec.get("description", "")), spec.get("event"), str(spec.get("pointer", "")))
+    return out
+
+
+def declared(names: Iterable[str] | str, optional: Mapping[str, OptionalData]) -> frozenset[str]:
+    """The optional names a shop records: ``ALL`` means every one."""
+    if names == ALL:
+        return frozenset(optional)
+    return frozenset(names)
+
+
+def _escape(token: str) -> str:
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def _parts(pointer: str) -> list[str]:
+    return [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]] if pointer else []
+
+
+def _absent(value: Any, parts: Sequence[str], base: str) -> list[str]:
+    """Pointers under ``base`` where the path ``parts`` reaches nothing (``*`` fans out over list items)."""
+    if not parts:
+        return [] if value is not None else [base or "/"]
+    head, rest = parts[0], parts[1:]
+    if head == "*":
+        if not isinstance(value, list):
+            return [base or "/"]
+        return [m for i, item in enumerate(value) for m in _absent(item, rest, f"{base}/{i}")]
+    if not isinstance(value, Mapping) or value.get(head) is None:
+        return [f"{base}/{_escape(head)}"]
+    return _absent(value[head], rest, f"{base}/{_escape(head)}")
+
+
+def missing(record: Mapping[str, Any], opt: OptionalData) -> list[str]:
+    """What of ``opt`` the record lacks: the event type, or JSON Pointers; empty when it carries it.
+
+    An event type is carried when the record has at least one such event (a shop that
+    records it at all records it); a field of an event type when every such event has it.
+    """
+    events = record.get("events") if isinstance(record.get("events"), list) else []
+    if opt.event is not None:
+        mine = [(i, e) for i, e in enumerate(events) if isinstance(e, Mapping) and e.get("type") == opt.event]
+        if not opt.pointer:
+            return [] if mine else [opt.event]
+        return [m for i, e in mine for m in _absent(e, _parts(opt.pointer), f"/events/{i}")]
+    return _absent(record, _parts(opt.pointer), "")
+
+
+def unmet(needs: Iterable[str], record: Mapping[str, Any], optional: Mapping[str, OptionalData],
+          recorded: frozenset[str]) -> list[str]:
+    """What a check needs that the record lacks and the shop has not declared it records (empty: run the check)."""
+    out: list[str] = []
+    for name in needs:
+        opt = optional.get(name)
+        if opt is None or name in recorded:
+            continue  # core data, or data the shop records: its absence is a breach the check reports
+        out += [m for m in missing(record, opt) if m not in out]
+    return out
+
+
+MAX_SKIPPED = 4  # optional steps skipped in a row: bounds the work on hostile definitions (10,000-step chains)
+
+
+def skip_sources(steps: Sequence[Any], optional_events: frozenset[str]) -> dict[str, dict[str, tuple[str, ...]]]:
+    """For each step, the extra source states it accepts because optional steps before it may be skipped,
+    each with the ids of the skipped steps: ``{step id: {state: (skipped step id, ...)}}``.
+
+    Transitive up to ``MAX_SKIPPED``: product's submit (after ``evaluated``) also accepts
+    ``qualified`` (evaluate skipped) and ``candidate`` (both skipped). Self-loops skip
+    nothing, and a step never skips one with its own event (that would be the same step again).
+    """
+    into: dict[str, list[Any]] = {}
+    for s in steps:
+        if s.event in optional_events and s.to not in s.sources:
+            into.setdefault(s.to, []).append(s)
+    out: dict[str, dict[str, tuple[str, ...]]] = {}
+    for t in steps:
+        extra: dict[str, tuple[str, ...]] = {}
+        frontier = [(src, ()) for src in t.sources]
+        seen = set(t.sources)
+        for _ in range(MAX_SKIPPED):
+            nxt = []
+            for state, chain in frontier:
+                for s in into.get(state, ()):
+                    if s.event == t.event or s.id in chain:
+                        continue
+                    for src in s.sources:
+                        if src not in seen:
+                            seen.add(src)
+                            extra[src] = (s.id, *chain)
+                            nxt.append((src, (s.id, *chain)))
+            frontier = nxt
+        if extra:
+            out[t.id] = extra
+    return out
+
+
+__all__ = ["ALL", "OptionalData", "declared", "missing", "read_optional", "skip_sources", "unmet"]

@@ -1,0 +1,97 @@
+"""What a shop records and how it tailors the rules: the policy an Engine judges under.
+
+The rules say what the manual requires; the policy says what this shop's
+systems hold (``profile`` and per-process ``records``), so that absent
+optional data is reported as ``unverified`` rather than as a breach
+(RECORDS.md, core and optional data). ``core`` (the default) assumes only the
+RECORDS.md data; ``full`` assumes every optional field and event is recorded,
+which is how the bundled examples and rule tests are judged. A policy built
+from a shop's configuration also carries its overrides (a rule off or
+re-graded, always with a reason), parameter overrides (applied when the rules
+are compiled) and the rules a run selects; ``apply`` makes each visible in the
+result: the trace names the override and where it is written, and the digest
+covers the configuration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Mapping
+
+from .contract import declared
+from .results import Result
+
+PROFILES = ("core", "full")
+
+
+@dataclass(frozen=True)
+class Policy:
+    profile: str = "core"
+    records: Mapping[str, frozenset[str]] = field(default_factory=dict)  # process id -> optional names recorded
+    overrides: tuple[Any, ...] = ()  # config.Override
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # check id -> params replacing the rule's
+    source: Any = None  # what the digest covers of the configuration (its parsed content)
+
+    def __post_init__(self) -> None:
+        if self.profile not in PROFILES:
+            raise ValueError(f"unknown profile {self.profile!r}; known: {', '.join(PROFILES)}")
+
+    def recorded(self, proc: Any) -> frozenset[str]:
+        """The optional names of ``proc``'s record schema this shop records."""
+        if self.profile == "full":
+            return declared("*", proc.optional)
+        return frozenset(self.records.get(proc.id, ()))
+
+    @property
+    def is_default(self) -> bool:
+        """No configuration at all: results (and digests) are exactly those of the rules alone."""
+        return (self.profile == "core" and not any(self.records.values()) and not self.overrides and not self.select
+                and not self.ignore and not self.params)
+
+    def selected(self, rule: str, clauses: tuple[str, ...]) -> bool:
+        from .config import rule_matches
+
+        if self.select and not any(rule_matches(p, rule, clauses) for p in self.select):
+            return False
+        return not any(rule_matches(p, rule, clauses) for p in self.ignore)
+
+    def override_for(self, rule: str) -> Any:
+        base = rule.split(":", 1)[0]
+        for o in self.overrides:
+            if o.rule in (rule, base):
+                return o
+        return None
+
+    def digest_part(self) -> Mapping[str, Any]:
+        return {"profile": self.profile, "records": {k: sorted(v) for k, v in sorted(self.records.items())},
+                "overrides": [[o.rule, o.action, o.reason] for o in self.overrides], "select": list(self.select),
+                "ignore": list(self.ignore), "params": dict(self.params)}
+
+    def apply(self, result: Result) -> Result:
+        """The result as this shop's configuration reads it (unchanged under the default policy)."""
+        if self.is_default:
+            return result
+        from .compile import canonical_digest
+
+        kept, notes = [], []
+        for v in result.violations:
+            if not self.selected(v.rule, v.clauses):
+                continue
+            o = self.override_for(v.rule)
+            if o is not None:
+                if o.describe() not in notes:
+                    notes.append(o.describe())
+                if o.off:
+                    continue
+                v = replace(v, severity=o.severity)
+            kept.append(v)
+        unverified = tuple(u for u in result.unverified if self.selected(u.rule, u.clauses)
+                           and not getattr(self.override_for(u.rule), "off", False))
+        digest = canonical_digest(result.digest, self.digest_part()) if result.digest else result.digest
+        return replace(result, violations=tuple(kept), unverified=unverified, digest=digest,
+                       trace=(*result.trace, *notes))
+
+
+__all__ = ["PROFILES", "Policy"]

@@ -1,0 +1,114 @@
+"""docs/records.md: the record contract, one table per process, generated from the schemas and rules.
+
+For each process: every top-level field and every event type of its record
+schema, what it means (the schema's description), which rules read it, and
+whether it is **core** (RECORDS.md: every shop is assumed to record it) or
+**optional** (listed in the schema's ``x-optional``: a rule that would fire on
+its absence reports ``unverified`` unless the shop declares it records it).
+Generated, never edited: ``python docs/_gen/records.py``; a test fails when the
+committed page differs from what this renders.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Iterable
+
+HEAD = """# The record contract, process by process
+
+Generated from `schemas/records/*.schema.json` and `rules/processes/*.yaml` by
+`python docs/_gen/records.py` (a test fails when this page is out of date). **core**
+data is what RECORDS.md names: every shop is assumed to record it, and a rule may
+report a breach when it is absent. **optional** data is listed in the record
+schema's `x-optional`: when a record lacks it, a rule that would fire on its
+absence reports `unverified` instead, unless the shop declares in `sopengine.yaml`
+(`records: {process: [name, ...]}`) or with `--profile full` that it records it.
+"""
+
+
+def _cell(text: Any) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _reads(doc: dict[str, Any]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """field -> rule ids whose text reads ``record.field``; event type -> rules naming it (steps by event)."""
+    fields: dict[str, set[str]] = {}
+    events: dict[str, set[str]] = {}
+    for ck in doc.get("checks") or ():
+        text = json.dumps([ck.get("params"), ck.get("when")], ensure_ascii=False)
+        for f in re.findall(r"record\.([a-z_][a-z0-9_]*)", text):
+            fields.setdefault(f, set()).add(ck["id"])
+        for e in re.findall(r"'([a-z_][a-z0-9_]*)'", text):
+            events.setdefault(e, set()).add(ck["id"])
+        for n in ck.get("needs") or ():
+            (events if "." not in n else fields).setdefault(n.split(".")[0], set()).add(ck["id"])
+    for st in doc.get("steps") or ():
+        events.setdefault(st["event"], set()).add(f"step {st['id']}")
+    return fields, events
+
+
+def render_process(pid: str, schema: dict[str, Any], docs: Iterable[dict[str, Any]], event_types: Iterable[str]) -> str:
+    from ..contract import read_optional
+
+    optional = read_optional(schema)
+    opt_fields = {o.pointer[1:]: o for o in optional.values() if o.event is None and o.pointer.count("/") == 1}
+    opt_parts = [o for o in optional.values() if o.event is None and o.pointer.count("/") > 1]
+    core = schema.get("x-core") or {}
+    core_fields, core_events = set(core.get("fields") or ()), set(core.get("events") or ())
+
+    def kind(name: str, is_event: bool) -> str:
+        if name in (opt_events if is_event else opt_fields):
+            return "optional"
+        if not core or name in (core_events if is_event else core_fields):
+            return "core"
+        return "optional, read only when present"
+    opt_events = {o.event: o for o in optional.values() if o.event and not o.pointer}
+    opt_event_fields = [o for o in optional.values() if o.event and o.pointer]
+    fields: dict[str, set[str]] = {}
+    events: dict[str, set[str]] = {}
+    for d in docs:
+        f, e = _reads(d)
+        for k, v in f.items():
+            fields.setdefault(k, set()).update(v)
+        for k, v in e.items():
+            events.setdefault(k, set()).update(v)
+    lines = [f"## {pid}", "", f"{_cell(schema.get('title', pid))}", "",
+             "| field / event | meaning | read by | core or optional |", "|---|---|---|---|"]
+    for name, prop in (schema.get("properties") or {}).items():
+        if name == "events":
+            continue
+        desc = prop.get("description") or (opt_fields[name].description if name in opt_fields else "")
+        lines.append(f"| `{name}` | {_cell(desc)} | {_cell(', '.join(sorted(fields.get(name, ()))) or '—')} | "
+                     f"{kind(name, False)} |")
+    for name, o in sorted(opt_fields.items()):
+        if name not in (schema.get("properties") or {}):
+            lines.append(f"| `{name}` | {_cell(o.description)} | {_cell(', '.join(sorted(fields.get(name, ()))) or '—')} "
+                         "| optional |")
+    for et in event_types:
+        desc = opt_events[et].description if et in opt_events else ""
+        lines.append(f"| event `{et}` | {_cell(desc)} | {_cell(', '.join(sorted(events.get(et, ()))) or '—')} | "
+                     f"{kind(et, True)} |")
+    for o in opt_parts:
+        lines.append(f"| `{o.pointer[1:].replace('/', '.')}` | {_cell(o.description)} | "
+                     f"{_cell(', '.join(sorted(r for r in fields.get(o.pointer.split('/')[1], set()))) or '—')} | optional |")
+    for o in opt_event_fields:
+        lines.append(f"| `{o.event}{o.pointer.replace('/', '.')}` (field of event `{o.event}`) | {_cell(o.description)} | "
+                     f"{_cell(', '.join(sorted(r for r in fields.get(o.name.split('.')[0], set()))) or '—')} | optional |")
+    return "\n".join(lines) + "\n"
+
+
+def render(engine: Any) -> str:
+    from ..schemas import record_event_types
+
+    parts = [HEAD]
+    for pid in engine.process_ids:
+        versions = engine.versions(pid)
+        latest = versions[-1]
+        schema = engine._store.get(latest.record_schema)  # noqa: SLF001  (the loaded schema, as the engine judged with it)
+        parts.append(render_process(pid, schema, [p.document.data for p in versions],
+                                    sorted(record_event_types(schema) or ())))
+    return "\n".join(parts)
+
+
+__all__ = ["render", "render_process"]
