@@ -330,14 +330,15 @@ def test_a_text_repeating_an_exemption_and_a_banned_word_is_scanned_in_linear_wo
 def test_a_long_agent_message_of_phones_and_addresses_is_scanned_in_linear_work(engine):
     def judge(n: int):
         rec = copy.deepcopy(BY_PROCESS["service_ticket"][0])
-        rec["messages"].append({"from": "agent", "at": "2023-06-02T10:35:00+08:00", "text": "13912345678 文三路90号 " * n})
+        # numbers and addresses the customer never wrote (what they wrote is theirs to hear back, CS-10)
+        rec["messages"].append({"from": "agent", "at": "2023-06-02T10:35:00+08:00", "text": "13712345678 文二路88号 " * n})
         return lambda: _judged(engine, rec)  # each address was compared with every phone number: about 25 s at 20,000
 
     assert growth(judge, 2_000) < 2.3
     r = judge(20_000)()
     (leak,) = [v for v in r.violations if v.rule == "CS-privacy" and v.evidence["mobiles"] > 1]
     assert (leak.evidence["mobiles"], leak.evidence["addresses"]) == (20_000, 20_000)
-    assert "13912345678" not in json.dumps(r.to_dict(), ensure_ascii=False)
+    assert "13712345678" not in json.dumps(r.to_dict(), ensure_ascii=False)
 
 
 def test_a_listing_padded_with_one_image_is_counted_in_linear_work(engine):
