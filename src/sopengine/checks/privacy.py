@@ -39,11 +39,11 @@ def excerpt(text: str) -> str:
     return ("…" if start else "") + masked[start:start + _EXCERPT] + ("…" if start + _EXCERPT < len(masked) else "")
 
 
-def _read_back(found: str, said: tuple[str, ...]) -> bool:
-    """The customer wrote it earlier in the conversation: its most specific end (the last 8 characters: the
-    number of a mobile, the road/number/building of an address; what precedes it may be the agent's own words)."""
-    tail = found[-8:]
-    return any(tail in earlier for earlier in said)
+def _read_back(kind: str, found: str, said: tuple[str, ...]) -> bool:
+    """The customer wrote it earlier in the conversation: the whole number of a mobile; the most specific end
+    of an address (its last 8 characters: road, number, building; what precedes may be the agent's own words)."""
+    key = found if kind == "mobile" else found[-8:]
+    return any(key in earlier for earlier in said)
 
 
 @register
@@ -85,7 +85,7 @@ class PrivacyCheck(CheckType):
         allowed = Cover(spans)  # not a scan of every allowed occurrence per finding: quadratic on long texts
         for f in find_private(text):
             if f.kind in self.detect and not allowed.contains(f.start, f.end) \
-                    and not _read_back(text[f.start:f.end], said):
+                    and not _read_back(f.kind, text[f.start:f.end], said):
                 counts[f.kind] += 1
         return counts
 
