@@ -66,8 +66,11 @@ scalars = (st.none() | st.booleans() | st.sampled_from([0, 1, 2, 5, 12, -1, BIG,
            | st.integers(-10**6, 10**6) | st.floats(allow_nan=True, allow_infinity=True)
            | st.sampled_from([0.0, 0.5, 0.99, 1.0, 55.5, -0.0]) | st.sampled_from(STAMPS) | st.sampled_from(WORDS)
            # no NUL: cel-expr-python now and then returns a string holding only NUL as "" (seen in
-           # this test, not reproducible alone) - a fault of the reference binding, not of the plan
-           | st.text(st.characters(blacklist_characters="\x00"), max_size=4))
+           # this test, not reproducible alone) - a fault of the reference binding, not of the plan.
+           # No lone surrogates: they are not Unicode, the engine refuses such a record before any
+           # expression sees it (inputs.records.record_problem), and CEL errors on them where the
+           # plan answers, a disagreement no record can reach.
+           | st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=4))
 values = st.recursive(scalars, lambda c: st.lists(c, max_size=4) | st.dictionaries(st.sampled_from(FIELDS), c, max_size=5),
                       max_leaves=12)
 objects = st.dictionaries(st.sampled_from(FIELDS), values, max_size=10)
