@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from . import EXIT_OK, add_rules_arg
+from .common import EXIT_OK, add_rules_arg
 from .shop import add_shop_args, shop_engine
 
 
