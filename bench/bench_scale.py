@@ -157,22 +157,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 print(f"{label}: {rate or 0:,.0f} records/s", flush=True)
                 figs.append(figure(label, round(rate) if rate else None, "records/s", "—", shown, None))
                 out[f"cli_jobs{jobs or 1}"] = rate
-        if "spark" in only:
-            rate, per_worker = spark_rate(path, args.records, args.repeat)
-            print(f"Spark local[2]: {rate or 0:,.0f} records/s; compiles per worker {per_worker}", flush=True)
-            figs.append(figure("Spark local[2]", round(rate) if rate else None, "records/s", "—", shown, None,
-                               "" if rate else "pyspark not installed"))
-            figs.append(figure("Spark compiles per worker", max(per_worker.values()) if per_worker else None, "",
+        for key, label, run, missing in (("spark", "Spark local[2]", spark_rate, "pyspark not installed"),
+                                         ("dask", "Dask, 2 workers", dask_rate, "dask not installed")):
+            if key not in only:
+                continue
+            rate, per_worker = run(path, args.records, args.repeat)
+            print(f"{label}: {rate or 0:,.0f} records/s; compiles per worker {per_worker}", flush=True)
+            figs.append(figure(label, round(rate) if rate else None, "records/s", "—", shown, None,
+                               "" if rate else missing))
+            figs.append(figure(f"{label}: compiles per worker", max(per_worker.values()) if per_worker else None, "",
                                "1", f"{len(per_worker)} worker processes", once_each(per_worker)))
-            out.update(spark=rate, spark_compiles=per_worker)
-        if "dask" in only:
-            rate, per_worker = dask_rate(path, args.records, args.repeat)
-            print(f"Dask 2 workers: {rate or 0:,.0f} records/s; compiles per worker {per_worker}", flush=True)
-            figs.append(figure("Dask, 2 workers", round(rate) if rate else None, "records/s", "—", shown, None,
-                               "" if rate else "dask not installed"))
-            figs.append(figure("Dask compiles per worker", max(per_worker.values()) if per_worker else None, "",
-                               "1", f"{len(per_worker)} workers", once_each(per_worker)))
-            out.update(dask=rate, dask_compiles=per_worker)
+            out.update({key: rate, f"{key}_compiles": per_worker})
     out["figures"] = figs
     return out
 

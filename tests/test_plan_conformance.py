@@ -18,6 +18,7 @@ import pytest
 
 from sopengine.expr import EvaluationError, compile_expression
 from sopengine.plan import Fallback, translate
+from .plankit import same
 
 ERR = object()
 UTC = timezone.utc
@@ -122,18 +123,6 @@ def _cases():
         for k, case in enumerate(cases):
             expr, expected = case[0], case[1]
             yield pytest.param(expr, expected, case[2] if len(case) > 2 else {}, id=f"{section}-{k}")
-
-
-def same(a, b) -> bool:
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, float) and math.isnan(a):
-        return math.isnan(b)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(map(same, a, b))
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    return a == b
 
 
 @pytest.mark.parametrize("expr,expected,record", list(_cases()))

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import gc
-import math
 import re
 from datetime import datetime, timedelta, timezone
 
@@ -26,6 +25,7 @@ from sopengine.expr import EvaluationError, Expression
 from sopengine.plan import Fallback
 
 from .conftest import EXAMPLES, NOW, RULES, read_jsonl
+from .plankit import same
 
 BIG = 2**63 - 1
 
@@ -85,18 +85,6 @@ variables = st.fixed_dictionaries({
     "decisions": st.dictionaries(st.sampled_from(["market_demand", "profit_margin", "supply_stability", "recommendation"]),
                                  objects | st.fixed_dictionaries({"full_marks": values, "recommendation": values}), max_size=4),
 })
-
-
-def same(a, b) -> bool:
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, float) and math.isnan(a):
-        return math.isnan(b)
-    if isinstance(a, list):
-        return len(a) == len(b) and all(map(same, a, b))
-    if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    return a == b
 
 
 def reference(e: Expression, env) -> object:
