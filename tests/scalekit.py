@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from .conftest import EXAMPLES
+from .optional import missing
 
 NOW = "2023-06-03T12:00:00+08:00"
 
@@ -21,9 +21,7 @@ def need(module: str, extra: str) -> Any:
     try:
         return importlib.import_module(module)
     except ImportError:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{module} is not installed in CI: .ci/run must install sopengine[{extra}]")
-        pytest.skip(f"{module} is not installed (pip install 'sopengine[{extra}]')")
+        missing(module, f"pip install 'sopengine[{extra}]'")
 
 
 def cli_results(capsys: pytest.CaptureFixture[str], *inputs: Path | str, extra: tuple[str, ...] = ()) -> list[dict]:

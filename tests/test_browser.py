@@ -19,6 +19,7 @@ import pytest
 
 from .clirun import run
 from .conftest import EXAMPLES, NOW, read_jsonl
+from .optional import missing
 
 pytestmark = pytest.mark.browser
 
@@ -28,20 +29,14 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
 
 
-def _missing(why: str) -> None:
-    if os.environ.get("CI"):
-        pytest.fail(f"browser tests need {why}: .ci/run installs it")
-    pytest.skip(f"no {why}")
-
-
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory) -> Iterator[Any]:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
-        _missing("Playwright for Python (pip install playwright)")
+        missing("Playwright for Python", "pip install playwright")
     if not Path(CHROMIUM).exists():
-        _missing("Chromium (apt-get install chromium)")
+        missing("Chromium", "apt-get install chromium")
     profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as p:
         ctx = p.chromium.launch_persistent_context(str(profile), executable_path=CHROMIUM, headless=True, args=ARGS,

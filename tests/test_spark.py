@@ -16,6 +16,7 @@ from decimal import Decimal
 import pytest
 
 from .conftest import EXAMPLES, read_jsonl
+from .optional import missing
 from .scalekit import NOW, by_record, cli_results, example_files, need
 
 pytestmark = pytest.mark.spark
@@ -26,9 +27,7 @@ def spark():
     need("pyarrow", "spark")
     need("pyspark", "spark")
     if shutil.which("java") is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("no java in CI: .ci/run must install it (default-jre-headless)")
-        pytest.skip("Spark needs Java 17+ (apt-get install default-jre-headless)")
+        missing("Java 17+, which Spark needs", "apt-get install default-jre-headless")
     from pyspark.sql import SparkSession
 
     os.environ["PYSPARK_PYTHON"] = sys.executable  # workers import this very sopengine
