@@ -3,21 +3,26 @@ and a scratch rules tree whose process schema knows the new check types' params.
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from datetime import datetime
-from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
-from sopengine.checks import CheckConfigError, CheckContext, CompileEnv
+# Importing the modules registers the check types (checks/__init__.py will import them too).
+from sopengine.checks import (  # noqa: F401
+    CheckConfigError,
+    CheckContext,
+    CompileEnv,
+    decision_table,
+    main_images,
+    privacy,
+    promo_price,
+    qualifications,
+)
 from sopengine.errors import ExpressionError
 from sopengine.evaluate import build_view, render
 from sopengine.expr import compile_expression
 
-# Importing the modules registers the check types (checks/__init__.py will import them too).
-from sopengine.checks import decision_table, main_images, privacy, promo_price, qualifications  # noqa: F401
-
 from .conftest import NOW, SH
-
 
 
 def env(compiled: list | None = None) -> CompileEnv:

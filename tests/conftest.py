@@ -1,13 +1,12 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import textwrap
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
-
-import os
 
 import pytest
 

@@ -8,8 +8,8 @@ process (evidence, boundaries, the manual's template rows).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from types import SimpleNamespace
-from typing import Mapping
 
 import pytest
 

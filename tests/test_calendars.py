@@ -10,21 +10,28 @@ from __future__ import annotations
 import copy
 import json
 import pickle
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import jsonschema
 import pytest
 import yaml
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sopengine.chrono.calendars import WEEKDAY_NAMES, Calendar, CalendarError, CalendarRangeError, parse_clock
+from sopengine.chrono.calendars import (
+    WEEKDAY_NAMES,
+    Calendar,
+    CalendarError,
+    CalendarRangeError,
+    parse_clock,
+)
 from sopengine.chrono.promotions import PromotionWindows
 
 ROOT = Path(__file__).resolve().parents[1]
 SH = ZoneInfo("Asia/Shanghai")
-UTC = timezone.utc
+UTC = UTC
 BATCHES = ["09:00", "14:00", "18:00"]  # ORD-01
 
 

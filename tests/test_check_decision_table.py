@@ -11,8 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sopengine
-from sopengine.checks import CheckConfigError
-from sopengine.checks import dmn
+from sopengine.checks import CheckConfigError, dmn
 from sopengine.checks.decision_table import DecisionTableCheck
 from sopengine.evaluate import render
 

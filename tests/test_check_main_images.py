@@ -6,8 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sopengine.checks import CheckConfigError
-from sopengine.checks import imaging
+from sopengine.checks import CheckConfigError, imaging
 from sopengine.checks.main_images import MainImagesCheck
 
 from .checkkit import env, run, said

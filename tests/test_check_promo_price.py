@@ -100,7 +100,7 @@ def test_start_is_a_day_in_the_process_zone():
 
 
 def test_history_from_a_reference_table():
-    table = {"SKU-1": [(date(2023, 5, 10), Decimal("189.00")), (date(2023, 6, 2), Decimal("10"))]}
+    table = {"SKU-1": [(date(2023, 5, 10), Decimal("189.00")), (date(2023, 6, 2), Decimal(10))]}
     [hit] = run(check(table="prices"), campaign("199.00", [("2023-05-20", "279.00")]), tables={"prices": table})
     assert (hit.evidence["minimum"], hit.evidence["minimum_source"]) == ("189.00", "table:prices")
     # only the table: the record's own history is not read
@@ -192,5 +192,5 @@ def test_legal_outcome_exactly_when_the_seven_day_window_is_breached(raw, promo_
 
 
 def test_lowest_price_prefers_the_most_recent_day_on_ties():
-    pts = [PricePoint(date(2023, 5, d), Decimal("10"), "record") for d in (3, 9)]
+    pts = [PricePoint(date(2023, 5, d), Decimal(10), "record") for d in (3, 9)]
     assert lowest_price(pts, date(2023, 5, 1), date(2023, 6, 1), True).day == date(2023, 5, 9)

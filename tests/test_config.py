@@ -84,7 +84,7 @@ def test_select_and_ignore_by_id_glob_and_clause(capsys, orders, tmp_path):
     f = tmp_path / "o.jsonl"
     f.write_text(json.dumps(orders["DD20230601004"], ensure_ascii=False) + "\n", "utf-8")  # review.late, ship.wrong_role
     base = ("check", f, "--rules", RULES, "--now", T, "--format", "json", "--config", shop(tmp_path, "{}\n"))
-    rules = lambda *a: [v["rule"] for v in json.loads(run(capsys, *base, *a)[1])[0]["violations"]]  # noqa: E731
+    rules = lambda *a: [v["rule"] for v in json.loads(run(capsys, *base, *a)[1])[0]["violations"]]
     assert set(rules()) == {"review.late", "ship.wrong_role"}
     assert rules("--select", "ship.*") == ["ship.wrong_role"]
     assert rules("--ignore", "clause:ORD-01") == ["ship.wrong_role"]

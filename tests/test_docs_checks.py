@@ -14,7 +14,7 @@ from .checkkit import process
 from .conftest import NOW, ROOT
 
 DOC = ROOT / "docs" / "checks.md"
-_BLOCK = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```", re.S | re.M)
+_BLOCK = re.compile(r"^```(\w+)([^\n]*)\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
 
 def examples():

@@ -16,7 +16,7 @@ HEADER = re.compile(r"^\S+:\d+ (\S+) \(")
 
 def console_blocks():
     text = DOC.read_text("utf-8")
-    for m in re.finditer(r"```console\n\$ (.+?)\n(.*?)```", text, re.S):
+    for m in re.finditer(r"```console\n\$ (.+?)\n(.*?)```", text, re.DOTALL):
         yield m.group(1), m.group(2).rstrip("\n").splitlines()
 
 

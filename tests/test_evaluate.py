@@ -3,11 +3,9 @@
 import copy
 import pickle
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-
-import sopengine
 
 from .conftest import NOW, SH
 
@@ -95,7 +93,7 @@ def test_timestamps_in_other_zones_are_converted(engine, orders):
     rec = copy.deepcopy(orders["DD20230601004"])
     rec["placed_at"] = "2023-06-01T03:00:00Z"  # the same instant as 11:00 in Shanghai
     for e in rec["events"]:
-        e["at"] = datetime.fromisoformat(e["at"]).astimezone(timezone.utc).isoformat()
+        e["at"] = datetime.fromisoformat(e["at"]).astimezone(UTC).isoformat()
     v = engine.evaluate(rec, NOW).violations[0]
     assert v.rule == "review.late" and v.evidence["due"] == "2023-06-01T14:00:00+08:00"
 

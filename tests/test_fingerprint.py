@@ -5,7 +5,11 @@ from __future__ import annotations
 import copy
 from datetime import timedelta
 
-from sopengine.report.fingerprint import evidence_hash, fingerprint, violation_fingerprint
+from sopengine.report.fingerprint import (
+    evidence_hash,
+    fingerprint,
+    violation_fingerprint,
+)
 
 from .conftest import EXAMPLES, NOW, read_jsonl
 

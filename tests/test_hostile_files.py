@@ -24,8 +24,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sopengine
-from sopengine.inputs import records
 from sopengine.errors import DefinitionError
+from sopengine.inputs import records
 from sopengine.inputs.records import read_file, read_inputs
 
 from .clirun import only_summary, run

@@ -15,7 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from sopengine.chrono.instants import ValueProblem, parse_date, parse_duration, to_decimal
+from sopengine.chrono.instants import (
+    ValueProblem,
+    parse_date,
+    parse_duration,
+    to_decimal,
+)
 from sopengine.schemas import ecma_regex
 
 from .clirun import run

@@ -22,7 +22,7 @@ import io
 import json
 import os
 import xml.etree.ElementTree as ET
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
 
 import jsonschema
@@ -30,9 +30,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sopengine.results import SourceRef
 from sopengine.inputs.records import MAX_RECORD_DEPTH, Unreadable
 from sopengine.report import FORMATS, ReportOptions
+from sopengine.results import SourceRef
 
 from .conftest import EXAMPLES, NOW, SCHEMAS, read_jsonl
 from .workmeter import growth
@@ -369,4 +369,4 @@ def test_cover_answers_as_comparing_with_every_interval_would(intervals, a, b):
 
 def test_now_at_the_ends_of_the_calendar_is_the_callers_error(engine):
     with pytest.raises(ValueError, match="outside the supported range"):
-        engine.evaluate(_order(), datetime(9999, 12, 31, 23, tzinfo=timezone.utc))
+        engine.evaluate(_order(), datetime(9999, 12, 31, 23, tzinfo=UTC))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-import sopengine.loader as loader
+from sopengine import loader
 
 from .conftest import RULES
 

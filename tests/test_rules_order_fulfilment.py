@@ -4,8 +4,6 @@ on examples/orders_fulfilment.jsonl: exact rules, clauses and states per record.
 import copy
 from datetime import datetime
 
-import pytest
-
 from .conftest import EXAMPLES, NOW, SH, read_jsonl
 from .examplekit import example_suite
 

@@ -2,8 +2,6 @@
 
 import copy
 
-import pytest
-
 from .conftest import EXAMPLES, NOW, read_jsonl
 from .examplekit import example_suite
 

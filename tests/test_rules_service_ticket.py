@@ -3,8 +3,6 @@
 import copy
 from datetime import datetime
 
-import pytest
-
 from .conftest import EXAMPLES, NOW, SH, read_jsonl
 from .examplekit import example_suite
 

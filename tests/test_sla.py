@@ -13,21 +13,22 @@ from __future__ import annotations
 
 import json
 import textwrap
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import jsonschema
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import sopengine
-from sopengine.errors import DefinitionError
 from sopengine.chrono.sla import TimeContext
+from sopengine.errors import DefinitionError
 
 from .conftest import RULES, SCHEMAS, SH
 
-UTC = timezone.utc
+UTC = UTC
 CALENDARS = RULES / "calendars"
 
 
@@ -289,8 +290,9 @@ def test_working_hours_span_and_its_due_soon(tree):
 @given(ends=st.datetimes(min_value=datetime(2023, 1, 1), max_value=datetime(2026, 12, 20),
                          timezones=st.sampled_from([SH, UTC, ZoneInfo("America/New_York")])))
 def test_a_working_day_deadline_never_lands_on_a_day_off(campaign_engine, ends):
-    from sopengine.chrono.calendars import Calendar
     import yaml
+
+    from sopengine.chrono.calendars import Calendar
 
     cn = Calendar.from_definition(yaml.safe_load((CALENDARS / "cn.yaml").read_text("utf-8")))
     r = campaign_engine.evaluate(campaign(ends.isoformat()), ends + timedelta(minutes=1))

@@ -19,7 +19,7 @@ def test_csv_with_bom_any_column_order_and_extra_columns(tmp_path):
     p.write_text("\ufeffPrice,SKU,note,Date\n299.00,A,,2023-05-20\n\n279.00,A,sale,2023-05-02\n10,B,x,2023-05-01\n", "utf-8")
     t = load_price_table(p)
     assert t == {"A": [(date(2023, 5, 2), Decimal("279.00")), (date(2023, 5, 20), Decimal("299.00"))],
-                 "B": [(date(2023, 5, 1), Decimal("10"))]}
+                 "B": [(date(2023, 5, 1), Decimal(10))]}
 
 
 def test_jsonl_numbers_are_read_as_decimals(tmp_path):

@@ -20,8 +20,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from opencc_purepy import OpenCC
 
-from sopengine.text.normalise import _styled  # what the normaliser reads as a letter, not a separator
-from sopengine.text.scan import BannedWordMatcher, Vocabulary, VocabularyError, WordHit, fold, fold_with_map
+from sopengine.text.normalise import (
+    _styled,  # what the normaliser reads as a letter, not a separator
+)
+from sopengine.text.scan import (
+    BannedWordMatcher,
+    Vocabulary,
+    VocabularyError,
+    WordHit,
+    fold,
+    fold_with_map,
+)
 from sopengine.text.spellings import spellings
 
 ROOT = Path(__file__).resolve().parents[1]

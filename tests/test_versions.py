@@ -17,9 +17,10 @@ import pickle
 import shutil
 import subprocess
 import tarfile
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 import pytest
 
@@ -30,6 +31,7 @@ from sopengine.errors import DefinitionError
 from sopengine.loader import parse_yaml
 
 from .conftest import EXAMPLES, MINI, NOW, ROOT, SH, read_jsonl
+
 
 @pytest.fixture(scope="module")
 def engine(core_engine):

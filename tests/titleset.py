@@ -9,9 +9,9 @@ normalisation), so flagging the wrong word of a banned title is still a miss.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
 
 import yaml
 

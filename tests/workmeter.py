@@ -10,7 +10,8 @@ characters scanned instead.
 from __future__ import annotations
 
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 
 def calls(fn: Callable[[], Any]) -> tuple[int, Any]:

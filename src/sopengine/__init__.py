@@ -11,10 +11,20 @@ from __future__ import annotations
 from .engine import Engine, load
 from .errors import DefinitionError, Finding, InputError, SopError, UsageError
 from .results import NextAction, Result, SourceRef, Text, Violation
-
 from .version import __version__
 
 __all__ = [
-    "load", "Engine", "Result", "Violation", "NextAction", "Text", "SourceRef",
-    "Finding", "DefinitionError", "InputError", "UsageError", "SopError", "__version__",
+    "DefinitionError",
+    "Engine",
+    "Finding",
+    "InputError",
+    "NextAction",
+    "Result",
+    "SopError",
+    "SourceRef",
+    "Text",
+    "UsageError",
+    "Violation",
+    "__version__",
+    "load",
 ]

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from transitions import Machine
 
 from .checks import REGISTRY, CheckConfigError, CheckType, CompileEnv
+from .chrono.instants import ValueProblem, parse_instant, zone
+from .chrono.sla import Sla, SlaError, compile_sla
 from .contract import OptionalData, read_optional, skip_sources
 from .errors import Finding
 from .expr import Expression, ExpressionError, compile_expression, lint_expression
@@ -27,8 +30,6 @@ from .results import SourceRef, Text
 from .rulebook import EVENT_UNKNOWN, STEP_KINDS
 from .schemas import SchemaIndex, SchemaStore, ViewPlan, view_plan
 from .typecheck import check_role, role_of, sample_variables, unknown_placeholders
-from .chrono.sla import Sla, SlaError, compile_sla
-from .chrono.instants import ValueProblem, parse_instant, zone
 
 
 @dataclass(frozen=True, eq=False)

@@ -17,10 +17,11 @@ from __future__ import annotations
 import difflib
 import json
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import ConfigError, Finding
 from .loader import Document, escape, load_file
@@ -166,7 +167,7 @@ def schema_findings(cfg: Config) -> list[Finding]:
         ptr = "".join(f"/{escape(str(p))}" for p in err.absolute_path)
         msg = err.message
         if err.validator == "additionalProperties" and isinstance(err.instance, dict):
-            allowed = list((err.schema.get("properties") or {}))
+            allowed = list(err.schema.get("properties") or {})
             for extra in sorted(set(err.instance) - set(allowed)):
                 out.append(Finding("error", f"unknown key {extra!r}", cfg.where(f"{ptr}/{escape(extra)}"), "config",
                                    hint(extra, allowed)))
@@ -249,7 +250,7 @@ def param_findings(cfg: Config, engine: Any) -> list[Finding]:
             out.append(Finding("error", f"check type {ck.impl.name!r} declares no parameters", cfg.where(ptr), "config"))
             continue
         schema = json.loads(schema_path.read_text("utf-8"))
-        declared = list((schema.get("properties") or {}))
+        declared = list(schema.get("properties") or {})
         for key in over:
             if key not in declared:
                 out.append(Finding("error", f"{ck.impl.name} has no parameter {key!r}", cfg.where(f"{ptr}/{escape(key)}"),

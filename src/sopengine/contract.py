@@ -24,8 +24,9 @@ if there are any (``ORD-inspected-before-shipping``), else the step order
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 ALL = "*"  # a declared set meaning "every optional name" (profile full)
 

@@ -14,26 +14,35 @@ result is stamped with that version and the digest of what judged it.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 
 from .checks import REGISTRY
+from .chrono.instants import ValueProblem, check_instant
 from .compile import CompiledProcess, RuleInfo, compile_process
 from .errors import DefinitionError, Finding
 from .evaluate import evaluate_record
+from .inputs.records import Unreadable, record_problem
 from .lint import lint_process
 from .loader import Document
-from .results import Result, SourceRef
 from .paths import bundled_rules_dir
 from .policy import Policy
-from .inputs.records import Unreadable, record_problem
+from .results import Result, SourceRef
 from .schemas import SchemaStore, default_schema_dirs, record_event_types
-from .chrono.instants import ValueProblem, check_instant
-from .tree import KIND_SCHEMAS, MAX_RULE_FILES, Resources, Tree, read_sources, tree_problems, tree_sources
-from .versions import choose, in_force, order_versions, pinned
 from .text.masking import mask_text
+from .tree import (
+    KIND_SCHEMAS,
+    MAX_RULE_FILES,
+    Resources,
+    Tree,
+    read_sources,
+    tree_problems,
+    tree_sources,
+)
+from .versions import choose, in_force, order_versions, pinned
 
 __all__ = ["Engine", "load", "build", "compile_tree", "resolve_rules_dir",
            # the rules tree's reading lives in tree.py; re-exported for callers of the old place
@@ -60,7 +69,7 @@ class Engine:
     def __reduce__(self):
         return (_rebuild, (self._sources, self._store.docs, self.tables, self.policy))
 
-    def with_policy(self, policy: Policy) -> "Engine":
+    def with_policy(self, policy: Policy) -> Engine:
         """The same compiled rules judging under another policy (profile, records declared)."""
         return Engine(self._processes, self._tree, self._store, self._sources, self.warnings, self.tables, policy)
 
@@ -157,9 +166,8 @@ class Engine:
 
 def _now(now: datetime | None) -> datetime:
     if now is None:
-        from datetime import timezone
 
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError("now must be timezone-aware (e.g. datetime(..., tzinfo=ZoneInfo('Asia/Shanghai')))")
     return check_instant(now)  # a ValueError like the above: `now` is the caller's, not a record's

@@ -32,9 +32,10 @@ The rest carry their JSON Pointer inside the message, since they are about recor
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import ClassVar, Iterable, Literal, Protocol
+from typing import ClassVar, Literal, Protocol
 
 from .results import SourceRef
 from .text.masking import mask_text

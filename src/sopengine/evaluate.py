@@ -12,25 +12,51 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from itertools import islice
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from .checks import CheckContext
-from .compile import CheckDef, CompiledProcess, StepDef
+from .chrono.instants import (
+    ValueProblem,
+    format_duration,
+    parse_instant,
+    rfc3339,
+    to_decimal,
+)
 from .chrono.reader import CalendarRangeError
+from .chrono.sla import Deadline, TimeContext
+from .compile import CheckDef, CompiledProcess, StepDef
+from .contract import unmet
 from .expr import Bindings, EvaluationError, Expression
 from .loader import escape
-from .contract import unmet
-from .results import SEVERITY_RANK, NextAction, Result, SourceRef, Text, Unverified, Violation
-from .rulebook import (DEADLINE_UNEVALUABLE, DUE_SOON, EVENT_UNKNOWN, LATE, OUT_OF_ORDER, OVERDUE, UNLISTED, WRONG_ROLE,
-                       declared, outcome, unevaluable)
+from .results import (
+    SEVERITY_RANK,
+    NextAction,
+    Result,
+    SourceRef,
+    Text,
+    Unverified,
+    Violation,
+)
+from .rulebook import (
+    DEADLINE_UNEVALUABLE,
+    DUE_SOON,
+    EVENT_UNKNOWN,
+    LATE,
+    OUT_OF_ORDER,
+    OVERDUE,
+    UNLISTED,
+    WRONG_ROLE,
+    declared,
+    outcome,
+    unevaluable,
+)
+from .schemas import ViewPlan
 from .text.masking import mask_value
 from .typecheck import TEMPLATE
-from .schemas import ViewPlan
-from .chrono.sla import Deadline, TimeContext
-from .chrono.instants import ValueProblem, format_duration, parse_instant, rfc3339, to_decimal
 
 _INT64 = 2**63 - 1
 # A 6 MB listing text of one banned word repeated had 1,000,000 findings: a 1 GB report and 5 GB of memory.

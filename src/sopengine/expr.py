@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from cel_expr_python import cel
 
+from .errors import EvaluationError, ExpressionError
 from .plan import Fallback, translate
 from .schemas import SchemaIndex
-from .errors import EvaluationError, ExpressionError
 
 _T = cel.Type
 VARIABLES: dict[str, Any] = {

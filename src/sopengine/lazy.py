@@ -10,7 +10,7 @@ entry is forgotten.
 from __future__ import annotations
 
 import threading
-from typing import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from . import rulecache
 from .compile import CompiledProcess, compile_process

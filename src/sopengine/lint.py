@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import difflib
 from collections import Counter, deque
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from .errors import Finding
 from .loader import Document

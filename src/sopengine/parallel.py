@@ -13,9 +13,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from datetime import datetime, timezone
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from itertools import islice
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from .results import Result
 
@@ -48,7 +49,7 @@ def evaluate_parallel(engine: Any, records: Iterable[Any], now: datetime | None,
         yield from engine.evaluate_many(records, now, **kw)
         return
     if now is None:  # one "now" for every worker, as for --jobs 1
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
     forking = "fork" in multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if forking else "spawn")
     if forking:

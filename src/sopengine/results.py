@@ -7,8 +7,9 @@ fields RECORDS.md fixes, plus extensions that never rename them).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 from .text.masking import mask_text
 

@@ -21,8 +21,9 @@ import json
 import os
 import stat
 import tempfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 FORMAT = 1
 MAX_ENTRY_BYTES = 64 * 1024

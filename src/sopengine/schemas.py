@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin
-from typing import Any, Iterable, Mapping
 
 import jsonschema
 import jsonschema_rs
@@ -23,8 +24,8 @@ from referencing.jsonschema import DRAFT202012
 
 from .errors import Finding
 from .loader import Document, escape
-from .results import SourceRef
 from .paths import bundled_schemas_dir, walk_files
+from .results import SourceRef
 
 SCHEMA_BASE = "https://sopengine.dev/schemas/"
 
@@ -50,7 +51,7 @@ class SchemaStore:
         self.registry: Registry = Registry().with_resources(resources)
 
     @classmethod
-    def from_dirs(cls, dirs: Iterable[Path]) -> "SchemaStore":
+    def from_dirs(cls, dirs: Iterable[Path]) -> SchemaStore:
         """Earlier directories override later ones (a rules repository's own schemas over the bundled)."""
         docs: dict[str, dict] = {}
         findings: list[Finding] = []
@@ -95,7 +96,7 @@ class SchemaStore:
         cls = jsonschema.validators.validator_for(doc, default=jsonschema.Draft202012Validator)
         return cls(doc, registry=self.registry)
 
-    def record_validator(self, rel: str) -> "RecordValidator":
+    def record_validator(self, rel: str) -> RecordValidator:
         return RecordValidator(self, rel)
 
     def resolve(self, node: Mapping[str, Any], base: str) -> tuple[Mapping[str, Any], str]:
@@ -103,7 +104,7 @@ class SchemaStore:
         if not isinstance(ref, str):
             return node, base
         resolved = self.registry.resolver(base_uri=base).lookup(ref)
-        return resolved.contents, resolved.resolver._base_uri  # noqa: SLF001 - only way to keep the base
+        return resolved.contents, resolved.resolver._base_uri
 
 
 _CLASS_ESCAPES = {"d": "[0-9]", "D": "[^0-9]", "w": "[A-Za-z0-9_]", "W": "[^A-Za-z0-9_]"}
@@ -381,7 +382,7 @@ class SchemaIndex:
                               else "number" if isinstance(v, (int, float)) else "null" for v in vals})
         return types
 
-    def sub(self, names: list[str], items: bool = False) -> "SchemaIndex | None":
+    def sub(self, names: list[str], items: bool = False) -> SchemaIndex | None:
         parts = self._parts(self.node, self.base)
         for name in names:
             parts, _, _ = self._child(parts, name)
@@ -401,8 +402,8 @@ class ViewPlan:
     """Which values of a record are timestamps, dates or money, found once per schema."""
 
     kind: str | None = None
-    props: dict[str, "ViewPlan"] = field(default_factory=dict)
-    items: "ViewPlan | None" = None
+    props: dict[str, ViewPlan] = field(default_factory=dict)
+    items: ViewPlan | None = None
 
     @property
     def empty(self) -> bool:

@@ -18,9 +18,10 @@ file:line:column by ``validate`` before any process can lean on it.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .errors import CalendarError, Finding
 from .loader import Document, parse_yaml, read_text

@@ -19,14 +19,15 @@ record as an ``:unevaluable`` finding. Three checks close that:
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from .errors import EvaluationError, ExpressionError
 from .expr import Expression, compile_expression
 from .schemas import SchemaStore
 
-__all__ = ["ROLES", "TEMPLATE", "role_of", "check_role", "unknown_placeholders", "sample_variables"]
+__all__ = ["ROLES", "TEMPLATE", "check_role", "role_of", "sample_variables", "unknown_placeholders"]
 
 TEMPLATE = re.compile(r"\{([A-Za-z_][\w]*(?:\.[\w]+)*)\}")  # a message's {name} or {name.sub}, filled from evidence
 
@@ -46,7 +47,7 @@ _ACCEPT = {
 _WORDS = {"bool": "true or false", "timestamp": "a timestamp", "list": "a list", "printable": "a value a message can print"}
 _REGEX_LITERAL = re.compile(r"""\bmatches\(\s*(?:[^,()]+,\s*)?(r?"(?:[^"\\\n]|\\.)*"|r?'(?:[^'\\\n]|\\.)*')\s*\)""")
 _FATAL = ("no matching overload", "invalid regular expression", "invalid regex")
-_SAMPLE_NOW = datetime(2023, 6, 1, 12, 0, tzinfo=timezone.utc)
+_SAMPLE_NOW = datetime(2023, 6, 1, 12, 0, tzinfo=UTC)
 
 
 def role_of(pointer: str) -> str | None:
@@ -61,7 +62,7 @@ def check_role(expr: Expression, role: str | None, sample: Mapping[str, Any] | N
     """Why ``expr`` cannot be right in ``role``; empty when nothing is provably wrong."""
     out = [_bad_regex(expr.source, m) for m in _REGEX_LITERAL.finditer(expr.source)]
     problems = [p for p in out if p is not None]
-    declared = str(expr._compiled.return_type())  # noqa: SLF001 - the checker's type of the result
+    declared = str(expr._compiled.return_type())
     if role is not None and declared != "DYN" and not declared.startswith(_ACCEPT[role]):
         problems.append(ExpressionError(f"gives {_shown(declared)}, but here it must give {_WORDS[role]}"))
         return problems

@@ -10,8 +10,9 @@ defined twice, overlap in time or disagree on what decides are load errors.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .chrono.instants import ValueProblem, parse_instant, rfc3339
 from .errors import Finding

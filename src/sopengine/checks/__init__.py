@@ -7,9 +7,25 @@ them all so that loading the package registers every built-in check type.
 
 from __future__ import annotations
 
-from . import banned_words, decision_table, expression, main_images, privacy, promo_price, qualifications
-from .base import REGISTRY, CheckConfigError, CheckContext, CheckType, CompileEnv, Hit, register
+from . import (
+    banned_words,
+    decision_table,
+    expression,
+    main_images,
+    privacy,
+    promo_price,
+    qualifications,
+)
+from .base import (
+    REGISTRY,
+    CheckConfigError,
+    CheckContext,
+    CheckType,
+    CompileEnv,
+    Hit,
+    register,
+)
 
 BUILT_IN = (banned_words, decision_table, expression, main_images, privacy, promo_price, qualifications)
 
-__all__ = ["REGISTRY", "register", "CheckType", "CheckContext", "CompileEnv", "Hit", "CheckConfigError", "BUILT_IN"]
+__all__ = ["BUILT_IN", "REGISTRY", "CheckConfigError", "CheckContext", "CheckType", "CompileEnv", "Hit", "register"]

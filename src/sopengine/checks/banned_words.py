@@ -30,12 +30,13 @@ without any finding, is a line of the result's trace (``check --explain``).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from typing import Any, Iterable, Mapping
+from typing import Any
 
+from ..errors import CheckConfigError
 from ..text.scan import BannedWordMatcher, Clearance, Vocabulary, VocabularyError, fold
 from ..text.vocabulary import Brand, brand_from
-from ..errors import CheckConfigError
 from .base import CheckContext, CheckType, CompileEnv, Hit, register
 from .fields import FieldPath, strings_under
 

@@ -11,12 +11,15 @@ register themselves here (``@register``, ``REGISTRY`` below), are imported by
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from ..errors import (
+    CheckConfigError as CheckConfigError,  # re-exported: check types raise it
+)
 from ..results import Severity, Text
-from ..errors import CheckConfigError as CheckConfigError  # re-exported: check types raise it
 
 if TYPE_CHECKING:  # pragma: no cover
     from ..expr import Expression
@@ -67,7 +70,7 @@ class CheckContext:
     state: str
     timezone: tzinfo
     events: list[Mapping[str, Any]]  # sorted by time; each has "at" as an aware datetime and "_index" (original position)
-    eval: Callable[["Expression", Mapping[str, Any] | None], Any]  # evaluate an expression with optional extra variables
+    eval: Callable[[Expression, Mapping[str, Any] | None], Any]  # evaluate an expression with optional extra variables
     tables: Mapping[str, Any] = field(default_factory=dict)  # reference data handed to the engine (e.g. price history)
     # Lines a check adds to the result's trace (``--explain``): why something did *not* fire,
     # e.g. the exemption that cleared a banned word, which no finding can carry.

@@ -26,13 +26,14 @@ inputs, matched rows and results of every table, so a message can say
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from ..expr import EvaluationError
 from ..loader import escape
 from ..results import Text
-from . import dmn
 from ..rulebook import outcome_suffix
+from . import dmn
 from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit, register
 from .evidence import jsonable
 from .outcomes import Outcomes

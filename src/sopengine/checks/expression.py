@@ -7,7 +7,8 @@ no code, only an assertion and the evidence worth quoting when it fails.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from ..expr import EvaluationError
 from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit, register

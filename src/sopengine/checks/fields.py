@@ -11,7 +11,8 @@ a path that never resolves would otherwise be a rule that silently never fires.
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from ..loader import escape
 from .base import CheckConfigError, CompileEnv
@@ -28,7 +29,7 @@ class FieldPath:
     the ``banned_words`` check names fields.
     """
 
-    __slots__ = ("text", "steps")
+    __slots__ = ("steps", "text")
 
     def __init__(self, text: str, pointer: str) -> None:
         if not isinstance(text, str) or not text.strip():

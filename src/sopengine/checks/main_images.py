@@ -18,12 +18,13 @@ Outcomes: the rule's own message for too few images; ``:background``,
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
-from . import imaging
 from ..results import Text
 from ..rulebook import outcome_suffix
+from . import imaging
 from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit, register
 from .fields import MISSING, field_paths
 from .outcomes import Outcomes

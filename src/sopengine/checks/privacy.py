@@ -17,7 +17,8 @@ repeat the leak.
 
 from __future__ import annotations
 
-from typing import Any, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from ..text.masking import find_private, mask_text
 from ..text.scan import Cover

@@ -24,12 +24,13 @@ always also a breach of the rule; each item yields at most one finding.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any, Iterable, Iterator, Mapping, NamedTuple
+from typing import Any, NamedTuple
 
-from ..results import Text
 from ..chrono.instants import ValueProblem, parse_date, parse_instant, to_decimal
+from ..results import Text
 from ..rulebook import outcome_suffix
 from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit, register
 from .evidence import jsonable

@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator, Mapping
 from datetime import date
-from typing import Any, Iterator, Mapping
+from typing import Any
 
-from ..results import Text
 from ..chrono.instants import parse_date
+from ..results import Text
 from ..rulebook import outcome_suffix
 from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit, register
 from .fields import MISSING, field_paths

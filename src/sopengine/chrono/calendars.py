@@ -21,25 +21,44 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Any, Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from .holidays import statutory_days
-from .official import (COMPANY, DECLARED, ESTIMATED, PACKAGE, Estimate, day_entries, package_data, read_estimate,
-                       read_schedules, spans)
-from .reader import (API_VERSION, DAY_SECONDS as _DAY, CalendarError, CalendarRangeError, Reader, parse_clock,
-                     require_aware)
 from ..results import Text
-from .instants import ValueProblem, zone as _zone
+from .holidays import statutory_days
+from .instants import ValueProblem
+from .instants import zone as _zone
+from .official import (
+    COMPANY,
+    DECLARED,
+    ESTIMATED,
+    PACKAGE,
+    Estimate,
+    day_entries,
+    package_data,
+    read_estimate,
+    read_schedules,
+    spans,
+)
+from .reader import (
+    API_VERSION,
+    CalendarError,
+    CalendarRangeError,
+    Reader,
+    parse_clock,
+    require_aware,
+)
+from .reader import DAY_SECONDS as _DAY
 
 __all__ = ["API_VERSION", "Calendar", "CalendarError", "CalendarRangeError", "Reader", "parse_clock",
            "require_aware"]
 
 DEFAULT_ZONE = "Asia/Shanghai"
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_UTC = timezone.utc
+_UTC = UTC
 
 
 def _weekly(r: Reader, node: Any) -> frozenset[int]:
@@ -136,7 +155,7 @@ class Calendar:
         object.__setattr__(self, "_digest", hashlib.sha256(blob).hexdigest())
 
     @classmethod
-    def from_definition(cls, doc: Any, *, source: str = "") -> "Calendar":
+    def from_definition(cls, doc: Any, *, source: str = "") -> Calendar:
         r = Reader(source)
         ident, title = r.header(doc, "Calendar", _CALENDAR_KEYS)
         try:

@@ -8,7 +8,7 @@ string (compared exactly), and people read durations as "4 h 10 min", not second
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,16 +18,16 @@ from dateutil import parser as _dtparser
 from ..errors import ValueProblem
 
 __all__ = [
-    "ValueProblem",
-    "check_instant",
-    "parse_instant",
-    "parse_date",
-    "to_decimal",
-    "rfc3339",
-    "parse_duration",
-    "bounded_span",
     "MAX_SPAN_DAYS",
+    "ValueProblem",
+    "bounded_span",
+    "check_instant",
     "format_duration",
+    "parse_date",
+    "parse_duration",
+    "parse_instant",
+    "rfc3339",
+    "to_decimal",
     "zone",
 ]
 
@@ -99,8 +99,8 @@ def _parse_instant(value: Any, tz: tzinfo) -> datetime:
 
 # Within a day of datetime's ends an instant cannot be shown in every zone (0001-01-01T00:00+08:00
 # is in year 0 in UTC), so converting it for a message or the CEL view would raise OverflowError.
-_FIRST = datetime.min.replace(tzinfo=timezone.utc) + timedelta(days=1)
-_LAST = datetime.max.replace(tzinfo=timezone.utc) - timedelta(days=1)
+_FIRST = datetime.min.replace(tzinfo=UTC) + timedelta(days=1)
+_LAST = datetime.max.replace(tzinfo=UTC) - timedelta(days=1)
 
 
 def check_instant(dt: datetime, shown: Any = None) -> datetime:
@@ -113,7 +113,7 @@ def check_instant(dt: datetime, shown: Any = None) -> datetime:
     if 1 < dt.year < 9999:  # an offset is under a day: the instant is in range in every zone
         return dt
     try:
-        utc = dt.astimezone(timezone.utc)
+        utc = dt.astimezone(UTC)
     except OverflowError:
         utc = None
     if utc is None or not _FIRST <= utc <= _LAST:

@@ -20,9 +20,10 @@ A year none of these covers (before the first year with data, say) is a
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 
 from .holidays import METHODS, Method
 from .reader import Reader

@@ -19,11 +19,11 @@ import bisect
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from .reader import CalendarRangeError, Reader, require_aware
 from ..results import Text
+from .reader import CalendarRangeError, Reader, require_aware
 
 __all__ = ["PromotionWindow", "PromotionWindows"]
 
@@ -104,7 +104,7 @@ class PromotionWindows:
         object.__setattr__(self, "covered", (date(first, 1, 1), date(last, 12, 31)))
 
     @classmethod
-    def from_definition(cls, doc: Any, *, source: str = "") -> "PromotionWindows":
+    def from_definition(cls, doc: Any, *, source: str = "") -> PromotionWindows:
         r = Reader(source)
         ident, title = r.header(doc, "PromotionWindows", _KEYS)
         items = r.list(doc.get("windows"), "/windows")
@@ -143,8 +143,8 @@ class PromotionWindows:
 
     def digest(self) -> str:
         """sha256 (hex) of what ``window_at`` answers: each window's id, event and UTC bounds."""
-        payload = [[w.id, w.event, w.start.astimezone(timezone.utc).isoformat(),
-                    w.end.astimezone(timezone.utc).isoformat()] for w in self.windows]
+        payload = [[w.id, w.event, w.start.astimezone(UTC).isoformat(),
+                    w.end.astimezone(UTC).isoformat()] for w in self.windows]
         blob = json.dumps({"format": "sopengine.promotions/1", "windows": payload},
                           ensure_ascii=False, separators=(",", ":")).encode()
         return hashlib.sha256(blob).hexdigest()

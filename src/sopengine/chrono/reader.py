@@ -11,11 +11,12 @@ way without importing the calendar arithmetic.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
-from typing import Any, Iterable, Mapping, NoReturn
+from typing import Any, NoReturn
 
-from ..results import Text
 from ..errors import CalendarError, CalendarRangeError
+from ..results import Text
 
 __all__ = ["API_VERSION", "CalendarError", "CalendarRangeError", "Reader", "parse_clock", "require_aware"]
 

@@ -20,12 +20,13 @@ an ``<step>.unevaluable`` violation rather than guessing a deadline.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
-from ..expr import Expression
 from ..errors import SlaError
+from ..expr import Expression
 from ..results import SEVERITY_RANK
 from .instants import ValueProblem, format_duration, parse_instant
 from .official import Estimate
@@ -46,7 +47,7 @@ class Anchor:
         return self.kind.replace("_", " ")
 
     @staticmethod
-    def parse(spec: Any) -> "Anchor":
+    def parse(spec: Any) -> Anchor:
         if spec is None or spec == "state_entered":
             return Anchor("state_entered")
         if spec == "now":
@@ -116,7 +117,7 @@ class Deadline:
     due: datetime
     start: datetime | None
     case: Case
-    sla: "Sla"
+    sla: Sla
     window: Any | None = None  # the PromotionWindow that selected the case, quoted in messages
     estimated: tuple[int, ...] = ()  # years of the calendar counted from an estimate, not published data
     estimate: Estimate | None = None  # the calendar's method and severity policy, when ``estimated``

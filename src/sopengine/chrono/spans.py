@@ -27,26 +27,27 @@ the grammar, never a silent fallback to another reading.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any, Callable
+from typing import Any
 
-from .reader import parse_clock
 from ..errors import SlaError
 from .instants import MAX_SPAN_DAYS, ValueProblem, bounded_span, parse_duration
+from .reader import parse_clock
 
 __all__ = ["SPAN_PARSERS", "BatchSpan", "DurationSpan", "WorkingDaysSpan", "WorkingTimeSpan", "parse_span", "wall_fraction"]
 
 GRAMMAR = ("write 'N working days', 'N working hours', '<duration> working' (e.g. '2h30m working') "
            "or 'next batch at 09:00, 14:00, 18:00 [on working days]'")
 
-_WORKING_DAYS = re.compile(r"^(\d+)\s+working\s+days?$",re.I | re.ASCII)
-_WORKING_UNITS = re.compile(r"^(\d+(?:\.\d+)?)\s+working\s+(hours?|minutes?)$",re.I | re.ASCII)
-_WORKING_DURATION = re.compile(r"^(.+?)\s+working$", re.I)
-_DAYS_IN_DURATION = re.compile(r"\d\s*d(?:ays?)?(?![a-z])|^P\d+D",re.I | re.ASCII)
-_BATCH = re.compile(r"^next\s+batch\s+at\s+(?P<times>.+?)(?P<working>\s+on\s+working\s+days)?$", re.I)
-_LOOKS_WORKING = re.compile(r"\b(working|business)\b", re.I)
-_LOOKS_BATCH = re.compile(r"^next\s+batch\b", re.I)
+_WORKING_DAYS = re.compile(r"^(\d+)\s+working\s+days?$",re.IGNORECASE | re.ASCII)
+_WORKING_UNITS = re.compile(r"^(\d+(?:\.\d+)?)\s+working\s+(hours?|minutes?)$",re.IGNORECASE | re.ASCII)
+_WORKING_DURATION = re.compile(r"^(.+?)\s+working$", re.IGNORECASE)
+_DAYS_IN_DURATION = re.compile(r"\d\s*d(?:ays?)?(?![a-z])|^P\d+D",re.IGNORECASE | re.ASCII)
+_BATCH = re.compile(r"^next\s+batch\s+at\s+(?P<times>.+?)(?P<working>\s+on\s+working\s+days)?$", re.IGNORECASE)
+_LOOKS_WORKING = re.compile(r"\b(working|business)\b", re.IGNORECASE)
+_LOOKS_BATCH = re.compile(r"^next\s+batch\b", re.IGNORECASE)
 
 
 def _need_calendar(text: str, calendar: Any) -> Any:
@@ -218,7 +219,6 @@ def refuse_lookalikes(text: str, calendar: Any) -> None:
     fall through to the duration reader's generic complaint."""
     if _LOOKS_WORKING.search(text):
         raise SlaError(f"{text.strip()!r} is not a span: {GRAMMAR}")
-    return None
 
 
 SPAN_PARSERS: list[Callable[[str, Any], Any]] = [parse_working_days, parse_working_time, parse_batch,

@@ -10,16 +10,48 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Sequence
 from importlib import import_module
-from typing import Sequence
 
-from ..errors import ConfigError, DefinitionError, InputError, OutputError, TableError, UsageError
+from ..errors import (
+    ConfigError,
+    DefinitionError,
+    InputError,
+    OutputError,
+    TableError,
+    UsageError,
+)
 from ..text.controls import SafeText
-from .common import (EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_process_version_arg, add_rules_arg, add_srcroot_arg, deprecated,
-                     ReadTally, instant_arg, settle_args, srcroot_arg)
+from .common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    ReadTally,
+    add_process_version_arg,
+    add_rules_arg,
+    add_srcroot_arg,
+    deprecated,
+    instant_arg,
+    settle_args,
+    srcroot_arg,
+)
 
-__all__ = ["main", "build_parser", "COMMANDS", "EXIT_OK", "EXIT_FINDINGS", "EXIT_USAGE", "add_rules_arg", "instant_arg",
-           "add_process_version_arg", "add_srcroot_arg", "srcroot_arg", "deprecated", "settle_args", "ReadTally"]
+__all__ = [
+    "COMMANDS",
+    "EXIT_FINDINGS",
+    "EXIT_OK",
+    "EXIT_USAGE",
+    "ReadTally",
+    "add_process_version_arg",
+    "add_rules_arg",
+    "add_srcroot_arg",
+    "build_parser",
+    "deprecated",
+    "instant_arg",
+    "main",
+    "settle_args",
+    "srcroot_arg",
+]
 
 COMMANDS = ["check", "agenda", "config", "validate", "test", "coverage", "graph", "diff", "calendar", "completion"]
 

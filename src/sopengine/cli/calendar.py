@@ -17,8 +17,8 @@ import sys
 from datetime import date, timedelta
 from typing import Any
 
-from .common import EXIT_OK, add_rules_arg
 from ..errors import CalendarRangeError, DefinitionError, UsageError
+from .common import EXIT_OK, add_rules_arg
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 

@@ -8,9 +8,19 @@ import sys
 from pathlib import Path
 
 from ..errors import UsageError
-from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ReadTally, add_rules_arg, add_process_version_arg, add_srcroot_arg, srcroot_arg, parse_now
-from .shop import add_shop_args, shop_engine
+from .common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    ReadTally,
+    add_process_version_arg,
+    add_rules_arg,
+    add_srcroot_arg,
+    parse_now,
+    srcroot_arg,
+)
 from .output import open_output, output_problem
+from .shop import add_shop_args, shop_engine
 
 
 def add_parser(sub) -> None:
@@ -110,8 +120,14 @@ def run(args: argparse.Namespace) -> int:
     if args.write_baseline and (problem := output_problem(Path(args.write_baseline))):
         raise UsageError(f"--write-baseline {args.write_baseline}: {problem}")
     from ..parallel import evaluate_parallel
-
-    from .console import Clock, ColorLines, count_records, progress, show_progress, use_color
+    from .console import (
+        Clock,
+        ColorLines,
+        count_records,
+        progress,
+        show_progress,
+        use_color,
+    )
 
     clock = Clock()
     tally = ReadTally()
@@ -143,7 +159,7 @@ def run(args: argparse.Namespace) -> int:
     return tally.exit_code(EXIT_FINDINGS if summary.fails(args.fail_on) else EXIT_OK)
 
 
-def report_baseline(args: argparse.Namespace, base: "BaselineRun") -> None:  # type: ignore[name-defined]  # noqa: F821
+def report_baseline(args: argparse.Namespace, base: BaselineRun) -> None:  # type: ignore[name-defined]  # noqa: F821
     """On stderr, so that the report itself stays one format: what the baseline hid, and what no longer occurs."""
     from ..report.baseline import write_baseline
 

@@ -18,8 +18,9 @@ import os
 import re
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Iterable, Iterator, TypeVar
+from typing import IO, TypeVar
 
 T = TypeVar("T")
 COUNTABLE = {".jsonl", ".ndjson"}  # one record a line: counted before the run, cheaply
@@ -28,7 +29,7 @@ MAX_COUNT_BYTES = 1 << 32  # count lines of at most this much input; beyond, no 
 
 def _isatty(stream: object) -> bool:
     try:
-        return bool(getattr(stream, "isatty")())
+        return bool(stream.isatty())
     except (AttributeError, ValueError, OSError):
         return False
 

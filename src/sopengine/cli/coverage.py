@@ -33,8 +33,8 @@ def add_parser(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from .. import load
-    from ..tools.coverage import example_evidence, measure, render_text, summary
     from ..engine import resolve_rules_dir
+    from ..tools.coverage import example_evidence, measure, render_text, summary
     from ..tools.firings import Evidence, observe
     from ..tools.ruletests import run_tests
 

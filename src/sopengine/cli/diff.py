@@ -13,7 +13,14 @@ import re
 import sys
 from pathlib import Path
 
-from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ReadTally, add_rules_arg, instant_arg
+from .common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    ReadTally,
+    add_rules_arg,
+    instant_arg,
+)
 
 _REF = re.compile(r"^([a-z][a-z0-9_]*)@(\S+)$")
 
@@ -39,8 +46,14 @@ def _usage(msg: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from .. import load
-    from ..tools.diff import compare_processes, compare_trees, impact, render_changes, render_impact
     from ..inputs.records import expand, read_inputs
+    from ..tools.diff import (
+        compare_processes,
+        compare_trees,
+        impact,
+        render_changes,
+        render_impact,
+    )
 
     now = instant_arg(args.now)
     dirs = [Path(x).is_dir() for x in (args.old, args.new)]

@@ -15,13 +15,14 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
 from ..errors import OutputError
 
-__all__ = ["output_problem", "open_output"]
+__all__ = ["open_output", "output_problem"]
 
 
 def output_problem(target: Path) -> str | None:

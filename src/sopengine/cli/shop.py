@@ -10,10 +10,11 @@ line options win over the file; every name is checked against the loaded rules
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from ..config import Config, check_names, find_config, read_config
 from ..errors import ConfigError, Finding

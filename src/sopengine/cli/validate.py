@@ -6,7 +6,14 @@ import argparse
 import json
 import sys
 
-from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_rules_arg, add_srcroot_arg, srcroot_arg
+from .common import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    EXIT_USAGE,
+    add_rules_arg,
+    add_srcroot_arg,
+    srcroot_arg,
+)
 
 
 def add_parser(sub) -> None:
@@ -26,8 +33,8 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     from .. import rulecache
     from ..engine import compile_tree, resolve_rules_dir
-    from ..tree import tree_sources
     from ..schemas import SchemaStore, default_schema_dirs
+    from ..tree import tree_sources
 
     root = resolve_rules_dir(args.rules)
     sources, read_findings = tree_sources(root)

@@ -14,10 +14,11 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from ..errors import TableError
 from .files import open_input, read_limited
@@ -25,7 +26,7 @@ from .records import MAX_DOCUMENT_BYTES
 
 MAX_TABLE_BYTES = MAX_DOCUMENT_BYTES  # a table is read whole, like a JSON or YAML document of records
 
-__all__ = ["TableError", "PriceTable", "load_price_table", "parse_table_option"]
+__all__ = ["PriceTable", "TableError", "load_price_table", "parse_table_option"]
 
 PriceTable = dict[str, list[tuple[date, Decimal]]]
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)

@@ -12,17 +12,18 @@ import json
 import math
 import re
 import sys
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator, Mapping
+from typing import IO, Any
 
 from ..errors import Finding, InputError
-from .files import open_input, read_limited
 from ..loader import Document, parse_yaml_documents
-from ..results import SourceRef
-from .unreadable import Unreadable
 from ..paths import shown, walk_files
+from ..results import SourceRef
+from .files import open_input, read_limited
+from .unreadable import Unreadable
 
 try:  # measured several times faster than the stdlib on our records; optional
     import orjson as _orjson

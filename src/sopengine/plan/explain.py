@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import gc
 import types
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ..expr import VARIABLES
 from .translate import untranslated_reason
-
 
 # values and code: nothing under them is part of the compiled rules (a function's globals lead to modules)
 _LEAVES = (str, bytes, int, float, type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType,

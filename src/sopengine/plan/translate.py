@@ -11,7 +11,8 @@ CEL's own budget) the evaluation goes to CEL, which then reports its budget erro
 
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from . import ops
 from .ops import FALLBACK, _Fallback

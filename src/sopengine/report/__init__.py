@@ -7,9 +7,9 @@ lazily where the format allows (text, JSON Lines, JSON) and returns a
 
 from __future__ import annotations
 
-from . import text, jsonout, sarif, junit, github, parquet, html  # noqa: I001  (the order --format lists them in)
+from . import github, html, jsonout, junit, parquet, sarif, text
 from .base import FORMATS, ReportOptions, Summary, Writer, register
 
 BUILT_IN = (text, jsonout, sarif, junit, github, parquet, html)
 
-__all__ = ["FORMATS", "Summary", "ReportOptions", "Writer", "register", "BUILT_IN"]
+__all__ = ["BUILT_IN", "FORMATS", "ReportOptions", "Summary", "Writer", "register"]

@@ -7,10 +7,11 @@ A format is a function ``(results, out, options) -> Summary`` registered with
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import wraps
 from pathlib import Path
-from typing import IO, Any, Callable, Iterable
+from typing import IO, Any
 
 from ..results import SEVERITY_RANK, Result
 from ..text.controls import SafeText

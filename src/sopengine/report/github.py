@@ -16,7 +16,8 @@ relative to the source root, where GitHub looks for them.
 
 from __future__ import annotations
 
-from typing import IO, Iterable
+from collections.abc import Iterable
+from typing import IO
 
 from ..results import SEVERITY_RANK, Result
 from .base import ReportOptions, Summary, register

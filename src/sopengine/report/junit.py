@@ -22,8 +22,9 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import IO, Iterable
+from typing import IO
 
 from ..results import SEVERITY_RANK, Result, Violation
 from .base import ReportOptions, Summary, register

@@ -10,8 +10,9 @@ back to the rule that declares them so that every SARIF result can link to its d
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 from urllib.parse import quote
 
 from ..compile import RuleInfo

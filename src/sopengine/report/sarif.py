@@ -29,14 +29,24 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
-from typing import IO, Any, Iterable
+from typing import IO, Any
 
 from ..compile import RuleInfo
 from ..results import SEVERITY_RANK, Result, SourceRef
 from .base import ReportOptions, Summary, register
 from .fingerprint import FINGERPRINT_KEY, fingerprint
-from .locate import EVALUATION_ERROR, LEVELS, RuleIndex, pointer, record_name, relative_to_root, uri_reference, where
+from .locate import (
+    EVALUATION_ERROR,
+    LEVELS,
+    RuleIndex,
+    pointer,
+    record_name,
+    relative_to_root,
+    uri_reference,
+    where,
+)
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 GITHUB_SEVERITY = {"error": "error", "warning": "warning", "info": "recommendation"}

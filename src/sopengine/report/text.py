@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import IO, Iterable
+from collections.abc import Iterable
+from typing import IO
 
 from ..results import SEVERITY_RANK, Result
-from ..text.controls import escape_controls as _line  # a newline from a record would forge a report line
+from ..text.controls import (
+    escape_controls as _line,  # a newline from a record would forge a report line
+)
 from .base import ReportOptions, Summary, register
-
 
 _HEAD = {"en": ("state", "next", "due", "overdue", "error", "records", "violations", "evaluation errors", "no due time",
                 "unverif", "{n} rule(s) could not be checked: the record lacks optional data the shop does not declare "

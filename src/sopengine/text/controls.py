@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from .masking import mask_text
 
-__all__ = ["CONTROLS", "escape_controls", "SafeText"]
+__all__ = ["CONTROLS", "SafeText", "escape_controls"]
 
 _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 CONTROLS = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI}]")

@@ -21,8 +21,8 @@ word, so a long text costs linear time.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
 from ..results import Text
 from .normalise import fold
@@ -65,8 +65,18 @@ def _alternation(terms: Sequence[str], units: Sequence[str]) -> tuple[str, int]:
 class CompiledRule:
     """One exemption rule ready to test against an anchor span of a folded text."""
 
-    __slots__ = ("rule", "words", "categories", "_before", "_after", "_unless", "in_text", "_reach_before",
-                 "_reach_after", "_unless_reach")
+    __slots__ = (
+        "_after",
+        "_before",
+        "_reach_after",
+        "_reach_before",
+        "_unless",
+        "_unless_reach",
+        "categories",
+        "in_text",
+        "rule",
+        "words",
+    )
 
     def __init__(self, rule: ExemptionRule) -> None:
         self.rule = rule
@@ -77,10 +87,10 @@ class CompiledRule:
         self._reach_before = self._reach_after = self._unless_reach = 0
         if rule.before:
             alt, n = _alternation(rule.before, rule.units)
-            self._before, self._reach_before = re.compile(rf"(?:{alt}).{{0,{w}}}$", re.S), n + w
+            self._before, self._reach_before = re.compile(rf"(?:{alt}).{{0,{w}}}$", re.DOTALL), n + w
         if rule.after:
             alt, n = _alternation(rule.after, rule.units)
-            self._after, self._reach_after = re.compile(rf".{{0,{w}}}?(?:{alt})", re.S), n + w
+            self._after, self._reach_after = re.compile(rf".{{0,{w}}}?(?:{alt})", re.DOTALL), n + w
         if rule.unless:
             alt, self._unless_reach = _alternation(rule.unless, ())
             self._unless = re.compile(alt)

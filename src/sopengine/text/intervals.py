@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from typing import Iterable
+from collections.abc import Iterable
 
 __all__ = ["Cover"]
 
@@ -17,7 +17,7 @@ class Cover:
     text repeating an exemption and a banned word; a 16 MB line would never finish.
     """
 
-    __slots__ = ("_starts", "_reach", "_which")
+    __slots__ = ("_reach", "_starts", "_which")
 
     def __init__(self, intervals: Iterable[tuple[int, int]]) -> None:
         ordered = sorted((lo, hi, i) for i, (lo, hi) in enumerate(intervals))

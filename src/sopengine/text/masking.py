@@ -26,7 +26,7 @@ import re
 from bisect import bisect_left
 from typing import Any, NamedTuple
 
-__all__ = ["MOBILE", "ADDRESS", "Found", "find_private", "mask_text", "mask_value"]
+__all__ = ["ADDRESS", "MOBILE", "Found", "find_private", "mask_text", "mask_value"]
 
 _D = r"[0-9０-９]"
 # Mainland mobile numbers: 1[3-9]x xxxx xxxx (ASCII or full-width digits), optionally +86/86,

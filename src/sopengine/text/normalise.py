@@ -27,12 +27,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from functools import cache
 from itertools import chain
 from threading import Lock
-from typing import Mapping
 
-__all__ = ["fold", "fold_with_map", "fold_table", "folded_char", "wordchar"]
+__all__ = ["fold", "fold_table", "fold_with_map", "folded_char", "wordchar"]
 
 # General categories (first letter) that carry no letters: separators, punctuation,
 # symbols (emoji included), controls/format/private/unassigned (zero-width joiners,
@@ -53,8 +53,7 @@ _LATIN_LOOKALIKES = dict(zip("аеорсухіјѕԁһкмнтвαοριτυχκ
 # Tone marks of pinyin: the combining marks of the four tones.
 _TONES = frozenset("\u0300\u0301\u030c\u0304")
 _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
-    "ZERO ONE TWO THREE FOUR FIVE SIX SEVEN EIGHT NINE TEN ELEVEN TWELVE THIRTEEN FOURTEEN FIFTEEN SIXTEEN "
-    "SEVENTEEN EIGHTEEN NINETEEN TWENTY".split())}
+    ["ZERO", "ONE", "TWO", "THREE", "FOUR", "FIVE", "SIX", "SEVEN", "EIGHT", "NINE", "TEN", "ELEVEN", "TWELVE", "THIRTEEN", "FOURTEEN", "FIFTEEN", "SIXTEEN", "SEVENTEEN", "EIGHTEEN", "NINETEEN", "TWENTY"])}
 # Styled letters and digits NFKC leaves alone (🅽, ᴛ, ➀, ❶, ⓵, 🇳): read from their names.
 _STYLED_NAME = re.compile(r"(?:LATIN LETTER SMALL CAPITAL|SQUARED LATIN CAPITAL LETTER|NEGATIVE .*LATIN CAPITAL LETTER"
                           r"|REGIONAL INDICATOR SYMBOL LETTER|LATIN (?:SMALL|CAPITAL) LETTER) ([A-Z])(?: WITH .*)?$"

@@ -14,21 +14,52 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import ahocorasick_rs
 
 from .exemptions import Clearance, CompiledRule
 from .intervals import Cover
-from .normalise import SEPARATOR, fold, fold_joined, fold_table, fold_with_map, folded_char, wordchar
+from .normalise import (
+    SEPARATOR,
+    fold,
+    fold_joined,
+    fold_table,
+    fold_with_map,
+    folded_char,
+    wordchar,
+)
 from .spellings import spellings
-from .vocabulary import (Brand, Category, Exemption, ExemptionRule, Vocabulary, VocabularyError, brand_from,
-                         brand_rule, listed_rule)
+from .vocabulary import (
+    Brand,
+    Category,
+    Exemption,
+    ExemptionRule,
+    Vocabulary,
+    VocabularyError,
+    brand_from,
+    brand_rule,
+    listed_rule,
+)
 
-__all__ = ["fold", "fold_with_map", "Brand", "Category", "Clearance", "Cover", "Exemption", "ExemptionRule",
-           "Scan", "Vocabulary", "VocabularyError", "WordHit", "BannedWordMatcher"]
+__all__ = [
+    "BannedWordMatcher",
+    "Brand",
+    "Category",
+    "Clearance",
+    "Cover",
+    "Exemption",
+    "ExemptionRule",
+    "Scan",
+    "Vocabulary",
+    "VocabularyError",
+    "WordHit",
+    "fold",
+    "fold_with_map",
+]
 
 _SHOP_EXEMPT = "shop configuration (exempt)"
 _DIGIT = re.compile(r"\d")
@@ -127,8 +158,19 @@ class BannedWordMatcher:
     which cannot be pickled, on load.
     """
 
-    __slots__ = ("vocabulary", "extra_exemptions", "brands", "_entries", "_automaton", "_term_rules", "_rules",
-                 "_entry_rules", "_gates", "_contexts", "_longest")
+    __slots__ = (
+        "_automaton",
+        "_contexts",
+        "_entries",
+        "_entry_rules",
+        "_gates",
+        "_longest",
+        "_rules",
+        "_term_rules",
+        "brands",
+        "extra_exemptions",
+        "vocabulary",
+    )
 
     vocabulary: Vocabulary
     extra_exemptions: tuple[str, ...]

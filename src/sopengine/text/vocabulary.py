@@ -11,8 +11,9 @@ category, or one that would clear a category that is never exempt.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ..errors import VocabularyError
 from ..results import Severity, Text

@@ -10,14 +10,15 @@ a gap nobody decided on, which is what ``sopengine coverage`` exists to catch.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from .firings import Evidence, observe
 from ..results import SourceRef
 from ..rulebook import DEADLINE_KINDS, EVENT_UNKNOWN, OUT_OF_ORDER, WRONG_ROLE
+from .firings import Evidence, observe
 
 STATUSES = ("tested", "untested", "not-checkable", "unaccounted")
 

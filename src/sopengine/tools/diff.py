@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 
 RESOURCE_KINDS = ("Vocabulary", "Calendar", "PromotionWindows", "Manual")
 SETTINGS = ("title", "timezone", "calendar", "record_schema", "start_field", "version_by", "effective_from",
@@ -182,7 +183,7 @@ class RecordImpact:
     severity: list[tuple[str, str, str, str]] = field(default_factory=list)  # (rule, path, old, new): decides --fail-on
 
     def to_dict(self) -> dict[str, Any]:
-        v = lambda xs: [{"rule": r, "path": p, "message": m} for r, p, m in xs]  # noqa: E731
+        v = lambda xs: [{"rule": r, "path": p, "message": m} for r, p, m in xs]
         d: dict[str, Any] = {"source": self.label, "record": self.record, "gained": v(self.gained), "lost": v(self.lost)}
         if self.state:
             d["state"] = {"old": self.state[0], "new": self.state[1]}

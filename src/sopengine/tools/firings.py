@@ -11,8 +11,9 @@ against tests and example records alike.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from ..results import Result, SourceRef
 from ..rulebook import COVERED_STEP_KINDS, is_outcome_of

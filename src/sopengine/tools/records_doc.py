@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 HEAD = """# The record contract, process by process
 
@@ -105,7 +106,7 @@ def render(engine: Any) -> str:
     for pid in engine.process_ids:
         versions = engine.versions(pid)
         latest = versions[-1]
-        schema = engine._store.get(latest.record_schema)  # noqa: SLF001  (the loaded schema, as the engine judged with it)
+        schema = engine._store.get(latest.record_schema)
         parts.append(render_process(pid, schema, [p.document.data for p in versions],
                                     sorted(record_event_types(schema) or ())))
     return "\n".join(parts)

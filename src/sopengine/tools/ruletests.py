@@ -11,18 +11,18 @@ otherwise pass forever, which is the worst kind of test.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any
 
+from ..chrono.instants import ValueProblem, parse_instant
 from ..errors import InputError
+from ..inputs.records import Unreadable, read_file
 from ..loader import Document
 from ..results import Result, SourceRef
 from ..rulebook import ACTION_KINDS, DEADLINE_UNEVALUABLE, declared
-from ..inputs.records import Unreadable, read_file
-from ..chrono.instants import ValueProblem, parse_instant
-
 
 
 @dataclass(frozen=True)
@@ -183,7 +183,7 @@ def _action_matches(want: Mapping[str, Any], got: Mapping[str, Any]) -> bool:
     for k, v in want.items():
         g = got.get(k)
         if k == "due" and v is not None and g is not None:
-            if parse_instant(v, timezone.utc) != parse_instant(g, timezone.utc):
+            if parse_instant(v, UTC) != parse_instant(g, UTC):
                 return False
         elif k == "clauses":
             if set(v) != set(g or ()):
@@ -230,7 +230,7 @@ def expectation_failures(expect: Mapping[str, Any], r: Result) -> list[str]:
 
 def _instant(text: str) -> datetime:
     try:
-        return parse_instant(text, timezone.utc)  # the schema requires an offset; UTC is never used
+        return parse_instant(text, UTC)  # the schema requires an offset; UTC is never used
     except ValueProblem as exc:
         raise InputError(str(exc)) from None
 
