@@ -213,3 +213,12 @@ def test_rules_that_cannot_fire_are_not_listed(engine):
     rules = engine.process("order", "1.0.0").rules
     assert "refund_exception.late" in rules and "refund_exception.overdue" not in rules
     assert "ship.due_soon" in rules and "contact_customer.due_soon" not in rules  # no warn_at there
+
+
+def test_the_replay_is_recorded_as_structured_steps_outside_the_json(engine, orders):
+    """Tools read Result.steps (event index, step, states before and after), never the trace text."""
+    r = engine.evaluate(orders["DD20230601001"], NOW)
+    assert r.steps and [s.event for s in r.steps] == sorted(s.event for s in r.steps)
+    assert r.steps[0].before == "placed" and r.steps[-1].after == r.state == "completed"
+    assert all(a.after == b.before for a, b in zip(r.steps, r.steps[1:], strict=False))
+    assert "steps" not in r.to_dict(trace=True)

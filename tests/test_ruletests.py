@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from dataclasses import replace
 
 import pytest
 import yaml
@@ -46,6 +47,25 @@ def test_bundled_rules_pass_their_own_tests_with_coverage(capsys):
     assert re.search(r"coverage: \d+\.\d% \(\d+ of \d+\): checks \d+/\d+, steps \d+/\d+", out)
     assert " order step " not in out  # every order step is performed by some case
     assert " order check " not in out  # and every order check both fires and passes
+
+
+def test_rewording_the_trace_cannot_change_coverage(capsys, monkeypatch):
+    """Step coverage reads the replay's structured steps: a trace worded otherwise (or none) changes nothing."""
+    from sopengine import engine as engine_module
+
+    code, plain, _ = run(capsys, "test", "--rules", RULES, "--coverage")
+    steps = re.search(r"steps (\d+)/(\d+)", plain)
+    assert code == 0 and steps and steps.group(1) == steps.group(2) != "0", plain
+    real = engine_module.evaluate_record
+
+    def reworded(*args, **kwargs):
+        result = real(*args, **kwargs)
+        return replace(result, trace=tuple(f"line {i} said otherwise" for i, _ in enumerate(result.trace)))
+
+    monkeypatch.setattr(engine_module, "evaluate_record", reworded)
+    assert run(capsys, "test", "--rules", RULES, "--coverage") == (code, plain, "")
+    monkeypatch.setattr(engine_module, "evaluate_record", lambda *a, **k: replace(real(*a, **k), trace=()))
+    assert run(capsys, "test", "--rules", RULES, "--coverage") == (code, plain, "")
 
 
 def test_bundled_tests_fail_when_the_rule_changes(tmp_path, capsys):

@@ -35,6 +35,7 @@ from .loader import escape
 from .results import (
     SEVERITY_RANK,
     NextAction,
+    ReplayStep,
     Result,
     SourceRef,
     Text,
@@ -164,6 +165,7 @@ class _Run:
         self._unlisted: dict[str, tuple[int, str, tuple[str, ...]]] = {}  # rule -> (count, worst severity, clauses)
         self.actions: list[NextAction] = []
         self.trace: list[str] = []
+        self.steps: list[ReplayStep] = []
 
     def violation(self, rule: str, severity: str, clauses: tuple[str, ...], zh: str, en: str, path: str = "",
                   evidence: Mapping[str, Any] | None = None) -> None:
@@ -263,6 +265,7 @@ class _Run:
         if prior in step.skips and prior not in step.sources:
             self.skipped(step, prior, path, etype, when)
         self.trace.append(f"{when} {mask_value(etype)} by {mask_value(ev.get('role')) or '?'}: {step.id} {prior!r} -> {state!r}")
+        self.steps.append(ReplayStep(ev["_index"], step.id, prior, state))
         role = ev.get("role")
         if role not in step.roles:
             who = f"角色 {role}" if role else "未注明角色"
@@ -449,4 +452,4 @@ def evaluate_record(proc: CompiledProcess, record: Mapping[str, Any], now: datet
     except ValueProblem as exc:
         return Result(rid, proc.id, proc.version, None, error=f"bad value: {exc}", digest=proc.digest, source=source)
     return Result(rid, proc.id, proc.version, state, tuple(run.violations), tuple(run.actions), None, proc.digest, source,
-                  tuple(trace), tuple(run.unverified.values()))
+                  tuple(trace), tuple(run.unverified.values()), tuple(run.steps))

@@ -120,6 +120,21 @@ class Unverified:
 
 
 @dataclass(frozen=True, slots=True)
+class ReplayStep:
+    """One event as the replay performed it: the step that took it, and the states before and after.
+
+    Tools built on the engine (step coverage) read these, never the wording of the
+    ``--explain`` trace, which is for people and may be reworded at any time. Not part
+    of the JSON output: the result contract stays as it is.
+    """
+
+    event: int  # index of the event in the record's ``events`` (as given, before sorting by time)
+    step: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True, slots=True)
 class Result:
     record: str | None
     process: str | None
@@ -132,6 +147,7 @@ class Result:
     source: SourceRef | None = None
     trace: tuple[str, ...] = ()
     unverified: tuple[Unverified, ...] = ()
+    steps: tuple[ReplayStep, ...] = ()  # the replay, structured, for tools; not in to_dict()
 
     def __post_init__(self) -> None:
         # An error quotes the record (a schema error quotes the offending value, a phone number

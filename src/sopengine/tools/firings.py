@@ -10,16 +10,12 @@ against tests and example records alike.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..results import Result, SourceRef
 from ..rulebook import COVERED_STEP_KINDS, is_outcome_of
-
-# evaluate.py's trace line for a replayed event: "<at> <type> by <role>: <step> '<from>' -> '<to>'"
-_STEP_TRACE = re.compile(r": ([a-z][a-z0-9_]*) '[a-z][a-z0-9_]*' -> '[a-z][a-z0-9_]*'$")
 
 
 @dataclass(frozen=True)
@@ -34,16 +30,14 @@ class Observation:
 
 
 def observe(result: Result, label: str) -> Observation | None:
-    """None for a record that could not be evaluated: it shows neither a firing nor a pass."""
+    """None for a record that could not be evaluated: it shows neither a firing nor a pass.
+
+    The steps performed come from the replay's structured record (``Result.steps``), not
+    from the ``--explain`` trace: the trace is worded for people and may change."""
     if result.error is not None or result.process is None:
         return None
-    steps = set()
-    for line in result.trace:
-        m = _STEP_TRACE.search(line)
-        if m:
-            steps.add(m.group(1))
     return Observation(label, result.process, frozenset(v.rule for v in result.violations),
-                       frozenset(c for v in result.violations for c in v.clauses), frozenset(steps))
+                       frozenset(c for v in result.violations for c in v.clauses), frozenset(s.step for s in result.steps))
 
 
 def _fires(obs: Observation, rule: str) -> bool:
