@@ -277,7 +277,7 @@ def _shift(node, days: int):
         return [_shift(v, days) for v in node]
     if isinstance(node, str) and _INSTANT.match(node):
         if "T" in node:
-            return (datetime.fromisoformat(node.replace("Z", "+00:00")) + timedelta(days=days)).isoformat()
+            return (datetime.fromisoformat(node) + timedelta(days=days)).isoformat()
         return (date.fromisoformat(node) + timedelta(days=days)).isoformat()
     return node
 

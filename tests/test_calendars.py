@@ -31,7 +31,6 @@ from sopengine.chrono.promotions import PromotionWindows
 
 ROOT = Path(__file__).resolve().parents[1]
 SH = ZoneInfo("Asia/Shanghai")
-UTC = UTC
 BATCHES = ["09:00", "14:00", "18:00"]  # ORD-01
 
 

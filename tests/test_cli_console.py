@@ -62,11 +62,11 @@ def test_no_bar_when_the_report_is_on_the_terminal_and_colour_unless_no_color():
 
 
 def test_machine_output_to_a_pipe_has_no_bar_and_no_colour_and_the_summary_on_stderr():
-    proc = subprocess.run(CMD + ["--format", "sarif"], capture_output=True, cwd=ROOT)
+    proc = subprocess.run(CMD + ["--format", "sarif"], capture_output=True, cwd=ROOT, check=False)
     assert b"\x1b" not in proc.stdout + proc.stderr and b"records/s)" in proc.stderr
     json.loads(proc.stdout)
     assert proc.stderr.decode().strip().splitlines()[-1].startswith("sopengine: 13 records, ")
-    text = subprocess.run(CMD, capture_output=True, cwd=ROOT)
+    text = subprocess.run(CMD, capture_output=True, cwd=ROOT, check=False)
     assert b"\x1b" not in text.stdout and text.stdout.decode().rstrip().splitlines()[-1].startswith("13 records")
     assert b"records/s" not in text.stderr  # the text report's own last line is the summary
     bar_on_pipe, piped = on_a_terminal(["--format", "json"], stdout_tty=False)
@@ -77,7 +77,8 @@ def test_colour_choice():
     assert use_color("always", None, {"NO_COLOR": "1"}) is True  # an explicit flag wins
     assert use_color("auto", sys.stdin, {"NO_COLOR": "1"}) is False
     assert use_color("never", None, {}) is False
-    assert use_color("auto", open(os.devnull, "w"), {}) is False  # not a terminal
+    with open(os.devnull, "w") as devnull:
+        assert use_color("auto", devnull, {}) is False  # not a terminal
 
 
 def test_records_counted_only_for_json_lines(tmp_path):

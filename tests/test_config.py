@@ -100,7 +100,7 @@ def test_parameter_override_is_the_shops_own_return_address(capsys, tmp_path):
     f.write_text(json.dumps(ticket, ensure_ascii=False) + "\n", "utf-8")
     assert "CS-privacy" in run(capsys, "check", f, "--rules", RULES, "--now", T)[1]
     cfg = shop(tmp_path, "params:\n  CS-privacy:\n    allowed: [浙江省杭州市西湖区文三路90号1幢退货组]\n")
-    code, out, _ = check(capsys, cfg, f)
+    _code, out, _ = check(capsys, cfg, f)
     assert "CS-privacy" not in out
 
 
@@ -150,16 +150,16 @@ def test_baseline_suppresses_known_findings_and_reports_fixed_ones(capsys, tmp_p
     base = tmp_path / "baseline.json"
     orders = EXAMPLES / "orders.jsonl"
     empty = shop(tmp_path, "{}\n")
-    code, out, err = check(capsys, empty, orders, "--write-baseline", base)
+    code, _out, err = check(capsys, empty, orders, "--write-baseline", base)
     assert code == 1 and "wrote 13 finding(s)" in err
     assert json.loads(base.read_text("utf-8"))["kind"] == "sopengine-baseline"
-    code, out, err = check(capsys, empty, orders, "--baseline", base, "--lang", "zh")  # another language: same prints
+    code, _out, err = check(capsys, empty, orders, "--baseline", base, "--lang", "zh")  # another language: same prints
     assert code == 0 and "13 known finding(s) suppressed, 0 fixed" in err
     # fix one: drop the order that shipped late
     lines = [l for l in orders.read_text("utf-8").splitlines() if "DD20230520012" not in l]
     fewer = tmp_path / "fewer.jsonl"
     fewer.write_text("\n".join(lines[::-1]) + "\n", "utf-8")  # and another record order
-    code, out, err = check(capsys, empty, fewer, "--baseline", base)
+    code, _out, err = check(capsys, empty, fewer, "--baseline", base)
     assert code == 0 and "12 known finding(s) suppressed, 1 fixed" in err and "fixed   DD20230520012 ship.late" in err
 
 

@@ -85,7 +85,7 @@ def test_json_nested_100k_deep_and_a_yaml_alias_bomb_are_refused_by_name(tmp_pat
 def test_empty_files(tmp_path, capsys):
     for name in ("e.json", "e.yaml", "e.jsonl"):
         (tmp_path / name).write_text("\n  \n", "utf-8")
-    code, res, _ = check(capsys, str(tmp_path))
+    _code, res, _ = check(capsys, str(tmp_path))
     assert errors(res) == [("e.json", 1, "the file is empty"), ("e.yaml", 1, "the file is empty")]  # JSON Lines: no records
 
 
@@ -151,7 +151,7 @@ def test_a_yaml_record_with_a_duplicate_key_costs_that_record_only(tmp_path, cap
     at = text.index("- process: order", 10)  # the second record
     text = text[:at] + "- id: twice\n  " + text[at + 2:]
     (tmp_path / "r.yaml").write_text(text, "utf-8")
-    code, res, _ = check(capsys, str(tmp_path / "r.yaml"))
+    _code, res, _ = check(capsys, str(tmp_path / "r.yaml"))
     assert [r["record"] for r in res] == ["DD20230601001", None, "DD20230601003"]
     ((_, _, msg),) = errors(res)
     assert msg.startswith("duplicate key 'id' (the later value would silently win) at line ")
@@ -162,7 +162,7 @@ def test_numbers_that_cannot_be_read(tmp_path, capsys):
     (tmp_path / "a.json").write_text(f'{{"process": "order", "amount": {digits}}}', "utf-8")
     (tmp_path / "b.yaml").write_text(f"process: order\namount: {digits}\n", "utf-8")
     (tmp_path / "c.jsonl").write_text('{"process": "order", "n": 123456789012345678901234567890}\n', "utf-8")
-    code, res, _ = check(capsys, str(tmp_path))
+    _code, res, _ = check(capsys, str(tmp_path))
     limit = "Exceeds the limit (4300 digits) for integer string conversion: value has 5000 digits"
     assert errors(res)[:2] == [("a.json", 1, f"invalid JSON: {limit}"), ("b.yaml", 2, f"YAML: unreadable value: {limit}")]
     # beyond 64 bits orjson rounds to a float; the record must keep every digit, as a .json file does
@@ -215,7 +215,7 @@ def test_a_multi_megabyte_listing_is_judged_and_its_findings_are_bounded(tmp_pat
     rec = json.loads((EXAMPLES / "products.jsonl").read_text("utf-8").splitlines()[1])
     rec["status"], rec["detail"] = "listed", "最佳" * 500_000  # a 3 MB line: one million banned words
     (tmp_path / "p.jsonl").write_text(json.dumps(rec, ensure_ascii=False) + "\n", "utf-8")
-    code, res, _ = check(capsys, str(tmp_path / "p.jsonl"))  # was a 1 GB report from 5 GB of memory
+    _code, res, _ = check(capsys, str(tmp_path / "p.jsonl"))  # was a 1 GB report from 5 GB of memory
     rules = [v["rule"] for v in res[0]["violations"]]
     assert rules.count("PRD-banned-words") == 100
     (more,) = [v for v in res[0]["violations"] if v["rule"] == "PRD-banned-words:unlisted"]
@@ -400,8 +400,8 @@ def test_a_process_with_thousands_of_states_loads_in_linear_work_and_replays():
 # -- the command line ------------------------------------------------------------------
 
 @pytest.mark.parametrize("now, message", [
-    ("9999-12-31T23:59:59+00:00", "--now: timestamp '9999-12-31T23:59:59+00:00' is outside the supported range "
-                                  "0001-01-02T00:00:00+00:00 to 9999-12-30T23:59:59+00:00"),
+    ("9999-12-31T23:59:59+00:00", ("--now: timestamp '9999-12-31T23:59:59+00:00' is outside the supported range "
+                                   "0001-01-02T00:00:00+00:00 to 9999-12-30T23:59:59+00:00")),
     ("0001-01-01T00:00:00+14:00", "--now: timestamp '0001-01-01T00:00:00+14:00' is outside the supported range"),
     ("2023-06-03T12:00:00", "--now '2023-06-03T12:00:00' needs an offset"),
     ("2023-06-31T12:00:00+08:00", "--now '2023-06-31T12:00:00+08:00' is not an RFC 3339 timestamp"),
@@ -414,7 +414,7 @@ def test_now_at_the_edges_is_a_usage_error(capsys, good, now, message):
 
 def test_now_far_from_the_records_still_judges_them(capsys, good):
     for now in ("9999-12-30T23:59:59+00:00", "0001-01-02T00:00:00+00:00", "1970-01-01T00:00:00Z"):
-        code, out, err = run(capsys, "check", str(good), "--now", now, "--format", "jsonl")
+        _code, out, err = run(capsys, "check", str(good), "--now", now, "--format", "jsonl")
         res = [json.loads(line) for line in out.splitlines()]
         assert only_summary(err) and len(res) == 2 and all(r["error"] is None for r in res), (now, res)
 
@@ -468,7 +468,7 @@ def test_table_files_that_are_not_files_are_usage_errors_not_a_hang_or_a_crash(t
 
 def test_a_named_pipe_of_records_with_no_writer_is_an_error_not_a_hang(tmp_path, capsys, good):
     os.mkfifo(tmp_path / "in.jsonl")
-    code, results, _ = check(capsys, str(tmp_path / "in.jsonl"), str(good))
+    _code, results, _ = check(capsys, str(tmp_path / "in.jsonl"), str(good))
     assert errors(results) == [("in.jsonl", None, "cannot read the file: a named pipe with no writer (nothing to read)")]
     assert len(results) == 3
 
@@ -479,7 +479,7 @@ def test_a_named_pipe_with_a_writer_is_read(tmp_path, capsys):
     writer = subprocess.Popen(["sh", "-c", f"cat '{EXAMPLES / 'orders.jsonl'}' > '{fifo}'"])
     fd = os.open(fifo, os.O_RDONLY)  # wait for the writer to be there, keeping the pipe open meanwhile
     try:
-        code, results, _ = check(capsys, str(fifo))
+        _code, results, _ = check(capsys, str(fifo))
     finally:
         os.close(fd)
         writer.wait(timeout=60)
@@ -517,7 +517,7 @@ def test_text_report_cannot_be_forged_by_a_record(tmp_path, capsys):
     rec = json.loads(ORDER_LINES[0])
     rec["id"] = "DD1\n  error   fake.rule [ORD-01] all fine\x1b[2J"
     (tmp_path / "r.jsonl").write_text(json.dumps(rec) + "\n", "utf-8")
-    code, out, _ = run(capsys, "check", str(tmp_path / "r.jsonl"), "--now", T)
+    _code, out, _ = run(capsys, "check", str(tmp_path / "r.jsonl"), "--now", T)
     assert out.splitlines()[0].endswith(r"DD1\n  error   fake.rule [ORD-01] all fine\u001b[2J (order 1.0.0) state=completed")
     assert "\x1b" not in out and len(out.splitlines()) == 3
 

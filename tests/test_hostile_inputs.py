@@ -41,7 +41,7 @@ def check(capsys, *args: str) -> tuple[int, list[dict], str]:
 def test_each_document_of_a_yaml_records_file_is_a_record(capsys, tmp_path):
     docs = [json.dumps({**ORDER, "id": f"Y{i}"}, ensure_ascii=False) for i in range(3)]
     (tmp_path / "r.yaml").write_text("---\n" + "\n---\n".join(docs) + "\n", "utf-8")
-    code, results, _ = check(capsys, str(tmp_path / "r.yaml"))
+    _code, results, _ = check(capsys, str(tmp_path / "r.yaml"))
     assert [r["record"] for r in results] == ["Y0", "Y1", "Y2"] and not any(r["error"] for r in results)
     assert [r["source"]["line"] for r in results] == [2, 4, 6]
 
@@ -78,7 +78,7 @@ def test_the_engine_readers_refuse_non_ascii_digits(reader, value):
 @pytest.mark.parametrize("row", ["A,2023-05-01,１２", "A,２０２３-05-01,12"])
 def test_a_price_table_with_non_ascii_digits_is_refused(capsys, tmp_path, row):
     (tmp_path / "p.csv").write_text(f"sku,date,price\n{row}\n", "utf-8")
-    code, out, err = run(capsys, "check", str(EXAMPLES / "campaigns.jsonl"), "--now", T,
+    code, _out, err = run(capsys, "check", str(EXAMPLES / "campaigns.jsonl"), "--now", T,
                          "--table", f"price_history={tmp_path / 'p.csv'}")
     assert code == 2 and f"{tmp_path / 'p.csv'}:2:" in err
 
@@ -102,9 +102,9 @@ def test_an_unreadable_input_is_exit_2_under_every_fail_on(capsys, tmp_path, fai
 
 def test_agenda_and_diff_exit_2_on_an_unreadable_input(capsys, tmp_path):
     (tmp_path / "bad.jsonl").write_text("{not json\n", "utf-8")
-    code, out, err = run(capsys, "agenda", str(tmp_path / "bad.jsonl"), "--now", T, "--rules", str(RULES))
+    code, _out, err = run(capsys, "agenda", str(tmp_path / "bad.jsonl"), "--now", T, "--rules", str(RULES))
     assert code == 2 and "could not be read" in err
-    code, out, err = run(capsys, "diff", str(RULES), str(RULES), "--records", str(tmp_path / "bad.jsonl"), "--now", T)
+    code, _out, err = run(capsys, "diff", str(RULES), str(RULES), "--records", str(tmp_path / "bad.jsonl"), "--now", T)
     assert code == 2 and "could not be read" in err
 
 

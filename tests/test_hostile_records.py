@@ -44,9 +44,9 @@ for _f in sorted(EXAMPLES.glob("*.jsonl")):
         BY_PROCESS.setdefault(_r["process"], []).append(_r)
 
 N = int(os.environ.get("SOPENGINE_HOSTILE_EXAMPLES", "0"))
-SETTINGS = dict(deadline=None, derandomize=not N,
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
-                                       HealthCheck.data_too_large, HealthCheck.large_base_example])
+SETTINGS = {"deadline": None, "derandomize": not N,
+                "suppress_health_check": [HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
+                                       HealthCheck.data_too_large, HealthCheck.large_base_example]}
 
 
 def _nested(depth: int, leaf=1):
@@ -211,7 +211,7 @@ def test_evaluate_many_gives_one_result_per_input_in_order_and_every_format_writ
             continue
         text = sink.getvalue().decode("utf-8")
         if name in ("json", "sarif"):
-            json.loads(text, parse_constant=lambda c: pytest.fail(f"{name} report holds {c}"))
+            json.loads(text, parse_constant=lambda c, name=name: pytest.fail(f"{name} report holds {c}"))
         elif name == "jsonl":
             assert len([json.loads(line) for line in text.split("\n")[:-1]]) == len(recs)  # JSON Lines: \n only
         elif name == "junit":

@@ -178,7 +178,7 @@ def test_an_unevaluable_error_rule_fails_the_gate(tree, capsys):
     tree("processes/order.yaml", MINI + body)
     rec = tree.root.parent / "r.jsonl"
     rec.write_text('{"process": "order", "id": "A", "placed_at": "2023-06-01T10:00:00+08:00", "events": []}\n', "utf-8")
-    code, out, err = run(capsys, "check", str(rec), "--rules", str(tree.root), "--now", "2023-06-03T12:00:00+08:00")
+    code, out, _err = run(capsys, "check", str(rec), "--rules", str(tree.root), "--now", "2023-06-03T12:00:00+08:00")
     assert code == 1 and "error   c1:unevaluable" in out, out
 
 

@@ -22,7 +22,6 @@ from sopengine.plan import Fallback, translate
 from .plankit import same
 
 ERR = object()
-UTC = UTC
 NAMES = frozenset({"record", "events", "event", "item", "index", "state", "now"})
 NOW = datetime(2023, 6, 3, 4, 0, tzinfo=UTC)
 BIG = 9223372036854775807

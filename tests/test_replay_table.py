@@ -35,7 +35,7 @@ def _table_choice(proc, state, etype, variables):
         try:
             if step.when.test(variables):
                 return step.id, step.to, errors
-        except Exception as exc:
+        except Exception as exc:  # noqa: BLE001 - mirrors the engine: whatever a guard raises, the step does not apply
             errors.append((step.id, str(exc)))
     return None, state, errors
 

@@ -20,7 +20,7 @@ RANK = {"error": 2, "warning": 1, "info": 0}
 
 
 def junit(capsys, *inputs, fail_on="error"):
-    code, out, err = run(capsys, "check", *(inputs or [EXAMPLES]), "--now", NOW, "--format", "junit",
+    code, out, _err = run(capsys, "check", *(inputs or [EXAMPLES]), "--now", NOW, "--format", "junit",
                          "--fail-on", fail_on, "--rules", ROOT / "rules", "--profile", "full")  # as the examples record
     return code, out
 

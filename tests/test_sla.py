@@ -28,7 +28,6 @@ from sopengine.errors import DefinitionError
 
 from .conftest import RULES, SCHEMAS, SH
 
-UTC = UTC
 CALENDARS = RULES / "calendars"
 
 

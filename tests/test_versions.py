@@ -506,10 +506,10 @@ def git_snapshot(commit: str, dest: Path, paths: Iterable[str]) -> None:
     """Extract ``paths`` as they were at ``commit`` (what an auditor does with ``git archive``); skip only without git."""
     if shutil.which("git") is None:
         pytest.skip("git is not installed: cannot read an older commit's rules")
-    inside = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--is-inside-work-tree"], capture_output=True, text=True)
+    inside = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--is-inside-work-tree"], capture_output=True, text=True, check=False)
     if inside.returncode != 0 or inside.stdout.strip() != "true":
         pytest.skip(f"{ROOT} is not a git checkout (e.g. an unpacked sdist): no history to reproduce from")
-    proc = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", commit, *paths], capture_output=True)
+    proc = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", commit, *paths], capture_output=True, check=False)
     assert proc.returncode == 0, (f"git archive {commit} failed: {proc.stderr.decode(errors='replace').strip()}; "
                                   "the repository needs its full history (CI: actions/checkout with fetch-depth: 0)")
     with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:

@@ -44,9 +44,19 @@ from .tree import (
 )
 from .versions import choose, in_force, order_versions, pinned
 
-__all__ = ["Engine", "load", "build", "compile_tree", "resolve_rules_dir",
-           # the rules tree's reading lives in tree.py; re-exported for callers of the old place
-           "KIND_SCHEMAS", "MAX_RULE_FILES", "Tree", "read_sources", "tree_sources"]
+__all__ = [
+    # the rules tree's reading lives in tree.py; re-exported for callers of the old place
+    "KIND_SCHEMAS",
+    "MAX_RULE_FILES",
+    "Engine",
+    "Tree",
+    "build",
+    "compile_tree",
+    "load",
+    "read_sources",
+    "resolve_rules_dir",
+    "tree_sources",
+]
 
 
 class Engine:
@@ -141,14 +151,14 @@ class Engine:
             proc, why = self.select(record, version)
         except (LookupError, ValueProblem) as exc:
             return Result(rid, pid, None, None, error=str(exc), source=source)
-        except Exception as exc:  # as below: a bug of ours must cost one record, not the batch
+        except Exception as exc:  # noqa: BLE001 - as below: a bug of ours must cost one record, not the batch
             return Result(rid, pid, None, None, error=f"internal error: {type(exc).__name__}: {exc}", source=source)
         try:
             result = evaluate_record(proc, record, now, {**self.tables, **(tables or {})}, source,
                                      self.policy.recorded(proc))
         except RecursionError:
             return Result(rid, proc.id, proc.version, None, error="record nested too deeply", digest=proc.digest, source=source)
-        except Exception as exc:  # a bug of ours must cost one record, not the batch
+        except Exception as exc:  # noqa: BLE001 - the record boundary: a bug of ours must cost one record, not the batch
             return Result(rid, proc.id, proc.version, None, error=f"internal error: {type(exc).__name__}: {exc}",
                           digest=proc.digest, source=source)
         # the version may quote the record; the shop's configuration (overrides, selection) applies last, visibly
@@ -209,7 +219,7 @@ def compile_tree(sources: tuple[tuple[str, str], ...], store: SchemaStore, table
         findings += f
         if proc is not None:
             processes.setdefault(proc.id, []).append(proc)
-    for pid, versions in processes.items():
+    for versions in processes.values():
         findings += order_versions(versions)
     if any(f.severity == "error" for f in findings):
         return None, findings

@@ -82,7 +82,7 @@ def build_view(value: Any, plan: ViewPlan | None, tz: Any) -> Any:
     if t is list or isinstance(value, tuple):
         items = plan.items if plan is not None else None
         return [build_view(v, items, tz) for v in value]
-    if isinstance(value, bool) or isinstance(value, (str, float)):
+    if isinstance(value, (bool, str, float)):
         return value
     if isinstance(value, int):
         return value if -_INT64 - 1 <= value <= _INT64 else float(value)
@@ -247,7 +247,7 @@ class _Run:
                 break
             try:
                 holds = candidate.when.test(variables)
-            except Exception as exc:  # an event lacking the field the guard reads: the step does not apply
+            except Exception as exc:  # noqa: BLE001 - whatever a guard raises (a missing field, a CEL error) means the step does not apply
                 guard_errors.append((candidate.id, str(exc)))
                 continue
             if holds:

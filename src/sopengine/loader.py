@@ -10,6 +10,7 @@ bombs (billion laughs), absurd nesting and oversized files all become findings.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,7 +163,7 @@ class _Builder:
         if node.style:
             self.styles[pointer] = node.style
         value = self._construct(node)
-        if isinstance(value, float) and value != value:  # .nan is YAML, never data we want
+        if isinstance(value, float) and math.isnan(value):  # .nan is YAML, never data we want
             self._err(node, "NaN is not a value rules can compare", pointer, "yaml")
         elif isinstance(value, str) and not value.isascii() and _SURROGATE.search(value):
             # "\ud800" is a valid YAML escape, but no UTF-8 report can write a message that holds it

@@ -273,7 +273,7 @@ def _rs_validator(store: SchemaStore, rel: str) -> Any:
     try:
         registry = jsonschema_rs.Registry(resources)
         return jsonschema_rs.validator_for(store.checked[rel], registry=registry)
-    except Exception:  # a schema the Rust validator cannot compile: the Python one still works
+    except Exception:  # noqa: BLE001 - a schema the Rust validator cannot compile, however it fails: the Python one still works
         return None
 
 

@@ -17,7 +17,7 @@ from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from ..errors import (
-    CheckConfigError as CheckConfigError,  # re-exported: check types raise it
+    CheckConfigError as CheckConfigError,  # noqa: PLC0414 - the explicit re-export (mypy): check types raise it
 )
 from ..results import Severity, Text
 

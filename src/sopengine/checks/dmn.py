@@ -17,6 +17,7 @@ check, which reports the rows that matched together.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ def number(v: Any) -> Decimal | None:
     if isinstance(v, int):
         return Decimal(v)
     if isinstance(v, float):
-        return Decimal(repr(v)) if v == v and v not in (float("inf"), float("-inf")) else None
+        return Decimal(repr(v)) if math.isfinite(v) else None
     if isinstance(v, Decimal):
         return v if v.is_finite() else None
     return None

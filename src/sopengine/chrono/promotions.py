@@ -20,6 +20,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 from ..results import Text
@@ -120,7 +121,7 @@ class PromotionWindows:
             where[w.id] = f"/windows/{i}"
             parsed.append(w)
         parsed.sort(key=lambda w: w.start)
-        for before, after in zip(parsed, parsed[1:]):
+        for before, after in pairwise(parsed):
             if after.start < before.end:
                 r.fail(f"window {after.id!r} overlaps {before.id!r} (which ends {before.end.isoformat()})",
                        where[after.id] + "/start")

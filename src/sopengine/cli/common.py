@@ -101,7 +101,7 @@ def parse_now(text: str | None) -> datetime | None:
     if text is None:
         return None
     try:
-        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        dt = datetime.fromisoformat(text)
     except ValueError:
         raise UsageError(f"--now {text!r} is not an RFC 3339 timestamp") from None
     if dt.tzinfo is None:

@@ -72,14 +72,13 @@ def run(args: argparse.Namespace) -> int:
     n_warn = len(findings) - n_err
     procs = sum(len(engine.versions(p)) for p in engine.process_ids) if engine else 0
     print(f"{len(sources)} files, {procs} process definitions: {n_err} error(s), {n_warn} warning(s)", file=sys.stderr)
-    if args.format == "text":
-        if args.explain and engine is not None:
-            from ..plan.explain import report
+    if args.format == "text" and args.explain and engine is not None:
+        from ..plan.explain import report
 
-            translated, fallback = report(engine)
-            print(f"expressions: {translated} translated to Python plans, {len(fallback)} evaluated by CEL")
-            for source, why in fallback:
-                print(f"  CEL: {' '.join(source.split())}  ({why})")
+        translated, fallback = report(engine)
+        print(f"expressions: {translated} translated to Python plans, {len(fallback)} evaluated by CEL")
+        for source, why in fallback:
+            print(f"  CEL: {' '.join(source.split())}  ({why})")
     if any(f.code in ("io", "encoding", "too-big", "no-processes") for f in findings):  # not a tree of rules at all
         return EXIT_USAGE
     blocking = [f for f in findings if f.severity == "error" or args.strict]

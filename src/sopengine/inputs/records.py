@@ -316,9 +316,8 @@ def _read_stream(stream: IO[bytes], fmt: str | None, name: str) -> Iterator[tupl
         while len(head) < 1000:  # blank lines before the first record
             line = stream.readline(MAX_LINE_BYTES + 1)
             head.append(line)
-            if not line.strip():
-                if line:
-                    continue
+            if not line.strip() and line:
+                continue
             break
         fmt = _sniff(head[-1])
     if fmt == "jsonl":

@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 EXACT_FLOAT_INT = 2**53  # beyond this an int and a double may compare differently in C++
 MAX_DURATION_S = 315_576_000_000  # CEL's duration range, +-10000 years
-UTC = UTC
 _MIN_TS = datetime(1, 1, 1, tzinfo=UTC)
 _MAX_TS = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
 

@@ -54,8 +54,8 @@ class Tally:
             total.update(c)
         n_rec, n_err = sum(self.records.values()), sum(self.errors.values())
         lines = [f"## {cell(title)}", "",
-                 f"**{n_rec} records**, {sum(total.values())} violations "
-                 f"({', '.join(f'{s} {total[s]}' for s in SEVERITIES)}), {n_err} evaluation errors", ""]
+                 (f"**{n_rec} records**, {sum(total.values())} violations "
+                  f"({', '.join(f'{s} {total[s]}' for s in SEVERITIES)}), {n_err} evaluation errors"), ""]
         lines += [f"> {cell(n)}" for n in notes] + ([""] if notes else [])
         lines += ["### By process", "", "| process | records | " + " | ".join(SEVERITIES) + " | evaluation errors |",
                   "|---|---:|" + "---:|" * len(SEVERITIES) + "---:|"]

@@ -12,8 +12,8 @@ from ..text.controls import (
 from .base import ReportOptions, Summary, register
 
 _HEAD = {"en": ("state", "next", "due", "overdue", "error", "records", "violations", "evaluation errors", "no due time",
-                "unverif", "{n} rule(s) could not be checked: the record lacks optional data the shop does not declare "
-                "it records (--explain lists them)", "needs"),
+                "unverif", ("{n} rule(s) could not be checked: the record lacks optional data the shop does not declare "
+                            "it records (--explain lists them)"), "needs"),
          "zh": ("状态", "待办", "期限", "已逾期", "错误", "条记录", "项违规", "条无法评估", "无期限",
                 "未核实", "{n} 项规则无法核实：记录缺少店铺未声明记录的可选数据（--explain 列出明细）", "缺少")}
 

@@ -266,8 +266,8 @@ def render_impact(n: int, impacts: list[RecordImpact]) -> list[str]:
             lines.append(f"    - {r}" + (f" ({p})" if p else "") + f": {m}")
         for r, p, m in ri.gained:
             lines.append(f"    + {r}" + (f" ({p})" if p else "") + f": {m}")
-        for r, p, o, n in ri.severity:
-            lines.append(f"    ~ {r}" + (f" ({p})" if p else "") + f": {o} → {n}")
+        for r, p, old, new in ri.severity:
+            lines.append(f"    ~ {r}" + (f" ({p})" if p else "") + f": {old} → {new}")
         if ri.state:
             lines.append(f"    state {ri.state[0]} → {ri.state[1]}")
         if ri.error:

@@ -238,7 +238,7 @@ def _instant(text: str) -> datetime:
 def run_case(engine: Any, doc: Document, index: int, files: _RecordFiles, clauses: set[str] | None) -> CaseOutcome:
     data, case = doc.data, doc.data["cases"][index]
     src = doc.where(f"/cases/{index}")
-    base = dict(suite=data["id"], name=case["name"], source=src)
+    base = {"suite": data["id"], "name": case["name"], "source": src}
     try:
         if "record" in case:
             record, rsrc = dict(case["record"]), doc.where(f"/cases/{index}/record")
