@@ -102,3 +102,20 @@ def test_off_means_off(tmp_path, monkeypatch):
     monkeypatch.setenv("SOPENGINE_CACHE_DIR", str(tmp_path / "c"))
     sopengine.load(RULES)
     assert not (tmp_path / "c").exists()
+
+
+def test_checking_one_order_compiles_the_order_process_only(cache, capsys, tmp_path, monkeypatch):
+    """No configuration names a rule, so nothing asks for every rule: the check compiles what its record needs
+    (listing all rules compiled every process, the product one with its banned-word tables: a third of a GB)."""
+    from sopengine import lazy
+
+    monkeypatch.chdir(tmp_path)  # no sopengine.yaml above; the same working directory, the same entry
+    run(capsys, "check", str(EXAMPLES / "orders.jsonl"), "--rules", str(RULES), "--now", "2023-06-03T12:00:00+08:00")
+    assert len(_entries(cache)) == 1  # the first run validates the whole tree and remembers it
+    compiled: list[str] = []
+    real = lazy.compile_process
+    monkeypatch.setattr(lazy, "compile_process", lambda doc, *a: (compiled.append(doc.data["id"]), real(doc, *a))[1])
+    code, out, _ = run(capsys, "check", str(EXAMPLES / "orders.jsonl"), "--rules", str(RULES), "--format", "jsonl",
+                       "--now", "2023-06-03T12:00:00+08:00")
+    assert code == 1 and len(out.splitlines()) == len(read_jsonl(EXAMPLES / "orders.jsonl"))
+    assert compiled and set(compiled) == {"order"}

@@ -188,7 +188,9 @@ def hint(name: str, known: Any) -> str:
 def check_names(cfg: Config, engine: Any, today: date) -> list[Finding]:
     """Every name in ``cfg`` against the loaded rules (and every expiry against ``today``)."""
     out: list[Finding] = []
-    rule_ids = {info.id for _, info in engine.rules()}
+    overrides = cfg.overrides()
+    # only a configuration that names rules needs their ids: listing them compiles every process
+    rule_ids = {info.id for _, info in engine.rules()} if overrides or cfg.data.get("select") or cfg.data.get("ignore") else set()
     processes = set(engine.process_ids)
     for pid, names in (cfg.data.get("records") or {}).items():
         ptr = f"/records/{escape(pid)}"
@@ -200,7 +202,7 @@ def check_names(cfg: Config, engine: Any, today: date) -> list[Finding]:
             if n not in optional:
                 out.append(Finding("error", f"{pid} has no optional field or event {n!r}", cfg.where(f"{ptr}/{i}"), "config",
                                    hint(n, optional) or f"optional: {', '.join(sorted(optional))}"))
-    for i, o in enumerate(cfg.overrides()):
+    for i, o in enumerate(overrides):
         if o.rule not in rule_ids:
             out.append(Finding("error", f"unknown rule {o.rule!r}", cfg.where(f"/overrides/{i}/rule"), "config",
                                hint(o.rule, rule_ids)))
@@ -237,6 +239,8 @@ def param_findings(cfg: Config, engine: Any) -> list[Finding]:
     import jsonschema
 
     out: list[Finding] = []
+    if not cfg.params:
+        return out
     checks = {ck.id: ck for p, _ in engine.rules() for ck in p.checks}
     for cid, over in cfg.params.items():
         ptr = f"/params/{escape(cid)}"
