@@ -42,8 +42,9 @@ def test_every_check_type_has_an_example():
 @pytest.mark.parametrize("schema, rule, record, expected", examples())
 def test_example_output(tree, tmp_path, schema, rule, record, expected):
     tree("p.yaml", process(record["process"], schema, textwrap.indent(rule.strip("\n"), "  ")))
-    for voc in (ROOT / "rules" / "vocabularies").glob("*.yaml"):  # banned_words reads its words from the tree
-        tree(f"vocabularies/{voc.name}", voc.read_text("utf-8"))
+    for kind in ("vocabularies", "qualifications"):  # banned_words and qualifications read their data from the tree
+        for data in (ROOT / "rules" / kind).glob("*.yaml"):
+            tree(f"{kind}/{data.name}", data.read_text("utf-8"))
     result = sopengine.load(tree.root).evaluate(record, NOW)
     assert result.error is None
     got = []

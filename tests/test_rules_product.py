@@ -111,7 +111,8 @@ def test_expired_and_missing_qualifications(engine):
     assert (v.rule, v.path) == ("PRD-qualifications:expired", "/qualifications/1/expires_on")
     assert (v.evidence["type"], v.evidence["expires_on"], v.evidence["days_expired"]) == ("cosmetics_filing", "2023-05-31", 3)
     (v,) = engine.evaluate(RECORDS["SP2023021"], NOW).violations
-    assert (v.evidence["category"], v.evidence["missing"]) == ("食品-坚果炒货", ["food_business_licence"])
+    assert (v.evidence["category"], v.evidence["missing"]) == ("食品-坚果炒货", ["food_business_licence / prepackaged_food_filing"])
+    assert (v.evidence["entry"], v.evidence["defined_at"]) == ("food", v.evidence["defined_at"].split(":")[0] + ":52")
     rec = copy.deepcopy(RECORDS["SP2023021"])
     rec["qualifications"].append({"type": "食品经营许可证", "expires_on": "2026-01-31"})  # the alias counts
     assert engine.evaluate(rec, NOW).violations == ()

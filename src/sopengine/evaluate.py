@@ -404,14 +404,19 @@ class _Run:
                 # it would fire, but on the absence of data the shop does not record: not a breach, not checked
                 self.unverify(ck.id, ck.clauses, lacking)
                 continue
+            fired = False
             for h in hits:
+                if h.needs and (lacking := unmet(h.needs, self.record, self.proc.optional, self.recorded)):
+                    self.unverify(ck.id, ck.clauses, lacking)  # this finding rests on data the shop does not keep
+                    continue
                 self._hit(ck, h)
+                fired = True
             if ctx.trace:
                 self.trace.extend(f"{ck.id}: {line}" for line in ctx.trace)
                 ctx.trace.clear()
             for (suffix, severity), n in rest.items():
                 self._unlist(ck.id + suffix, severity, ck.clauses, n)
-            if hits and ck.action is not None:
+            if fired and ck.action is not None:
                 a = ck.action
                 dl = self._deadline(a.sla, TimeContext(self.record, self.tz, self.now, None, events, self.vars), a.id) if a.sla else None
                 self._action(f"{a.id}", a.title, (a.role,), ck.clauses, dl, ck.id)

@@ -37,6 +37,7 @@ KIND_SCHEMAS = {
     "PromotionWindows": "promotions.schema.json",
     "Manual": "manual.schema.json",
     "RuleTests": "tests.schema.json",
+    "QualificationTable": "qualifications.schema.json",
 }
 MAX_RULE_FILES = 5000
 
@@ -125,7 +126,7 @@ def tree_problems(sources: Iterable[tuple[str, str]], tree: Tree) -> list[Findin
 
 
 _KIND_NAMES = {"vocabulary": "Vocabulary", "calendar": "Calendar", "promotions": "PromotionWindows",
-               "manual": "Manual"}
+               "manual": "Manual", "qualifications": "QualificationTable"}
 _BUILT_KINDS = ("Calendar", "PromotionWindows")
 
 
@@ -156,6 +157,28 @@ class Resources:
         for kind in _BUILT_KINDS:
             for rid, doc in self._by_kind.get(kind, {}).items():
                 self._build(kind, rid, doc, findings)
+        self._build_tables(findings)
+
+    def _build_tables(self, findings: list[Finding]) -> None:
+        """Each qualification table with the tables that extend it (a shop's own entries), linted as one."""
+        from .checks.qualification_table import build_table
+
+        docs = self._by_kind.get("QualificationTable", {})
+        bases = {rid: doc for rid, doc in docs.items() if "extends" not in doc.data}
+        for rid, doc in docs.items():
+            target = doc.data.get("extends")
+            if target is not None and target not in bases:
+                why = "extends another extension" if target in docs else "no such table"
+                findings.append(Finding("error", f"QualificationTable {rid!r} extends {target!r}: {why}",
+                                        doc.where("/extends"), "unknown-table",
+                                        f"tables: {', '.join(sorted(bases)) or 'none'}"))
+        for rid, base in bases.items():
+            table, problems = build_table(base, [d for d in docs.values() if d.data.get("extends") == rid])
+            findings += problems
+            if problems:
+                self._broken["QualificationTable", rid] = problems[0].source
+            else:
+                self._built["QualificationTable", rid] = table
 
     def _build(self, kind: str, rid: str, doc: Any, findings: list[Finding]) -> None:
         """A definition error becomes a finding at the offending key, never a traceback."""
@@ -184,7 +207,7 @@ class Resources:
         means nothing without the overlap and offset checks of the class.
         """
         kind_name = _KIND_NAMES.get(kind, kind)
-        if kind_name == "PromotionWindows":
+        if kind_name in ("PromotionWindows", "QualificationTable"):
             return self._built_or_raise(kind_name, name)
         table = self._by_kind.get(kind_name, {})
         if name not in table:

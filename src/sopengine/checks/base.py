@@ -33,6 +33,12 @@ class Hit:
     can quote the offending word, the price and the minimum, the deadline.
     A check type may override the rule's severity or message for a distinct
     outcome of its own (e.g. the price check's "cannot verify").
+
+    ``needs`` names optional data (the record schema's ``x-optional``) this one
+    finding depends on, when a check knows it better than the rule's ``needs:``
+    can (a pre-packaged-only filing counts only if the listing says so): the
+    engine reports it as unverified, not as a violation, when the record lacks
+    that data and the shop has not declared that it records it.
     """
 
     path: str = ""
@@ -40,6 +46,7 @@ class Hit:
     severity: Severity | None = None
     message: Text | None = None
     suffix: str = ""  # appended to the rule id for a distinct outcome, e.g. ":unverifiable"
+    needs: tuple[str, ...] = ()  # optional data this finding depends on (see above)
 
 
 class ExprCompiler(Protocol):
@@ -93,6 +100,11 @@ class CheckType(ABC):
         """The evidence every Hit of this check carries, against which the rule's message
         ``{placeholder}``s are checked at load time; None when the check type does not say."""
         return None
+
+    def reads(self) -> Iterable[str]:
+        """Top-level record fields the check reads through data other than its params (a table's
+        conditions), so that docs/records.md lists the rule among their readers."""
+        return ()
 
     def resources(self) -> Iterable[tuple[str, str]]:
         """(kind, name) of the data files this check depends on, for the definition's digest."""

@@ -1,15 +1,25 @@
 """PRD-13 and PRD-11: sensitive categories need their qualifications, and none may have expired.
 
-Which documents a category needs is the rule's data, not code: a mapping of
-category prefix to required types, where one requirement may be met by any of
-several types (cosmetics need a filing *or* a registration certificate).
-Prefixes match whole category levels, so ``食品`` covers ``食品-零食`` but not
-``食品饮料-茶`` and ``化妆品`` does not cover ``化妆品工具``; several matching
-prefixes add up (``食品`` and ``食品-保健食品``).
+Which documents a category needs is data, not code: a qualification table
+(``table: cn``, a ``QualificationTable`` rules file that a shop extends, see
+``qualification_table.py``), whose entries map category path prefixes to the
+documents required, each with its legal basis and message; or, for a small rules
+tree, an inline ``required`` mapping of prefix to types. One requirement may be
+met by any of several types (cosmetics need a filing *or* a registration
+certificate; food a licence *or*, for a seller of pre-packaged food only, a
+filing). Prefixes match whole category levels, so ``食品`` covers ``食品-零食``
+but not ``食品饮料-茶``; every matching entry applies, and a requirement two
+entries share is reported once, by the first.
+
+A table's qualification may count only under a condition of the listing
+(``only_if: prepackaged_only``): present but with the condition false, it does
+not count; with the condition absent from a record whose shop does not declare
+that it records it, the finding depends on data the shop does not keep and is
+reported as unverified (``Hit.needs``), never as a breach.
 
 Records name document types inconsistently (``质检报告``, ``quality_inspection_report``,
 ``ＱＵＡＬＩＴＹ_inspection_report``), so types are compared after NFKC and case
-folding, through the rule's ``aliases``.
+folding, through the rule's ``aliases`` and the table's.
 
 Expiry: ``expires_on`` is the last day a document is valid, so a document
 expiring today is still valid today and expired from tomorrow ("valid through
@@ -18,28 +28,28 @@ process's time zone. A document without an expiry date counts as valid. An
 expired document that has been renewed (another document of the same type is
 valid) is not reported.
 
-Outcomes: the rule's own message for missing required types; ``:expired`` for
-an expired type (any type: PRD-11 delists on any expired qualification);
-``:expiring`` (warning, only with ``expiring_within_days``) for one about to expire.
+Outcomes: the entry's message (or the rule's) for missing required types;
+``:expired`` for an expired type (any type: PRD-11 delists on any expired
+qualification); ``:expiring`` (warning, only with ``expiring_within_days``) for
+one about to expire.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Any
 
 from ..chrono.instants import parse_date
+from ..contract import read_optional
 from ..results import Text
 from ..rulebook import outcome_suffix
 from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit, register
-from .fields import MISSING, field_paths
+from .fields import MISSING, FieldPath, field_paths
 from .outcomes import Outcomes
+from .qualification_table import EVIDENCE, Entry, QualificationTable, levels, norm
 
 FIELDS = {"category": "category", "qualifications": "qualifications", "type": "type", "expires": "expires_on"}
-_LEVEL_SEP = re.compile(r"\s*[-/>|、›»]\s*")
 
 OUTCOMES = {
     "expired": (None, Text(
@@ -50,13 +60,7 @@ OUTCOMES = {
         "qualification '{type}' expires on {expires_on} ({days_left} day(s) left): renew it in time")),
 }
 
-
-def norm(name: str) -> str:
-    return unicodedata.normalize("NFKC", name).strip().casefold()
-
-
-def levels(category: str) -> tuple[str, ...]:
-    return tuple(p for p in _LEVEL_SEP.split(unicodedata.normalize("NFKC", category).strip()) if p)
+Doc = tuple[int, str, str, date | None]  # (index in the list, type as written, canonical type, last valid day)
 
 
 @register
@@ -65,6 +69,12 @@ class QualificationsCheck(CheckType):
 
     def __init__(self, params: Mapping[str, Any], env: CompileEnv) -> None:
         super().__init__(params, env)
+        self.table: QualificationTable | None = None
+        if params.get("table") is not None:
+            try:
+                self.table = env.resource("qualifications", params["table"])
+            except LookupError as exc:
+                raise CheckConfigError(str(exc).strip("'\""), "/table") from exc
         self.aliases: dict[str, str] = {}
         for name, target in (params.get("aliases") or {}).items():
             if not norm(name) or not norm(target):
@@ -83,18 +93,52 @@ class QualificationsCheck(CheckType):
                     raise CheckConfigError("a required type must not be blank", f"/required/{prefix}/{i}")
                 group.append((canon, " / ".join(alts)))
             self.required.append((lv, group))
+        if self.table is None and not self.required:
+            raise CheckConfigError("name a qualification table (`table`) or give `required`", "")
         self.window = params.get("expiring_within_days")
         self.f = field_paths(params.get("fields"), FIELDS, "/fields")
         self.f["category"].lint(env, "/fields/category")
         self.f["qualifications"].lint(env, "/fields/qualifications")
         self.outcomes = Outcomes(params, OUTCOMES)
+        self.conditions = self._conditions(env)
+
+    def _conditions(self, env: CompileEnv) -> dict[str, tuple[FieldPath, str | None]]:
+        """qualification -> (the record field that must be true for it to count, its optional-data name or None if core)."""
+        if self.table is None:
+            return {}
+        optional = read_optional(env.record_schema)
+        out = {}
+        for q in self.table.qualifications.values():
+            if q.only_if is None:
+                continue
+            where = f"qualification {q.name!r} of table {self.table.id!r} ({q.where.file}:{q.where.line}): only_if"
+            try:
+                path = FieldPath(q.only_if, "/table")
+                path.lint(env, "/table")
+            except CheckConfigError as exc:
+                raise CheckConfigError(f"{where}: {exc.message}", "/table") from None
+            name = next((o.name for o in optional.values() if o.event is None and o.pointer == path.pointer), None)
+            out[q.name] = (path, name)
+        return out
+
+    def reads(self) -> list[str]:
+        return sorted({path.steps[0][0] for path, _ in self.conditions.values() if path.steps})
+
+    def resources(self) -> list[tuple[str, str]]:
+        return [("qualifications", self.table.id)] if self.table is not None else []
+
+    def evidence_keys(self) -> frozenset[str]:
+        return EVIDENCE if self.table is not None else frozenset({"category", "matched", "missing", "required", "present"})
 
     def canon(self, name: str) -> str:
         n = norm(name)
-        return self.aliases.get(n, n)
+        if n in self.aliases:
+            return self.aliases[n]
+        known = self.table.canon(name) if self.table is not None else None
+        return known if known is not None else n
 
     def requirements(self, category: Any) -> tuple[list[str], list[tuple[frozenset[str], str]]]:
-        """(matching prefixes, requirements) for a category; requirements deduplicated, in rule order."""
+        """(matching inline prefixes, their requirements) for a category; deduplicated, in rule order."""
         if not isinstance(category, str):
             return [], []
         lv = levels(category)
@@ -108,7 +152,7 @@ class QualificationsCheck(CheckType):
                         reqs.append((canon, shown))
         return prefixes, reqs
 
-    def _docs(self, ctx: CheckContext) -> tuple[str, list[tuple[int, str, str, date | None]]]:
+    def _docs(self, ctx: CheckContext) -> tuple[str, list[Doc]]:
         ptr, items = self.f["qualifications"].get(ctx.record)
         docs = []
         for i, q in enumerate(items if isinstance(items, list) else ()):
@@ -121,6 +165,52 @@ class QualificationsCheck(CheckType):
             docs.append((i, t, self.canon(t), None if exp is MISSING or exp is None else parse_date(exp)))
         return ptr, docs
 
+    def _counts(self, name: str, ctx: CheckContext) -> bool | None:
+        """Whether a present document of qualification ``name`` counts: True, False, or None (its condition is absent)."""
+        cond = self.conditions.get(name)
+        if cond is None:
+            return True
+        _, value = cond[0].get(ctx.record)
+        return None if value is MISSING or value is None else value is True
+
+    def _table_hits(self, ctx: CheckContext, category: Any, ptr: str, docs: list[Doc]) -> Iterator[Hit]:
+        """One finding per matching entry with unmet requirements (a requirement shared with an earlier entry is its)."""
+        if self.table is None or not isinstance(category, str):
+            return
+        present = {c for _, _, c, _ in docs}
+        seen: set[tuple[str, ...]] = set()
+        for entry, pattern in self.table.matching(category):
+            missing, conditional, needs = [], [], []
+            groups = [g for g in entry.requires if g not in seen]
+            seen.update(groups)
+            for group in groups:
+                counts = [self._counts(n, ctx) for n in group if n in present]
+                if any(c is True for c in counts):
+                    continue
+                missing.append(group)
+                for n in group:
+                    if n in present:
+                        path, opt = self.conditions[n]
+                        conditional.append(f"{n} (only_if {path.text})")
+                        if self._counts(n, ctx) is None and opt is not None:
+                            needs.append(opt)
+            if missing:
+                undetermined = all(any(n in present and self._counts(n, ctx) is None for n in g) for g in missing)
+                yield Hit(ptr, self._evidence(entry, pattern, category, groups, missing, conditional, docs),
+                          message=entry.message, needs=tuple(dict.fromkeys(needs)) if undetermined else ())
+
+    def _evidence(self, entry: Entry, pattern: str, category: str, groups: list[tuple[str, ...]],
+                  missing: list[tuple[str, ...]], conditional: list[str], docs: list[Doc]) -> dict[str, Any]:
+        assert self.table is not None
+        title = self.table.title
+        return {"category": category, "matched": [pattern], "entry": entry.id, "table": self.table.id,
+                "missing": [" / ".join(g) for g in missing],
+                "missing_zh": "；".join(" 或 ".join(title(n).zh for n in g) for g in missing),
+                "missing_en": "; ".join(" or ".join(title(n).en for n in g) for g in missing),
+                "required": [" / ".join(g) for g in groups], "present": [t for _, t, _, _ in docs],
+                "conditional": conditional, "basis_zh": entry.basis.zh, "basis_en": entry.basis.en,
+                "defined_at": entry.defined_at}
+
     def run(self, ctx: CheckContext) -> Iterator[Hit]:
         today = ctx.now.astimezone(ctx.timezone).date()
         ptr, docs = self._docs(ctx)
@@ -131,7 +221,13 @@ class QualificationsCheck(CheckType):
         if missing:
             yield Hit(ptr, {"category": category, "matched": prefixes, "missing": missing,
                             "required": [shown for _, shown in reqs], "present": [t for _, t, _, _ in docs]})
+        yield from self._table_hits(ctx, category, ptr, docs)
         required = set().union(*(canon for canon, _ in reqs)) if reqs else set()
+        if self.table is not None and isinstance(category, str):
+            entries = self.table.matching(category)
+            required |= {n for e, _ in entries for g in e.requires for n in g}
+            ctx.trace.extend(f"category {category} -> entry {e.id} of qualification table {self.table.id} "
+                             f"({e.defined_at}, pattern {p})" for e, p in entries)
         latest: dict[str, tuple[int, str, date | None]] = {}
         for i, t, c, exp in docs:
             cur = latest.get(c)

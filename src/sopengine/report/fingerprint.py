@@ -29,8 +29,8 @@ FINGERPRINT_KEY = "sopengine/v1"
 #: today's date) rather than on the record: excluded so a later run matches.
 NOW_DEPENDENT = frozenset({"late_by", "left", "used", "today", "days_expired", "days_left", "days", "delay_h"})
 #: Evidence keys that are wording, not substance: a reworded message or vocabulary
-#: title is the same finding.
-WORDING = frozenset({"legal_basis", "sla", "message", "messages"})
+#: title is the same finding; so is a qualification entry that moved to another line (defined_at).
+WORDING = frozenset({"legal_basis", "sla", "message", "messages", "defined_at"})
 
 
 def _decisive(value: Any) -> Any:

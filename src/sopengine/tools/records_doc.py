@@ -49,7 +49,9 @@ def _reads(doc: dict[str, Any]) -> tuple[dict[str, set[str]], dict[str, set[str]
     return fields, events
 
 
-def render_process(pid: str, schema: dict[str, Any], docs: Iterable[dict[str, Any]], event_types: Iterable[str]) -> str:
+def render_process(pid: str, schema: dict[str, Any], docs: Iterable[dict[str, Any]], event_types: Iterable[str],
+                   reads: Iterable[tuple[str, str]] = ()) -> str:
+    """``reads``: (field, rule id) pairs that checks declare beyond their params' text (``CheckType.reads``)."""
     from ..contract import read_optional
 
     optional = read_optional(schema)
@@ -74,6 +76,8 @@ def render_process(pid: str, schema: dict[str, Any], docs: Iterable[dict[str, An
             fields.setdefault(k, set()).update(v)
         for k, v in e.items():
             events.setdefault(k, set()).update(v)
+    for name, rule in reads:
+        fields.setdefault(name, set()).add(rule)
     lines = [f"## {pid}", "", f"{_cell(schema.get('title', pid))}", "",
              "| field / event | meaning | read by | core or optional |", "|---|---|---|---|"]
     for name, prop in (schema.get("properties") or {}).items():
@@ -107,8 +111,9 @@ def render(engine: Any) -> str:
         versions = engine.versions(pid)
         latest = versions[-1]
         schema = engine._store.get(latest.record_schema)
+        reads = [(f, ck.id) for p in versions for ck in p.checks for f in ck.impl.reads()]
         parts.append(render_process(pid, schema, [p.document.data for p in versions],
-                                    sorted(record_event_types(schema) or ())))
+                                    sorted(record_event_types(schema) or ()), reads))
     return "\n".join(parts)
 
 
