@@ -309,8 +309,8 @@ def test_the_bundled_examples_judged_in_2027_need_no_published_2027_schedule(cap
     for p in sorted(RULES.glob("processes/*.yaml")):
         tree(f"processes/{p.name}", p.read_text("utf-8"))
     tree("manual.yaml", (RULES / "manual.yaml").read_text("utf-8"))
-    for p in sorted(RULES.glob("vocabularies/*")):
-        tree(f"vocabularies/{p.name}", p.read_text("utf-8"))
+    for p in sorted(RULES.glob("vocabularies/*")) + sorted(RULES.glob("qualifications/*")):
+        tree(f"{p.parent.name}/{p.name}", p.read_text("utf-8"))
     package_only = sopengine.load(tree.root)
     assert calendar_unevaluable([package_only.evaluate(rec, now) for rec in records])
 
