@@ -92,6 +92,30 @@ def test_step_event_not_in_record_schema(tree):
     assert f[0].code == "unknown-event" and "shipped" in f[0].hint
 
 
+def test_lint_findings_come_in_document_order_from_registered_rules(tree, monkeypatch):
+    """Each lint rule is a registered function with an id and a reason; findings keep document order."""
+    from sopengine import lint
+
+    assert len({r.id for r in lint.RULES}) == len(lint.RULES) and all(r.why for r in lint.RULES)
+    bad = (MINI.replace("{id: reviewed}", "{id: reviewed, clauses: [ORD-99]}").replace("roles: [warehouse]", "roles: [warehous]")
+           .replace("from: placed", "from: placd").replace("event: shipped", "event: shiped"))
+    tree("order.yaml", bad)
+    where = [(f.code, f.source.pointer) for f in findings_of(tree)]
+    assert where == [("unknown-clause", "/states/1/clauses/0"), ("unknown-state", "/steps/0/from"),
+                     ("unknown-role", "/steps/1/roles/0"), ("unknown-event", "/steps/1/event")]
+
+    def no_self_loops(lint_: lint.Lint, p: str, st: dict) -> None:
+        """A made-up rule: registering it is all it takes to run it."""
+        if st["from"] == st["to"]:
+            lint_.err(f"{p}/to", "self loop", "self-loop")
+
+    monkeypatch.setattr(lint, "RULES", [*lint.RULES, lint.LintRule("no-self-loops", "step", no_self_loops, "made up")])
+    tree("order.yaml", MINI.replace("to: reviewed", "to: placed"))
+    assert "self-loop" in [f.code for f in findings_of(tree)]
+    with pytest.raises(TypeError, match="docstring"):
+        lint.rule("step", "undocumented")(lambda lint_, p, st: None)
+
+
 def test_unreachable_and_dead_end_states_are_warnings(tree, capsys):
     text = MINI.replace("  - {id: shipped, final: true}", "  - {id: shipped}\n  - {id: limbo}")
     tree("order.yaml", text)
