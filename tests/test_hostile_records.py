@@ -30,7 +30,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sopengine.inputs.records import MAX_RECORD_DEPTH, Unreadable
+from sopengine.inputs.json_data import MAX_RECORD_DEPTH
+from sopengine.inputs.records import Unreadable
 from sopengine.report import FORMATS, ReportOptions
 from sopengine.results import SourceRef
 

@@ -68,7 +68,7 @@ scalars = (st.none() | st.booleans() | st.sampled_from([0, 1, 2, 5, 12, -1, BIG,
            # no NUL: cel-expr-python now and then returns a string holding only NUL as "" (seen in
            # this test, not reproducible alone) - a fault of the reference binding, not of the plan.
            # No lone surrogates: they are not Unicode, the engine refuses such a record before any
-           # expression sees it (inputs.records.record_problem), and CEL errors on them where the
+           # expression sees it (inputs.json_data.record_problem), and CEL errors on them where the
            # plan answers, a disagreement no record can reach.
            | st.text(st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)), max_size=4))
 values = st.recursive(scalars, lambda c: st.lists(c, max_size=4) | st.dictionaries(st.sampled_from(FIELDS), c, max_size=5),

@@ -28,7 +28,8 @@ from .lint import as_list
 from .loader import Document
 from .results import SourceRef, Text
 from .rulebook import EVENT_UNKNOWN, STEP_KINDS
-from .schemas import SchemaIndex, SchemaStore, ViewPlan, view_plan
+from .schema_fields import SchemaIndex, ViewPlan, view_plan
+from .schemas import SchemaStore
 from .typecheck import check_role, role_of, sample_variables, unknown_placeholders
 
 

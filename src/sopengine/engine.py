@@ -25,13 +25,15 @@ from .chrono.instants import ValueProblem, check_instant
 from .compile import CompiledProcess, RuleInfo, compile_process
 from .errors import DefinitionError, Finding
 from .evaluate import evaluate_record
-from .inputs.records import Unreadable, record_problem
+from .inputs.json_data import record_problem
+from .inputs.records import Unreadable
 from .lint import lint_process
 from .loader import Document
 from .paths import bundled_rules_dir
 from .policy import Policy
 from .results import Result, SourceRef
-from .schemas import SchemaStore, default_schema_dirs, record_event_types
+from .schema_fields import record_event_types
+from .schemas import SchemaStore, default_schema_dirs
 from .text.masking import mask_text
 from .tree import (
     KIND_SCHEMAS,

@@ -25,7 +25,7 @@ from cel_expr_python import cel
 
 from .errors import EvaluationError, ExpressionError
 from .plan import Fallback, translate
-from .schemas import SchemaIndex
+from .schema_fields import SchemaIndex
 
 _T = cel.Type
 VARIABLES: dict[str, Any] = {

@@ -104,7 +104,7 @@ def render_process(pid: str, schema: dict[str, Any], docs: Iterable[dict[str, An
 
 
 def render(engine: Any) -> str:
-    from ..schemas import record_event_types
+    from ..schema_fields import record_event_types
 
     parts = [HEAD]
     for pid in engine.process_ids:
