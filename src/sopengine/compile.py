@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -21,108 +21,21 @@ from transitions import Machine
 from .checks import REGISTRY, CheckConfigError, CheckType, CompileEnv
 from .chrono.instants import ValueProblem, parse_instant, zone
 from .chrono.sla import Sla, SlaError, compile_sla
+from .compiled import ActionDef, CheckDef, CompiledProcess, RuleInfo, StepDef
 from .contract import OptionalData, read_optional, skip_sources
 from .errors import Finding
 from .expr import Expression, ExpressionError, compile_expression, lint_expression
 from .lint import as_list
 from .loader import Document
-from .results import SourceRef, Text
+from .results import Text
 from .rulebook import EVENT_UNKNOWN, STEP_KINDS
-from .schema_fields import SchemaIndex, ViewPlan, view_plan
+from .schema_fields import SchemaIndex, view_plan
 from .schemas import SchemaStore
 from .typecheck import check_role, role_of, sample_variables, unknown_placeholders
 
-
-@dataclass(frozen=True, eq=False)
-class StepDef:
-    id: str
-    title: Text
-    event: str
-    sources: tuple[str, ...]
-    to: str
-    roles: tuple[str, ...]
-    when: Expression | None
-    expected: bool
-    expected_when: Expression | None
-    clauses: tuple[str, ...]
-    sla: Sla | None
-    source: SourceRef
-    # states it also follows because optional steps before it may be skipped -> the skipped step ids
-    skips: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-
-    @property
-    def follows(self) -> tuple[str, ...]:
-        """Every state the step may be done in: its own ``from`` and those reached by skipping optional steps."""
-        return (*self.sources, *self.skips)
-
-
-@dataclass(frozen=True, eq=False)
-class ActionDef:
-    id: str
-    title: Text
-    role: str
-    sla: Sla | None
-
-
-@dataclass(frozen=True, eq=False)
-class CheckDef:
-    id: str
-    title: Text | None
-    severity: str
-    clauses: tuple[str, ...]
-    states: frozenset[str] | None
-    when: Expression | None
-    impl: CheckType
-    message: Text
-    action: ActionDef | None
-    source: SourceRef
-    needs: tuple[str, ...] = ()  # optional data (x-optional names) the verdict depends on
-
-
-@dataclass(frozen=True)
-class RuleInfo:
-    """What a rule id in a violation refers to: for reports (SARIF rules, coverage)."""
-
-    id: str
-    kind: str  # check | step | event
-    title: str
-    severity: str
-    clauses: tuple[str, ...]
-    source: SourceRef
-
-
-@dataclass(frozen=True, eq=False)
-class CompiledProcess:
-    id: str
-    version: str
-    title: Text
-    timezone: Any
-    effective_from: datetime | None
-    effective_until: datetime | None
-    version_by: str | None
-    start_field: str | None
-    roles: tuple[str, ...]
-    states: Mapping[str, Mapping[str, Any]]
-    initial: str
-    finals: frozenset[str]
-    steps: tuple[StepDef, ...]
-    steps_by_event: Mapping[str, tuple[StepDef, ...]]
-    checks: tuple[CheckDef, ...]
-    machine: Machine
-    validator: Any
-    view: ViewPlan
-    digest: str
-    document: Document
-    record_schema: str
-    rules: Mapping[str, RuleInfo] = field(default_factory=dict)
-    # (state, event) -> the steps the machine would try, in its order (see replay_table)
-    replay: Mapping[tuple[str, str], tuple[StepDef, ...]] = field(default_factory=dict)
-    optional: Mapping[str, OptionalData] = field(default_factory=dict)  # the record schema's x-optional
-    needed_events: frozenset[str] = frozenset()  # optional event types some check needs (it reports them, not the steps)
-
-    @property
-    def key(self) -> str:
-        return f"{self.id}@{self.version}"
+# the compiled shapes live in compiled.py; this stage hands them out, so they are importable from here too
+__all__ = ["ActionDef", "CheckDef", "CompiledProcess", "RuleInfo", "StepDef", "canonical_digest", "compile_process",
+           "replay_table"]
 
 
 def canonical_digest(*parts: Any) -> str:
@@ -217,134 +130,184 @@ class _BrokenCalendar:
 
 def compile_process(doc: Document, store: SchemaStore, resource: Callable[[str, str], Any],
                     calendar_for: Callable[[str], Any], build: bool = True) -> tuple[CompiledProcess | None, list[Finding]]:
-    """Compile one schema-valid, lint-clean process document; returns findings instead of raising."""
+    """Compile one schema-valid, lint-clean process document; returns findings instead of raising.
+
+    In four named parts, in the order their findings are reported: the process's time frame
+    (zone, calendar, effective period), its steps, its checks, then (only when all of that is
+    clean and ``build``) the machine, the digest and the CompiledProcess itself."""
     c = _Compiler(doc, store, resource, calendar_for)
-    d = doc.data
     try:
-        tz = zone(d.get("timezone", "Asia/Shanghai"))
+        tz = zone(doc.data.get("timezone", "Asia/Shanghai"))
     except ValueProblem as exc:
         return None, [Finding("error", str(exc), doc.where("/timezone"), "timezone")]
-    calendar = None
-    if d.get("calendar"):
-        try:
-            calendar = calendar_for(d["calendar"])
-        except LookupError as exc:
-            c.findings.append(Finding("error", str(exc.args[0]) if exc.args else str(exc), doc.where("/calendar"),
-                                      "unknown-calendar"))
-            calendar = _BrokenCalendar()
-    bounds: dict[str, datetime | None] = {}
+    calendar = _calendar(c)
+    bounds = _period(c, tz)
+    rules: dict[str, RuleInfo] = {}
+    steps = [_step(c, i, s, calendar, rules) for i, s in enumerate(doc.data["steps"])]
+    checks = [ck for i, spec in enumerate(doc.data.get("checks") or [])
+              if (ck := _check(c, i, spec, tz, calendar, rules)) is not None]
+    rules[EVENT_UNKNOWN] = RuleInfo(EVENT_UNKNOWN, "event", "Event that no step of the process performs", "error",
+                                    tuple(doc.data.get("clauses") or ()), doc.where("/steps"))
+    if not build or any(f.severity == "error" for f in c.findings) or c.index is None:
+        return None, c.findings
+    return _assemble(c, tz, calendar, bounds, steps, checks, rules), c.findings
+
+
+def _calendar(c: _Compiler) -> Any:
+    """The working calendar the process names, if any; a broken stand-in (reported) if it names none that exists."""
+    name = c.doc.data.get("calendar")
+    if not name:
+        return None
+    try:
+        return c.calendar_for(name)
+    except LookupError as exc:
+        c.findings.append(Finding("error", str(exc.args[0]) if exc.args else str(exc), c.doc.where("/calendar"),
+                                  "unknown-calendar"))
+        return _BrokenCalendar()
+
+
+def _period(c: _Compiler, tz: Any) -> dict[str, datetime | None]:
+    """``effective_from`` and ``effective_until`` as instants, the second after the first."""
+    d, bounds = c.doc.data, {}
     for k in ("effective_from", "effective_until"):
         try:
             bounds[k] = parse_instant(d[k], tz) if k in d else None
         except ValueProblem as exc:
-            c.findings.append(Finding("error", str(exc), doc.where(f"/{k}"), "instant"))
-    if bounds.get("effective_from") and bounds.get("effective_until") and bounds["effective_until"] <= bounds["effective_from"]:
-        c.findings.append(Finding("error", "effective_until must be after effective_from", doc.where("/effective_until"), "period"))
+            c.findings.append(Finding("error", str(exc), c.doc.where(f"/{k}"), "instant"))
+    start, until = bounds.get("effective_from"), bounds.get("effective_until")
+    if start and until and until <= start:
+        c.findings.append(Finding("error", "effective_until must be after effective_from", c.doc.where("/effective_until"),
+                                  "period"))
+    return bounds
 
-    all_states = [s["id"] for s in d["states"]]
-    rules: dict[str, RuleInfo] = {}
-    steps: list[StepDef] = []
-    for i, s in enumerate(d["steps"]):
-        p = f"/steps/{i}"
-        clauses = tuple(s["clauses"])
-        when = c.expr(s["when"], f"{p}/when") if "when" in s else None
-        ew = c.expr(s["expected_when"], f"{p}/expected_when") if "expected_when" in s else None
-        sla = c.sla(s.get("sla"), f"{p}/sla", f"{s['id']}.sla", clauses, calendar)
-        title = _text(s.get("title"), s["id"])
-        src = doc.where(p)
-        steps.append(StepDef(s["id"], title, s["event"], tuple(all_states if s["from"] == "*" else as_list(s["from"])),
-                             s["to"], tuple(s["roles"]), when, s.get("expected", True), ew, clauses, sla, src))
-        for kind in STEP_KINDS:
-            if kind.needs_sla and sla is None:
-                continue
-            if kind.needs_expected and not s.get("expected", True):
-                continue  # never a next action, so never overdue: a rule that cannot fire is noise in reports
-            if kind.needs_warning and (sla is None or sla.warn_at is None):
-                continue
-            sev = sla.severity if kind.severity == "sla" and sla is not None else kind.severity
-            rid = kind.id(s["id"])
-            rules[rid] = RuleInfo(rid, "step", f"{title.en}: {kind.what}", sev,
-                                  sla.clauses if sla is not None and kind.needs_sla else clauses, src)
 
-    checks: list[CheckDef] = []
-    for i, ck in enumerate(d.get("checks") or []):
-        p = f"/checks/{i}"
-        cls = REGISTRY.get(ck["type"])
-        when = c.expr(ck["when"], f"{p}/when") if "when" in ck else None
-        clauses = tuple(ck["clauses"])
-        action = None
-        if ck.get("action"):
-            a = ck["action"]
-            action = ActionDef(a["id"], _text(a["title"], a["id"]), a["role"],
-                               c.sla(a.get("sla"), f"{p}/action/sla", f"{ck['id']}.action", clauses, calendar))
-        if cls is None:
-            continue  # reported by lint
-        env = CompileEnv(d["id"], tz, lambda s, q, extra=(), _p=p: c.expr_or_raise(s, f"{_p}/params{q}", extra), resource,
-                         c.index.node if c.index else {})
-        try:
-            impl = cls(ck.get("params") or {}, env)
-        except CheckConfigError as exc:
-            c.findings.append(exc.finding(doc, f"{p}/params", label=f"{ck['type']}: "))
+def _step(c: _Compiler, i: int, s: Mapping[str, Any], calendar: Any, rules: dict[str, RuleInfo]) -> StepDef:
+    """One step, and into ``rules`` the built-in rules it can break (out of order, late, ...: rulebook.STEP_KINDS)."""
+    p = f"/steps/{i}"
+    clauses = tuple(s["clauses"])
+    when = c.expr(s["when"], f"{p}/when") if "when" in s else None
+    ew = c.expr(s["expected_when"], f"{p}/expected_when") if "expected_when" in s else None
+    sla = c.sla(s.get("sla"), f"{p}/sla", f"{s['id']}.sla", clauses, calendar)
+    title = _text(s.get("title"), s["id"])
+    src = c.doc.where(p)
+    all_states = [st["id"] for st in c.doc.data["states"]]
+    for kind in STEP_KINDS:
+        if kind.needs_sla and sla is None:
             continue
-        except LookupError as exc:
-            c.findings.append(Finding("error", f"{ck['type']}: {exc}", doc.where(f"{p}/params"), "unknown-resource"))
+        if kind.needs_expected and not s.get("expected", True):
+            continue  # never a next action, so never overdue: a rule that cannot fire is noise in reports
+        if kind.needs_warning and (sla is None or sla.warn_at is None):
             continue
-        except _Abort:
-            continue
-        keys = impl.evidence_keys()
-        for lang in ("zh", "en") if keys is not None and isinstance(ck.get("message"), Mapping) else ():
-            for name in unknown_placeholders(ck["message"][lang], keys):
-                c.findings.append(Finding("error", f"message placeholder {{{name}}} names no evidence of this rule, so it "
-                                          "would print as it is", doc.where(f"{p}/message/{lang}"), "message-placeholder",
-                                          f"evidence: {', '.join(sorted(keys)) or 'none'}; declare it under params.evidence"))
-        states = None if ck.get("states", "*") == "*" else frozenset(as_list(ck["states"]))
-        title = _text(ck.get("title"), ck["id"])
-        needs = tuple(ck.get("needs") or ())
-        for j, name in enumerate(needs):
-            if name not in c.optional:
-                c.findings.append(Finding("error", f"needs {name!r}, which the record schema {c.schema_rel} does not declare "
-                                                   "as optional data (x-optional)", doc.where(f"{p}/needs/{j}"), "unknown-need",
-                                          _did_you_mean(name, c.optional)))
-        checks.append(CheckDef(ck["id"], title if ck.get("title") else None, ck["severity"], clauses, states, when, impl,
-                               _text(ck["message"], ck["id"]), action, doc.where(p), needs))
-        rules[ck["id"]] = RuleInfo(ck["id"], "check", title.en, ck["severity"], clauses, doc.where(p))
-    rules[EVENT_UNKNOWN] = RuleInfo(EVENT_UNKNOWN, "event", "Event that no step of the process performs", "error",
-                                      tuple(d.get("clauses") or ()), doc.where("/steps"))
+        sev = sla.severity if kind.severity == "sla" and sla is not None else kind.severity
+        rid = kind.id(s["id"])
+        rules[rid] = RuleInfo(rid, "step", f"{title.en}: {kind.what}", sev,
+                              sla.clauses if sla is not None and kind.needs_sla else clauses, src)
+    return StepDef(s["id"], title, s["event"], tuple(all_states if s["from"] == "*" else as_list(s["from"])),
+                   s["to"], tuple(s["roles"]), when, s.get("expected", True), ew, clauses, sla, src)
 
-    if not build or any(f.severity == "error" for f in c.findings) or c.index is None:
-        return None, c.findings
 
+def _check(c: _Compiler, i: int, ck: Mapping[str, Any], tz: Any, calendar: Any,
+           rules: dict[str, RuleInfo]) -> CheckDef | None:
+    """One check, its parameters read by its registered check type; None (reported) if they cannot work."""
+    doc, p = c.doc, f"/checks/{i}"
+    cls = REGISTRY.get(ck["type"])
+    when = c.expr(ck["when"], f"{p}/when") if "when" in ck else None
+    clauses = tuple(ck["clauses"])
+    action = None
+    if ck.get("action"):
+        a = ck["action"]
+        action = ActionDef(a["id"], _text(a["title"], a["id"]), a["role"],
+                           c.sla(a.get("sla"), f"{p}/action/sla", f"{ck['id']}.action", clauses, calendar))
+    if cls is None:
+        return None  # reported by lint
+    env = CompileEnv(doc.data["id"], tz, lambda s, q, extra=(): c.expr_or_raise(s, f"{p}/params{q}", extra), c.resource,
+                     c.index.node if c.index else {})
+    try:
+        impl = cls(ck.get("params") or {}, env)
+    except CheckConfigError as exc:
+        c.findings.append(exc.finding(doc, f"{p}/params", label=f"{ck['type']}: "))
+        return None
+    except LookupError as exc:
+        c.findings.append(Finding("error", f"{ck['type']}: {exc}", doc.where(f"{p}/params"), "unknown-resource"))
+        return None
+    except _Abort:
+        return None
+    _check_placeholders(c, p, ck, impl)
+    _check_needs(c, p, ck)
+    states = None if ck.get("states", "*") == "*" else frozenset(as_list(ck["states"]))
+    title = _text(ck.get("title"), ck["id"])
+    rules[ck["id"]] = RuleInfo(ck["id"], "check", title.en, ck["severity"], clauses, doc.where(p))
+    return CheckDef(ck["id"], title if ck.get("title") else None, ck["severity"], clauses, states, when, impl,
+                    _text(ck["message"], ck["id"]), action, doc.where(p), tuple(ck.get("needs") or ()))
+
+
+def _check_placeholders(c: _Compiler, p: str, ck: Mapping[str, Any], impl: CheckType) -> None:
+    """A message's ``{placeholder}`` must name evidence the check type gives, or it prints as it is."""
+    keys = impl.evidence_keys()
+    if keys is None or not isinstance(ck.get("message"), Mapping):
+        return
+    for lang in ("zh", "en"):
+        for name in unknown_placeholders(ck["message"][lang], keys):
+            c.findings.append(Finding("error", f"message placeholder {{{name}}} names no evidence of this rule, so it "
+                                      "would print as it is", c.doc.where(f"{p}/message/{lang}"), "message-placeholder",
+                                      f"evidence: {', '.join(sorted(keys)) or 'none'}; declare it under params.evidence"))
+
+
+def _check_needs(c: _Compiler, p: str, ck: Mapping[str, Any]) -> None:
+    """What a check ``needs`` must be optional data the record schema declares (x-optional)."""
+    for j, name in enumerate(ck.get("needs") or ()):
+        if name not in c.optional:
+            c.findings.append(Finding("error", f"needs {name!r}, which the record schema {c.schema_rel} does not declare "
+                                               "as optional data (x-optional)", c.doc.where(f"{p}/needs/{j}"), "unknown-need",
+                                      _did_you_mean(name, c.optional)))
+
+
+def _assemble(c: _Compiler, tz: Any, calendar: Any, bounds: Mapping[str, datetime | None], steps: list[StepDef],
+              checks: list[CheckDef], rules: dict[str, RuleInfo]) -> CompiledProcess:
+    """The machine, the replay table and the digest of a clean process, and the CompiledProcess that holds them."""
+    d, store = c.doc.data, c.store
     optional_events = frozenset(o.event for o in c.optional.values() if o.event is not None and not o.pointer)
     skips = skip_sources(steps, optional_events)
     steps = [replace(st, skips=skips[st.id]) if st.id in skips else st for st in steps]
-    machine = Machine(model=None, states=all_states, initial=next(s["id"] for s in d["states"] if s.get("initial")),
+    machine, by_event = _machine(d, steps)
+    schema_doc = store.get(c.schema_rel)
+    base = schema_doc.get("$id") or f"https://sopengine.dev/schemas/{c.schema_rel}"
+    return CompiledProcess(
+        id=d["id"], version=d["version"], title=_text(d["title"], d["id"]), timezone=tz,
+        effective_from=bounds.get("effective_from"), effective_until=bounds.get("effective_until"),
+        version_by=d.get("version_by") or d.get("start_field"), start_field=d.get("start_field"),
+        roles=tuple(d["roles"]), states={s["id"]: s for s in d["states"]}, initial=machine.initial,
+        finals=frozenset(s["id"] for s in d["states"] if s.get("final")), steps=tuple(steps),
+        steps_by_event=by_event, checks=tuple(checks), machine=machine,
+        validator=store.record_validator(c.schema_rel), view=view_plan(store, schema_doc, base),
+        digest=_digest(c, checks, calendar), document=c.doc, record_schema=c.schema_rel, rules=rules,
+        replay=replay_table(machine), optional=c.optional,
+        needed_events=frozenset(n for ck in checks for n in ck.needs if n in optional_events))
+
+
+def _machine(d: Mapping[str, Any], steps: list[StepDef]) -> tuple[Machine, dict[str, tuple[StepDef, ...]]]:
+    """The process's one ``transitions`` Machine, and its steps by event type."""
+    machine = Machine(model=None, states=[s["id"] for s in d["states"]],
+                      initial=next(s["id"] for s in d["states"] if s.get("initial")),
                       auto_transitions=False, send_event=True, ignore_invalid_triggers=False)
     by_event: dict[str, list[StepDef]] = {}
     for st in steps:
         by_event.setdefault(st.event, []).append(st)
         machine.add_transition(st.event, list(st.follows), st.to,
                                conditions=[_guard(st)] if st.when is not None else None, before=[_marker(st)])
-    schema_doc = store.get(c.schema_rel)
+    return machine, {k: tuple(v) for k, v in by_event.items()}
+
+
+def _digest(c: _Compiler, checks: list[CheckDef], calendar: Any) -> str:
+    """The definition's content: the document, the schemas it $refs, and what its resources, calendar and windows answer."""
     resources = sorted({r for ck in checks for r in ck.impl.resources()})
-    res_data = [[kind, name, _content(resource(kind, name))] for kind, name in resources]
+    res_data = [[kind, name, _content(c.resource(kind, name))] for kind, name in resources]
     cal_data = calendar.digest() if calendar is not None and hasattr(calendar, "digest") else None
     # What the windows answer, not how they are written. Folded in only when a case names
     # them, so that the digest of a process without `during:` is what it always was.
     win_data = sorted([name, w.digest()] for name, w in c.windows_used.items())
-    schemas = [doc for _, doc in store.closure(c.schema_rel)]  # the record schema and all it $refs
-    digest = canonical_digest(d, schemas, res_data, cal_data, *([win_data] if win_data else []))
-    base = schema_doc.get("$id") or f"https://sopengine.dev/schemas/{c.schema_rel}"
-    cp = CompiledProcess(
-        id=d["id"], version=d["version"], title=_text(d["title"], d["id"]), timezone=tz,
-        effective_from=bounds.get("effective_from"), effective_until=bounds.get("effective_until"),
-        version_by=d.get("version_by") or d.get("start_field"), start_field=d.get("start_field"),
-        roles=tuple(d["roles"]), states={s["id"]: s for s in d["states"]}, initial=machine.initial,
-        finals=frozenset(s["id"] for s in d["states"] if s.get("final")), steps=tuple(steps),
-        steps_by_event={k: tuple(v) for k, v in by_event.items()}, checks=tuple(checks), machine=machine,
-        validator=store.record_validator(c.schema_rel), view=view_plan(store, schema_doc, base), digest=digest,
-        document=doc, record_schema=c.schema_rel, rules=rules, replay=replay_table(machine), optional=c.optional,
-        needed_events=frozenset(n for ck in checks for n in ck.needs if n in optional_events))
-    return cp, c.findings
+    schemas = [doc for _, doc in c.store.closure(c.schema_rel)]  # the record schema and all it $refs
+    return canonical_digest(c.doc.data, schemas, res_data, cal_data, *([win_data] if win_data else []))
 
 
 def replay_table(machine: Machine) -> dict[tuple[str, str], tuple[StepDef, ...]]:

@@ -42,8 +42,9 @@ class SchemaIndex:
             out.extend(self._parts(node["then"], base, depth + 1))
         return out
 
-    def _child(self, parts, name):
-        found = []
+    def _child(self, parts: list[tuple[Mapping[str, Any], str]],
+               name: str) -> tuple[list[tuple[Mapping[str, Any], str]], set[str], bool]:
+        found: list[tuple[Mapping[str, Any], str]] = []
         known: set[str] = set()
         open_ended = False
         for node, base in parts:
