@@ -46,7 +46,7 @@ def _usage(msg: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from .. import load
-    from ..inputs.records import expand, read_inputs
+    from ..inputs.records import read_records
     from ..tools.diff import (
         compare_processes,
         compare_trees,
@@ -81,8 +81,7 @@ def run(args: argparse.Namespace) -> int:
     n, impacts = 0, []
     tally = ReadTally()
     if args.records:
-        expand(args.records)  # a missing path is an error before any work; read_inputs keeps unreadable entries
-        n, impacts = impact(old, new, tally.watch(read_inputs(args.records)), now, pins, process)
+        n, impacts = impact(old, new, tally.watch(read_records(*args.records)), now, pins, process)
     if args.format == "json":
         doc = {"old": args.old, "new": args.new, "changes": [c.to_dict() for c in changes]}
         if args.records:

@@ -295,6 +295,19 @@ def expand(inputs: list[str]) -> list[str]:
     return [path for path, _ in _entries(inputs)]
 
 
+def read_records(*paths: str | Path, fmt: str | None = None) -> Iterator[tuple[Any, SourceRef]]:
+    """The records of files, directories (their record files, sorted) and ``"-"`` (stdin), each with where it was read.
+
+    JSON (an object or a list), JSON Lines, YAML, by suffix unless ``fmt`` says. A missing
+    path is an ``InputError`` at once, before any record is read; a record (or a file)
+    that cannot be read is an ``Unreadable`` in its place, which ``Engine.evaluate_many``
+    turns into an error result, so nothing is silently lost. Lazy: JSON Lines stream.
+    """
+    inputs = [str(p) for p in paths]
+    expand(inputs)
+    return read_inputs(inputs, fmt)
+
+
 def read_inputs(inputs: list[str], fmt: str | None = None, zone_of: Any = None) -> Iterator[tuple[Any, SourceRef]]:
     for item, problem in _entries(inputs):
         if problem is not None:

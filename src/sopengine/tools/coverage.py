@@ -115,12 +115,10 @@ def implementers(engine: Any) -> dict[str, list[Implementer]]:
 
 def example_evidence(engine: Any, paths: Iterable[Path], now: datetime | None, ev: Evidence) -> int:
     """Evaluate every record of ``paths`` into ``ev``; returns how many records were read."""
-    from ..inputs.records import expand, read_inputs
+    from ..inputs.records import read_records
 
-    inputs = [str(p) for p in paths]
-    expand(inputs)  # a missing path is an error before any work; read_inputs expands again, keeping unreadable entries
     n = 0
-    for result in engine.evaluate_many(read_inputs(inputs), now):
+    for result in engine.evaluate_many(read_records(*paths), now):
         n += 1
         src = result.source
         where = f"{src.file}:{src.line}" if src and src.line else (src.file if src else "?")
