@@ -112,4 +112,5 @@ def test_sla_label_shows_every_case_including_promotion_windows(engine):
     from sopengine.tools.graph import sla_text
 
     ship = next(s for s in engine.process("order", "1.0.0").steps if s.id == "ship")
-    assert sla_text(ship) == "24h (made-to-order by due date, promotion-flag 48h, big-promotion 48h)"
+    assert sla_text(ship) == ("24h (made-to-order by due date, presale by due date, agreed-after-shortage by due date, "
+                              "promotion-flag 48h, big-promotion 48h)")

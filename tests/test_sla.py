@@ -495,9 +495,10 @@ def test_bundled_order_rules_use_the_cn_calendar_and_the_windows(bundled):
     review = next(s for s in proc.steps if s.id == "review")
     ship = next(s for s in proc.steps if s.id == "ship")
     assert review.sla.cases[-1].span.calendar.id == "cn"
-    assert [c.id for c in ship.sla.cases] == ["ORD-ship-sla-made-to-order", "ORD-ship-sla-promotion-flag",
+    assert [c.id for c in ship.sla.cases] == ["ORD-ship-sla-made-to-order", "ORD-ship-sla-presale",
+                                              "ORD-ship-sla-agreed-after-shortage", "ORD-ship-sla-promotion-flag",
                                               "ORD-ship-sla-big-promotion", "ORD-ship-sla"]
-    assert ship.sla.cases[2].during.id == "big_promotions"
+    assert ship.sla.cases[4].during.id == "big_promotions"
 
 
 def bundled_campaign(ends_at: str, events: list | None = None) -> dict:

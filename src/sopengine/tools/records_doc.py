@@ -46,6 +46,10 @@ def _reads(doc: dict[str, Any]) -> tuple[dict[str, set[str]], dict[str, set[str]
             (events if "." not in n else fields).setdefault(n.split(".")[0], set()).add(ck["id"])
     for st in doc.get("steps") or ():
         events.setdefault(st["event"], set()).add(f"step {st['id']}")
+        # a step reads fields too: its guard, when it is expected, and its deadline (ORD-06's agreed dates)
+        text = json.dumps([st.get("when"), st.get("expected_when"), st.get("sla")], ensure_ascii=False)
+        for f in re.findall(r"record\.([a-z_][a-z0-9_]*)", text):
+            fields.setdefault(f, set()).add(f"step {st['id']}")
     return fields, events
 
 
