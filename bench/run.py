@@ -20,15 +20,6 @@ QUICK = {"bench_engine": ["--repeat", "3"], "bench_cli": ["--records", "2000", "
          "bench_report": ["--records", "5000", "--repeat", "1"]}
 
 
-def banned_word_figures(res: dict[str, Any]) -> list[dict[str, Any]]:
-    """bench_banned_words predates the figure list; its rate is judged here."""
-    from figures import figure
-
-    rate = res.get("titles_per_s")
-    return [figure("banned-word scan", rate, "titles/s", "≥ 1,000,000/s",
-                   f"re alternation {res.get('baseline_titles_per_s', 0):,}/s", rate is not None and rate >= 1_000_000)]
-
-
 def table(figs: list[dict[str, Any]]) -> str:
     rows = [("figure", "value", "target", "same-run baseline", "met")]
     for f in figs:
@@ -57,7 +48,7 @@ def main() -> None:
         print(f"== {path.stem}", flush=True)
         res = mod.main(QUICK.get(path.stem, []) if quick else [])
         results.append(res)
-        figs += res.get("figures") or (banned_word_figures(res) if res.get("bench") == "banned_words" else [])
+        figs += res.get("figures") or []
     print("\n" + table(figs))
     out = HERE / "out"
     out.mkdir(exist_ok=True)

@@ -457,3 +457,12 @@ def test_find_many_on_a_catalogue_with_clean_titles_between_the_hits():
     titles = ["纯棉T恤 男", "全网最低价 拖鞋", "", "一级能效 空调", "最 佳 礼物", "保温杯 316"] * 3
     assert [[h.word for h in hits] for hits in MATCHER.find_many(titles)] == [[], ["全网最低价"], [], [], ["最佳"], []] * 3
     assert MATCHER.find_many([]) == [] and MATCHER.find_many(iter(["顶级"]))[0][0].word == "顶级"
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.one_of(st.text(max_size=60), TEXTS.map("".join)))
+def test_the_fast_index_map_is_the_index_map(text):
+    """source_map skips fold_with_map's loop for the usual text; it must give the very same map."""
+    from sopengine.text.normalise import source_map
+    folded, src = fold_with_map(text)
+    assert list(source_map(text, folded)) == src

@@ -12,26 +12,15 @@ so code that imports them from here keeps working.
 
 from __future__ import annotations
 
-import re
-from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from itertools import compress
 from typing import Any
 
 import ahocorasick_rs
 
 from .exemptions import Clearance, CompiledRule
 from .intervals import Cover
-from .normalise import (
-    SEPARATOR,
-    fold,
-    fold_joined,
-    fold_table,
-    fold_with_map,
-    folded_char,
-    wordchar,
-)
+from .normalise import SEPARATOR, fold, fold_joined, fold_table, fold_with_map
+from .resolve import NOTHING, Entry, Resolver, Scan, WordHit
 from .spellings import spellings
 from .vocabulary import (
     Brand,
@@ -62,67 +51,6 @@ __all__ = [
 ]
 
 _SHOP_EXEMPT = "shop configuration (exempt)"
-_DIGIT = re.compile(r"\d")
-
-
-class _ShapeTable(dict[int, str]):
-    """Code point -> how it folds: "\x00" dropped, "\x01" one character, "\x02" several.
-
-    Translating a text through this table tells, at C speed, whether its index map
-    is the identity (the usual case), a plain subsequence, or needs the slow loop.
-    """
-
-    __slots__ = ()
-
-    def __missing__(self, cp: int) -> str:
-        shape = self[cp] = chr(min(len(folded_char(cp)), 2))
-        return shape
-
-
-_SHAPE = _ShapeTable()
-
-
-@dataclass(frozen=True, slots=True)
-class WordHit:
-    """One banned word found; ``start``/``end`` index the original text in code points (Python ``str``)."""
-
-    word: str
-    category: str
-    start: int
-    end: int
-    text: str
-    legal_basis: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Scan:
-    """What one text holds: the hits, and the words found but cleared by an exemption (for audit)."""
-
-    hits: tuple[WordHit, ...]
-    cleared: tuple[Clearance, ...]
-
-
-_NOTHING = Scan((), ())
-
-# One automaton pattern that is a word: (word, category, legal basis, left edge ASCII, right edge ASCII,
-# exemptable, folded word).
-_Entry = tuple[str, str, tuple[str, ...], bool, bool, bool, str]
-
-
-def _joined(text: str, src: Sequence[int], i: int) -> bool:
-    """Whether folded characters i and i + 1 came from one unbroken run of Latin letters/digits."""
-    a, b = src[i], src[i + 1]
-    return b - a <= 1 and wordchar(text[a]) and wordchar(text[b])
-
-
-def _leftmost_longest(spans: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
-    spans.sort(key=lambda x: (x[0], x[0] - x[1]))
-    out, reached = [], 0
-    for x in spans:
-        if x[0] >= reached:
-            out.append(x)
-            reached = x[1]
-    return out
 
 
 class BannedWordMatcher:
@@ -158,31 +86,15 @@ class BannedWordMatcher:
     which cannot be pickled, on load.
     """
 
-    __slots__ = (
-        "_automaton",
-        "_contexts",
-        "_entries",
-        "_entry_rules",
-        "_gates",
-        "_longest",
-        "_rules",
-        "_term_rules",
-        "brands",
-        "extra_exemptions",
-        "vocabulary",
-    )
+    __slots__ = ("_automaton", "_fold", "_nwords", "_resolver", "brands", "extra_exemptions", "vocabulary")
 
     vocabulary: Vocabulary
     extra_exemptions: tuple[str, ...]
     brands: tuple[Any, ...]
-    _entries: tuple[_Entry, ...]
     _automaton: Any
-    _term_rules: tuple[list[int], ...]
-    _rules: tuple[CompiledRule, ...]
-    _entry_rules: tuple[tuple[int, ...], ...]
-    _gates: dict[int, tuple[bool, bool, str, tuple[re.Pattern[str], ...]]]
-    _contexts: tuple[re.Pattern[str] | None, Any, tuple[frozenset[int], ...]]
-    _longest: tuple[int, dict[int, list[int]]]
+    _fold: dict[int, int | str]
+    _nwords: int
+    _resolver: Resolver
 
     def __init__(self, vocabulary: Vocabulary, extra_exemptions: Iterable[str] = (),
                  brands: Iterable[Any] = ()) -> None:
@@ -199,7 +111,7 @@ class BannedWordMatcher:
         rules += [brand_rule(b, "shop configuration (brands)") for b in shop_brands]
         rules += [listed_rule(Exemption(e, _SHOP_EXEMPT)) for e in extras]
         compiled = [CompiledRule(r) for r in rules]
-        entries: list[_Entry] = []
+        entries: list[Entry] = []
         keys: list[str] = []
         taken: set[str] = set()
         for c in vocabulary.categories:
@@ -222,38 +134,14 @@ class BannedWordMatcher:
             for t in r.rule.terms:
                 term_rules.setdefault(fold(t), []).append(ri)
         terms = [t for t in term_rules if t not in taken]  # a term equal to a word (永久 with context) anchors on it
+        anchored = [term_rules.get(k, ()) for k in keys] + [term_rules[t] for t in terms]
         set_ = object.__setattr__
         set_(self, "vocabulary", vocabulary)
         set_(self, "extra_exemptions", extras)
         set_(self, "brands", brand_items)
-        set_(self, "_entries", tuple(entries))
-        set_(self, "_rules", tuple(compiled))
-        # For each word pattern, the rules without terms that may clear it, and for each of those
-        # rules whose contexts are plain text, a gate: one pass of a second automaton over the
-        # text tells which rules have a context there at all, so a word with none costs no regex.
-        word_rules = [ri for ri, r in enumerate(compiled) if not r.rule.terms]
-        set_(self, "_entry_rules", tuple(() if not ent[5] else tuple(ri for ri in word_rules
-                                                                          if compiled[ri].applies(ent[6], ent[1]))
-                                         for ent in entries))
-        contexts: dict[str, set[int]] = {}
-        gates: dict[int, tuple[bool, bool, str, tuple[re.Pattern[str], ...]]] = {}  # rule -> (needs a context, a digit may stand for it, bracket openers, in_text patterns)
-        for ri in word_rules:
-            wr = compiled[ri].rule
-            for t in wr.before + wr.after:
-                if "<" not in t:
-                    contexts.setdefault(fold(t), set()).add(ri)
-            gates[ri] = (bool(wr.before or wr.after), any("<" in t for t in wr.before + wr.after),
-                         "".join(pair[0] for pair in wr.enclosed), compiled[ri].in_text)
-        ctx_keys = sorted(contexts)
-        set_(self, "_gates", gates)
-        # A regex over all contexts answers the usual "none here" in one C call; the automaton
-        # then tells which rules the contexts found belong to.
-        anyctx = re.compile("|".join(re.escape(k) for k in sorted(ctx_keys, key=len, reverse=True))) if ctx_keys else None
-        set_(self, "_contexts", (anyctx, ahocorasick_rs.AhoCorasick(ctx_keys) if ctx_keys else None,
-                                 tuple(frozenset(contexts[k]) for k in ctx_keys)))
-        set_(self, "_term_rules", tuple([term_rules[k] for k in terms]))
-        word_terms = {i: term_rules[k] for i, k in enumerate(keys) if k in term_rules}
-        set_(self, "_longest", (max(map(len, term_rules), default=0), word_terms))
+        set_(self, "_nwords", len(entries))
+        set_(self, "_resolver", Resolver(entries, compiled, anchored, max(map(len, term_rules), default=0)))
+        set_(self, "_fold", fold_table())  # built by the fold() calls above; find() translates with it
         # One automaton, one overlapping pass per text: pattern index >= len(entries) is an
         # exemption term. Clean text (no pattern at all) costs one translate and one scan;
         # the DFA scans ~15 % faster than the default NFA at this size.
@@ -272,9 +160,9 @@ class BannedWordMatcher:
         """Banned words in ``text``, in order of position; [] for clean text (the fast, common case)."""
         if self._automaton is None:
             return []
-        folded = text.translate(fold_table())
+        folded = text.translate(self._fold)
         found = self._automaton.find_matches_as_indexes(folded, overlapping=True)
-        return list(self._resolve(text, folded, found, False).hits) if found else []
+        return list(self._resolver.resolve(text, folded, found, False).hits) if found else []
 
     def find_many(self, texts: Iterable[str]) -> list[Sequence[WordHit]]:
         """``find`` for each text, several times faster on many short texts (a catalogue's titles).
@@ -294,7 +182,7 @@ class BannedWordMatcher:
         found = self._automaton.find_matches_as_indexes(folded, overlapping=True)
         if not found:
             return out
-        nwords = len(self._entries)
+        nwords, resolve = self._nwords, self._resolver.resolve
         found.sort(key=lambda m: m[1])
         group: list[tuple[int, int, int]] = []
         title, base, end, worded = 0, 0, folded.find(SEPARATOR), False
@@ -303,7 +191,7 @@ class BannedWordMatcher:
         for idx, s, e in found:
             if s >= end:  # the next text with a match: close this one, skip the clean ones between
                 if worded:
-                    out[title] = self._resolve(items[title], folded[base:end], group, False).hits
+                    out[title] = resolve(items[title], folded[base:end], group, False).hits
                 title += folded.count(SEPARATOR, end, s)
                 base = folded.rfind(SEPARATOR, 0, s) + 1
                 end = folded.find(SEPARATOR, s)
@@ -313,130 +201,18 @@ class BannedWordMatcher:
             group.append((idx, s - base, e - base))
             worded = worded or idx < nwords
         if worded:
-            out[title] = self._resolve(items[title], folded[base:end], group, False).hits
+            out[title] = resolve(items[title], folded[base:end], group, False).hits
         return out
 
     def scan(self, text: str) -> Scan:
-        """Hits and clearances (each naming its exemption rule and basis) in ``text``."""
+        """Hits and clearances (each naming its exemption rule and basis) in ``text``.
+
+        This is what the check calls for every string of every record, and most
+        are clean: they cost one ``str.translate`` and one automaton call, and get
+        the one shared empty :class:`Scan`.
+        """
         if self._automaton is None:
-            return Scan((), ())
-        folded = text.translate(fold_table())
+            return NOTHING
+        folded = text.translate(self._fold)
         found = self._automaton.find_matches_as_indexes(folded, overlapping=True)
-        return self._resolve(text, folded, found) if found else Scan((), ())
-
-    def _context_rules(self, folded: str) -> set[int]:
-        """The rules without terms that have one of their plain-text contexts in the text."""
-        anyctx, automaton, owners = self._contexts
-        found: set[int] = set()
-        if automaton is not None and anyctx is not None and anyctx.search(folded):
-            for k, _, _ in automaton.find_matches_as_indexes(folded, overlapping=True):
-                found |= owners[k]
-        return found
-
-    def _gate(self, ri: int, text: str, folded: str, contexts: set[int]) -> bool:
-        """Whether rule ``ri`` can hold anywhere in the text: each of its conditions has something
-        to hold on (a context term, a digit for a quantity, an opening bracket, every in_text
-        group). A word whose rules all fail here costs no regex at all."""
-        needs_context, by_digit, openers, in_text = self._gates[ri]
-        if needs_context and ri not in contexts and not (by_digit and _DIGIT.search(folded)):
-            return False
-        if openers and not any(o in text for o in openers):
-            return False
-        return all(rx.search(folded) for rx in in_text)
-
-    def _resolve(self, text: str, folded: str, found: list[tuple[int, int, int]], audit: bool = True) -> Scan:
-        """Steps 2-4 of the class docstring on one text; ``audit=False`` skips building the clearances."""
-        entries = self._entries
-        nwords = len(entries)
-        longest, word_terms = self._longest
-        cands: list[tuple[int, int, int]] = []
-        anchors: list[tuple[int, int, int]] = []  # (start, end, rule index) of term occurrences
-        edges = False
-        for idx, s, e in found:
-            if idx >= nwords:
-                anchors.extend((s, e, ri) for ri in self._term_rules[idx - nwords])
-                continue
-            if idx in word_terms:  # a word that is also a term needing context (the brand 永久)
-                anchors.extend((s, e, ri) for ri in word_terms[idx])
-            cands.append((s, e, idx))
-            ent = entries[idx]
-            edges = edges or ent[3] or ent[4]
-        if not cands:
-            return _NOTHING
-        shape = text.translate(_SHAPE)
-        src: Sequence[int]
-        if "\x02" in shape:  # a character expanded (⑩ -> 10): rare, take the general loop
-            src = fold_with_map(text)[1]
-        elif "\x00" in shape:  # separators dropped: the map is the kept positions
-            src = list(compress(range(len(text)), shape.encode("latin-1")))
-        else:
-            src = range(len(text))
-        if edges:
-            n = len(src)
-            cands = [(s, e, idx) for s, e, idx in cands
-                     if not ((entries[idx][3] and s > 0 and _joined(text, src, s - 1))
-                             or (entries[idx][4] and e < n and _joined(text, src, e - 1)))]
-            if not cands:
-                return _NOTHING
-        memo: dict[int, bool] = {}
-        why: dict[int, tuple[int, int, int]] = {}  # candidate index -> (rule, context start, context end)
-        if anchors:
-            anchors.sort()
-            starts = [a[0] for a in anchors]
-            cover = Cover((a[0], a[1]) for a in anchors)
-            for ci, (s, e, idx) in enumerate(cands):
-                ent = entries[idx]
-                if not ent[5] or not cover.contains(s, e):
-                    continue
-                for k in range(bisect_left(starts, e - longest), bisect_right(starts, s)):
-                    a_s, a_e, ri = anchors[k]
-                    rule = self._rules[ri]
-                    if a_e >= e and rule.applies(ent[6], ent[1]):
-                        span = rule.holds(folded, a_s, a_e, text, src, memo)
-                        if span is not None:
-                            why[ci] = (ri, *span)
-                            break
-        contexts: set[int] | None = None
-        gate: dict[int, bool] = {}
-        entry_rules, rules = self._entry_rules, self._rules
-        for ci, (s, e, idx) in enumerate(cands):
-            if ci in why:
-                continue
-            for ri in entry_rules[idx]:
-                ok = gate.get(ri)
-                if ok is None:
-                    if contexts is None:
-                        contexts = self._context_rules(folded)
-                    ok = gate[ri] = self._gate(ri, text, folded, contexts)
-                if not ok:
-                    continue
-                span = rules[ri].holds(folded, s, e, text, src, memo)
-                if span is not None:
-                    why[ci] = (ri, *span)
-                    break
-        if why:  # a word inside a cleared word is cleared with it (最 inside 最高 of 最高转速3000rpm)
-            done = sorted(why)
-            inner = Cover((cands[ci][0], cands[ci][1]) for ci in done)
-            for ci, (s, e, idx) in enumerate(cands):
-                if ci not in why and entries[idx][5]:
-                    k = inner.covering(s, e)
-                    if k >= 0:
-                        why[ci] = why[done[k]]
-        hits = []
-        survivors = [c for ci, c in enumerate(cands) if ci not in why] if why else cands
-        for s, e, idx in (_leftmost_longest(survivors) if len(survivors) > 1 else survivors):
-            w, cid, basis = entries[idx][:3]
-            start, end = src[s], src[e - 1] + 1
-            hits.append(WordHit(w, cid, start, end, text[start:end], basis))
-        if not audit or not why:
-            return Scan(tuple(hits), ())
-        cleared = []
-        for s, e, ci in _leftmost_longest([(cands[ci][0], cands[ci][1], ci) for ci in why]):
-            ri, lo, hi = why[ci]
-            w, cid = entries[cands[ci][2]][:2]
-            why_rule = self._rules[ri].rule
-            start, end = src[s], src[e - 1] + 1
-            c_lo, c_hi = src[min(lo, s)], src[max(hi, e) - 1] + 1
-            cleared.append(Clearance(w, cid, start, end, text[start:end], why_rule.id, why_rule.title,
-                                     why_rule.basis, text[c_lo:c_hi]))
-        return Scan(tuple(hits), tuple(cleared))
+        return self._resolver.resolve(text, folded, found) if found else NOTHING

@@ -1,0 +1,248 @@
+"""From one text's automaton matches to its findings: edges, exemptions, nesting, positions.
+
+The automaton of :class:`~.scan.BannedWordMatcher` reports every occurrence of
+every spelling of every word and of every exemption term in the folded text;
+the class docstring there says how they interact. This is that resolution. It
+runs only for texts with a candidate word (one title in seven in a catalogue
+run, one in ten or fewer in a real shop), but there it was most of the cost of a
+scan, so it is written for the few-candidates case: every table it consults is
+built once, with the matcher (which rules may clear which word, what a rule
+needs somewhere in a text before it can hold at all), and the per-text work is
+a few C-level calls (regex searches, bisections) and a loop over the candidates.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .exemptions import Clearance, CompiledRule
+from .intervals import Cover
+from .normalise import fold, source_map, wordchar
+
+__all__ = ["Resolver", "Scan", "WordHit"]
+
+_DIGIT = "\\d"
+
+# One automaton pattern that is a word: (word, category, legal basis, left edge ASCII, right edge ASCII,
+# exemptable, folded word).
+Entry = tuple[str, str, tuple[str, ...], bool, bool, bool, str]
+# One automaton match: (pattern index, start, end) in the folded text.
+Match = tuple[int, int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class WordHit:
+    """One banned word found; ``start``/``end`` index the original text in code points (Python ``str``)."""
+
+    word: str
+    category: str
+    start: int
+    end: int
+    text: str
+    legal_basis: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Scan:
+    """What one text holds: the hits, and the words found but cleared by an exemption (for audit)."""
+
+    hits: tuple[WordHit, ...]
+    cleared: tuple[Clearance, ...]
+
+
+NOTHING = Scan((), ())
+
+
+def _joined(text: str, src: Sequence[int], i: int) -> bool:
+    """Whether folded characters i and i + 1 came from one unbroken run of Latin letters/digits."""
+    a, b = src[i], src[i + 1]
+    return b - a <= 1 and wordchar(text[a]) and wordchar(text[b])
+
+
+def _leftmost_longest(matches: list[Match]) -> list[Match]:
+    matches.sort(key=lambda m: (m[1], m[1] - m[2]))
+    out, reached = [], 0
+    for m in matches:
+        if m[1] >= reached:
+            out.append(m)
+            reached = m[2]
+    return out
+
+
+class Resolver:
+    """The per-text half of a matcher: its tables, indexed by automaton pattern and by rule.
+
+    Patterns ``0 .. len(entries) - 1`` are words (``entries``), the rest exemption
+    terms; ``anchored[p]`` are the rules whose anchor is an occurrence of pattern
+    ``p`` (a term, or a word that is also a term, like the brand 永久);
+    ``longest`` is the longest term, which bounds how far before a word an
+    anchor containing it can start.
+    """
+
+    __slots__ = ("_anchored", "_edged", "_entries", "_entry_rules", "_gates", "_longest", "_nwords", "_rules",
+                 "_screens")
+
+    def __init__(self, entries: Sequence[Entry], rules: Sequence[CompiledRule],
+                 anchored: Sequence[Sequence[int]], longest: int) -> None:
+        self._entries = tuple(entries)
+        self._nwords = len(self._entries)
+        self._rules = tuple(rules)
+        self._anchored = tuple(tuple(a) for a in anchored)
+        self._longest = longest
+        self._edged = tuple(ent[3] or ent[4] for ent in self._entries)
+        # For each word, the rules without terms that may clear it (none for a never-exempt category) ...
+        word_rules = [ri for ri, r in enumerate(self._rules) if not r.rule.terms]
+        self._entry_rules = tuple(() if not ent[5] else tuple(ri for ri in word_rules
+                                                              if self._rules[ri].applies(ent[6], ent[1]))
+                                  for ent in self._entries)
+        # ... and for each of those rules a gate: what must be somewhere in the text for the rule to
+        # hold anywhere in it (one of its contexts, a digit for a quantity, an opening bracket, each
+        # in_text group). Most texts with a word have none of it, and then cost no windowed regex.
+        self._gates = {ri: self._gate_of(self._rules[ri]) for ri in word_rules}
+        # Words share their rule sets (every 第一 word has the same few), and a text with a candidate
+        # usually opens none of the set's rules: one screen per set, the union of what its rules need,
+        # says so in one regex search instead of one per rule.
+        screens: dict[tuple[int, ...], tuple[bool, re.Pattern[str] | None, str]] = {}
+        for ri_set in set(self._entry_rules):
+            screens[ri_set] = self._screen_of(ri_set)
+        self._screens = tuple(screens[ri_set] for ri_set in self._entry_rules)
+
+    @staticmethod
+    def _gate_of(compiled: CompiledRule) -> tuple[re.Pattern[str] | None, str, tuple[re.Pattern[str], ...]]:
+        """(one regex over the rule's contexts or None if it needs none, opening brackets, in_text patterns)."""
+        r = compiled.rule
+        contexts = r.before + r.after
+        plain = sorted({fold(t) for t in contexts if "<" not in t}, key=len, reverse=True)
+        alts = [re.escape(k) for k in plain] + ([_DIGIT] if any("<" in t for t in contexts) else [])
+        trigger = re.compile("|".join(alts)) if contexts else None
+        return trigger, "".join(pair[0] for pair in r.enclosed), compiled.in_text
+
+    def _screen_of(self, ri_set: tuple[int, ...]) -> tuple[bool, re.Pattern[str] | None, str]:
+        """(a rule of the set may hold in any text, one regex over the folded text, opening brackets) such
+        that no rule of the set can hold in a text where neither the regex nor a bracket is found."""
+        alts: list[str] = []
+        openers = ""
+        for ri in ri_set:
+            trigger, rule_openers, in_text = self._gates[ri]
+            if trigger is not None:  # a context is needed, so it is enough to look for one
+                alts.append(trigger.pattern)
+            elif rule_openers:
+                openers += rule_openers
+            elif in_text:  # every group is needed; a literal one (a source) is rarer than a year
+                alts.append(min(in_text, key=lambda rx: "\\d" in rx.pattern).pattern)
+            else:
+                return True, None, ""
+        return False, re.compile("|".join(alts)) if alts else None, openers
+
+    def _open(self, ri: int, text: str, folded: str) -> bool:
+        """Whether rule ``ri`` can hold anywhere in the text (see the gates in ``__init__``)."""
+        trigger, openers, in_text = self._gates[ri]
+        if trigger is not None and trigger.search(folded) is None:
+            return False
+        if openers and not any(o in text for o in openers):
+            return False
+        return all(rx.search(folded) for rx in in_text)
+
+    def resolve(self, text: str, folded: str, found: Sequence[Match], audit: bool = True) -> Scan:
+        """Steps 2-4 of the matcher's docstring on one text; ``audit=False`` skips building the clearances."""
+        nwords, anchored = self._nwords, self._anchored
+        cands: list[Match] = []
+        anchors: list[tuple[int, int, int]] = []  # (start, end, rule index) of anchor occurrences
+        edges = False
+        for m in found:
+            idx = m[0]
+            if anchored[idx]:
+                anchors += [(m[1], m[2], ri) for ri in anchored[idx]]
+            if idx < nwords:
+                cands.append(m)
+                edges = edges or self._edged[idx]
+        if not cands:
+            return NOTHING
+        entries = self._entries
+        src = source_map(text, folded)
+        if edges:
+            n = len(src)
+            cands = [m for m in cands
+                     if not ((entries[m[0]][3] and m[1] > 0 and _joined(text, src, m[1] - 1))
+                             or (entries[m[0]][4] and m[2] < n and _joined(text, src, m[2] - 1)))]
+            if not cands:
+                return NOTHING
+        why = self._clear(text, folded, src, cands, anchors)
+        survivors = [m for ci, m in enumerate(cands) if ci not in why] if why else cands
+        if len(survivors) > 1:
+            survivors = _leftmost_longest(survivors)
+        hits = []
+        for idx, s, e in survivors:
+            w, cid, basis = entries[idx][:3]
+            start, end = src[s], src[e - 1] + 1
+            hits.append(WordHit(w, cid, start, end, text[start:end], basis))
+        if not audit or not why:
+            return Scan(tuple(hits), ()) if hits else NOTHING
+        cleared = []
+        for idx, s, e in _leftmost_longest([(ci, cands[ci][1], cands[ci][2]) for ci in why]):
+            ri, lo, hi = why[idx]
+            w, cid = entries[cands[idx][0]][:2]
+            rule = self._rules[ri].rule
+            start, end = src[s], src[e - 1] + 1
+            c_lo, c_hi = src[min(lo, s)], src[max(hi, e) - 1] + 1
+            cleared.append(Clearance(w, cid, start, end, text[start:end], rule.id, rule.title, rule.basis,
+                                     text[c_lo:c_hi]))
+        return Scan(tuple(hits), tuple(cleared))
+
+    def _clear(self, text: str, folded: str, src: Sequence[int], cands: list[Match],
+               anchors: list[tuple[int, int, int]]) -> dict[int, tuple[int, int, int]]:
+        """Candidate index -> (rule, context start, context end) for each candidate an exemption clears."""
+        entries, rules = self._entries, self._rules
+        memo: dict[int, bool] = {}
+        why: dict[int, tuple[int, int, int]] = {}
+        if anchors:  # a term occurrence containing the word; only one starting at most `longest` before can
+            anchors.sort()
+            starts = [a[0] for a in anchors]
+            longest = self._longest
+            for ci, (idx, s, e) in enumerate(cands):
+                ent = entries[idx]
+                if not ent[5]:
+                    continue
+                for k in range(bisect_left(starts, e - longest), bisect_right(starts, s)):
+                    a_s, a_e, ri = anchors[k]
+                    if a_e >= e and rules[ri].applies(ent[6], ent[1]):
+                        span = rules[ri].holds(folded, a_s, a_e, text, src, memo)
+                        if span is not None:
+                            why[ci] = (ri, *span)
+                            break
+        gate: dict[int, bool] = {}
+        screened: dict[int, bool] = {}  # id of a screen -> whether it let the text through
+        entry_rules, screens = self._entry_rules, self._screens
+        for ci, (idx, s, e) in enumerate(cands):
+            if ci in why or not entry_rules[idx]:
+                continue
+            screen = screens[idx]
+            through = screened.get(id(screen))
+            if through is None:
+                always, rx, openers = screen
+                through = screened[id(screen)] = (always or (rx is not None and rx.search(folded) is not None)
+                                                  or any(o in text for o in openers))
+            if not through:
+                continue
+            for ri in entry_rules[idx]:
+                ok = gate.get(ri)
+                if ok is None:
+                    ok = gate[ri] = self._open(ri, text, folded)
+                if ok:
+                    span = rules[ri].holds(folded, s, e, text, src, memo)
+                    if span is not None:
+                        why[ci] = (ri, *span)
+                        break
+        if why and any(ci not in why and entries[m[0]][5] for ci, m in enumerate(cands)):
+            # a word inside a cleared word is cleared with it (最 inside 最高 of 最高转速3000rpm)
+            done = sorted(why)
+            inner = Cover((cands[ci][1], cands[ci][2]) for ci in done)
+            for ci, (idx, s, e) in enumerate(cands):
+                if ci not in why and entries[idx][5]:
+                    k = inner.covering(s, e)
+                    if k >= 0:
+                        why[ci] = why[done[k]]
+        return why
