@@ -29,7 +29,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from functools import cache
-from itertools import chain
+from itertools import chain, compress
 from threading import Lock
 
 __all__ = ["fold", "fold_table", "fold_with_map", "folded_char", "source_map", "wordchar"]
@@ -206,52 +206,37 @@ def fold_with_map(text: str) -> tuple[str, list[int]]:
     return "".join(parts), src
 
 
-def source_map(text: str, folded: str) -> Sequence[int]:
-    """What :func:`fold_with_map` returns as the map, for ``folded == fold(text)``, without its loop.
+def source_map(text: str) -> Sequence[int]:
+    """What :func:`fold_with_map` returns as the map, without its per-character loop for the usual text.
 
-    Only texts with a candidate word need the map, but for them the per-character
-    loop was a good part of the cost. In a usual title every character folds to at
-    most one character and lies in the first plane; then the map is the identity
-    when nothing was dropped, and the runs of kept characters (one regex) when
-    separators were. Only a text with a character that
-    expands (⑩ -> 10) or one beyond the first plane (an emoji) takes the loop.
+    Only texts with a candidate word need the map, but for them the loop was a
+    good part of the cost. One ``str.translate`` through :data:`_SHAPE` tells how
+    each character folds; when none expands (⑩ -> 10) the map is the identity,
+    or, when some are dropped, the kept positions, picked at C speed.
     """
-    irregular, kept_runs = _map_parts()
-    n = len(text)
-    if irregular.search(text) is None:
-        if len(folded) == n:
-            return range(n)
-        kept: list[int] = []
-        for m in kept_runs.finditer(text):
-            kept += range(m.start(), m.end())
-        if len(kept) == len(folded):  # always, by construction; the loop below is the reference
-            return kept
-    return fold_with_map(text)[1]
+    shape = text.translate(_SHAPE)
+    if "\x02" in shape:  # rare: take the loop
+        return fold_with_map(text)[1]
+    if "\x00" in shape:
+        return list(compress(range(len(text)), shape.encode("latin-1")))
+    return range(len(text))
 
 
-_MAP: list[tuple[re.Pattern[str], re.Pattern[str]]] = []
+class _ShapeTable(dict[int, str]):
+    """Code point -> how it folds: "\x00" dropped, "\x01" one character, "\x02" several.
 
-
-def _map_parts() -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """The two regexes of :func:`source_map`, from the fold table once (~50 ms).
-
-    Both classes hold first-plane code points only: ``re`` tests those against one
-    bitmap, while a class with supplementary ranges is tested range by range, for
-    every character of every text.
+    Filled on first sight of each code point, so that translating through it costs
+    what the fold table costs (a plain dict lookup) after a few texts.
     """
-    if not _MAP:
-        table = fold_table()
-        expands, drops = [], []
-        for cp in range(0x10000):
-            f = table.get(cp, cp)
-            if f == "":
-                drops.append(cp)
-            elif isinstance(f, str) and len(f) > 1:
-                expands.append(cp)
-        beyond = "[\\U00010000-\\U0010ffff]"
-        irregular = f"{_char_class(expands)}|{beyond}" if expands else beyond
-        _MAP.append((re.compile(irregular), re.compile("[^" + _char_class(drops)[1:] + "+")))
-    return _MAP[0]
+
+    __slots__ = ()
+
+    def __missing__(self, cp: int) -> str:
+        shape = self[cp] = chr(min(len(folded_char(cp)), 2))
+        return shape
+
+
+_SHAPE = _ShapeTable()
 
 
 # -- folding many texts at once ---------------------------------------------------------------------------------

@@ -31,6 +31,10 @@ _DIGIT = "\\d"
 Entry = tuple[str, str, tuple[str, ...], bool, bool, bool, str]
 # One automaton match: (pattern index, start, end) in the folded text.
 Match = tuple[int, int, int]
+# What a rule set needs somewhere in a text: (it may hold anywhere, a regex over the folded text, one over the original).
+Screen = tuple[bool, re.Pattern[str] | None, re.Pattern[str] | None]
+# What one rule needs somewhere in a text: (a context, an opening bracket in the original, every in_text group).
+Gate = tuple[re.Pattern[str] | None, re.Pattern[str] | None, tuple[re.Pattern[str], ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +87,7 @@ class Resolver:
     """
 
     __slots__ = ("_anchored", "_edged", "_entries", "_entry_rules", "_gates", "_longest", "_nwords", "_rules",
-                 "_screens")
+                 "_screen_of_entry", "_screens")
 
     def __init__(self, entries: Sequence[Entry], rules: Sequence[CompiledRule],
                  anchored: Sequence[Sequence[int]], longest: int) -> None:
@@ -104,45 +108,47 @@ class Resolver:
         self._gates = {ri: self._gate_of(self._rules[ri]) for ri in word_rules}
         # Words share their rule sets (every 第一 word has the same few), and a text with a candidate
         # usually opens none of the set's rules: one screen per set, the union of what its rules need,
-        # says so in one regex search instead of one per rule.
-        screens: dict[tuple[int, ...], tuple[bool, re.Pattern[str] | None, str]] = {}
-        for ri_set in set(self._entry_rules):
-            screens[ri_set] = self._screen_of(ri_set)
-        self._screens = tuple(screens[ri_set] for ri_set in self._entry_rules)
+        # says so in one or two regex searches instead of a gate per rule.
+        sets = sorted(set(self._entry_rules))
+        self._screens = tuple(self._screen_of(ri_set) for ri_set in sets)
+        self._screen_of_entry = tuple(sets.index(ri_set) for ri_set in self._entry_rules)
 
     @staticmethod
-    def _gate_of(compiled: CompiledRule) -> tuple[re.Pattern[str] | None, str, tuple[re.Pattern[str], ...]]:
-        """(one regex over the rule's contexts or None if it needs none, opening brackets, in_text patterns)."""
+    def _gate_of(compiled: CompiledRule) -> Gate:
+        """(a regex over the rule's contexts, None if it needs none; one over its opening brackets, which
+        are separators and so only in the original text; its in_text patterns)."""
         r = compiled.rule
         contexts = r.before + r.after
         plain = sorted({fold(t) for t in contexts if "<" not in t}, key=len, reverse=True)
         alts = [re.escape(k) for k in plain] + ([_DIGIT] if any("<" in t for t in contexts) else [])
-        trigger = re.compile("|".join(alts)) if contexts else None
-        return trigger, "".join(pair[0] for pair in r.enclosed), compiled.in_text
+        openers = "".join(sorted({pair[0] for pair in r.enclosed}))
+        return (re.compile("|".join(alts)) if contexts else None,
+                re.compile(f"[{re.escape(openers)}]") if openers else None, compiled.in_text)
 
-    def _screen_of(self, ri_set: tuple[int, ...]) -> tuple[bool, re.Pattern[str] | None, str]:
-        """(a rule of the set may hold in any text, one regex over the folded text, opening brackets) such
-        that no rule of the set can hold in a text where neither the regex nor a bracket is found."""
-        alts: list[str] = []
-        openers = ""
+    def _screen_of(self, ri_set: tuple[int, ...]) -> Screen:
+        """(a rule of the set may hold in any text, a regex over the folded text, one over the original)
+        such that no rule of the set can hold in a text in which neither regex finds anything."""
+        in_folded: list[str] = []
+        in_text: list[str] = []
         for ri in ri_set:
-            trigger, rule_openers, in_text = self._gates[ri]
+            trigger, openers, groups = self._gates[ri]
             if trigger is not None:  # a context is needed, so it is enough to look for one
-                alts.append(trigger.pattern)
-            elif rule_openers:
-                openers += rule_openers
-            elif in_text:  # every group is needed; a literal one (a source) is rarer than a year
-                alts.append(min(in_text, key=lambda rx: "\\d" in rx.pattern).pattern)
+                in_folded.append(trigger.pattern)
+            elif openers is not None:
+                in_text.append(openers.pattern)
+            elif groups:  # every group is needed; a literal one (a source) is rarer than a year
+                in_folded.append(min(groups, key=lambda rx: _DIGIT in rx.pattern).pattern)
             else:
-                return True, None, ""
-        return False, re.compile("|".join(alts)) if alts else None, openers
+                return True, None, None
+        return (False, re.compile("|".join(in_folded)) if in_folded else None,
+                re.compile("|".join(in_text)) if in_text else None)
 
     def _open(self, ri: int, text: str, folded: str) -> bool:
         """Whether rule ``ri`` can hold anywhere in the text (see the gates in ``__init__``)."""
         trigger, openers, in_text = self._gates[ri]
         if trigger is not None and trigger.search(folded) is None:
             return False
-        if openers and not any(o in text for o in openers):
+        if openers is not None and openers.search(text) is None:
             return False
         return all(rx.search(folded) for rx in in_text)
 
@@ -162,7 +168,7 @@ class Resolver:
         if not cands:
             return NOTHING
         entries = self._entries
-        src = source_map(text, folded)
+        src = source_map(text)
         if edges:
             n = len(src)
             cands = [m for m in cands
@@ -182,7 +188,8 @@ class Resolver:
         if not audit or not why:
             return Scan(tuple(hits), ()) if hits else NOTHING
         cleared = []
-        for idx, s, e in _leftmost_longest([(ci, cands[ci][1], cands[ci][2]) for ci in why]):
+        done = [(ci, cands[ci][1], cands[ci][2]) for ci in why]
+        for idx, s, e in (_leftmost_longest(done) if len(done) > 1 else done):
             ri, lo, hi = why[idx]
             w, cid = entries[cands[idx][0]][:2]
             rule = self._rules[ri].rule
@@ -214,17 +221,17 @@ class Resolver:
                             why[ci] = (ri, *span)
                             break
         gate: dict[int, bool] = {}
-        screened: dict[int, bool] = {}  # id of a screen -> whether it let the text through
-        entry_rules, screens = self._entry_rules, self._screens
+        screened: dict[int, bool] = {}  # screen -> whether it let the text through
+        entry_rules, screen_of = self._entry_rules, self._screen_of_entry
         for ci, (idx, s, e) in enumerate(cands):
             if ci in why or not entry_rules[idx]:
                 continue
-            screen = screens[idx]
-            through = screened.get(id(screen))
+            through = screened.get(screen_of[idx])
             if through is None:
-                always, rx, openers = screen
-                through = screened[id(screen)] = (always or (rx is not None and rx.search(folded) is not None)
-                                                  or any(o in text for o in openers))
+                always, in_folded, in_text = self._screens[screen_of[idx]]
+                through = screened[screen_of[idx]] = (
+                    always or (in_folded is not None and in_folded.search(folded) is not None)
+                    or (in_text is not None and in_text.search(text) is not None))
             if not through:
                 continue
             for ri in entry_rules[idx]:
