@@ -122,10 +122,13 @@ def test_traditional_spelling_of_every_word_is_found():
     ("全 网 最 低 价", "全网最低价", "全 网 最 低 价"),
     ("100%有效", "100%有效", "100%有效"),
     ("销量第一2023新款", "销量第一", "销量第一"),
+    ("面料最\U000e0020佳", "最佳", "最\U000e0020佳"),  # a tag character: beyond the fold sequence, folded again
+    ("面料最\U000e0041佳\U0001f525", "最佳", "最\U000e0041佳"),
 ])
 def test_evasions_are_caught_with_original_text(text, word, original):
     hits = MATCHER.find(text)
     assert [(h.word, h.text) for h in hits] == [(word, original)]
+    assert MATCHER.scan(text).hits == tuple(hits) and MATCHER.find_many([text]) == [tuple(hits)]
     assert text[hits[0].start:hits[0].end] == original
 
 
@@ -465,3 +468,14 @@ def test_the_fast_index_map_is_the_index_map(text):
     """source_map skips fold_with_map's loop for the usual text; it must give the very same map."""
     from sopengine.text.normalise import source_map
     assert list(source_map(text)) == fold_with_map(text)[1]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=40))
+def test_the_fold_sequence_folds_as_the_table_but_for_the_characters_it_lists(text):
+    """scan() translates through the tuple and folds again only when the automaton saw a listed character."""
+    from sopengine.text.normalise import fold_sequence
+    sequence, beyond = fold_sequence()
+    if not any(c in beyond for c in text):
+        assert text.translate(sequence) == fold(text)
+    assert all(ord(c) >= len(sequence) and fold(c) != c for c in beyond)

@@ -32,7 +32,7 @@ from functools import cache
 from itertools import chain, compress
 from threading import Lock
 
-__all__ = ["fold", "fold_table", "fold_with_map", "folded_char", "source_map", "wordchar"]
+__all__ = ["fold", "fold_sequence", "fold_table", "fold_with_map", "folded_char", "source_map", "wordchar"]
 
 # General categories (first letter) that carry no letters: separators, punctuation,
 # symbols (emoji included), controls/format/private/unassigned (zero-width joiners,
@@ -166,6 +166,34 @@ def fold_table() -> dict[int, int | str]:
             if not _FOLD:
                 _FOLD.update(_build_fold_table())  # one C-level update: readers never see half a table
     return _FOLD
+
+
+# The first code point fold_sequence() leaves out: above it only plane 14 (tags, variation selectors) and
+# one plane-3 ideograph change; the rest of the supplementary planes is unassigned or private use.
+SEQUENCE_END = 0x2FA20
+_SEQUENCE: list[tuple[tuple[int | str, ...], tuple[str, ...]]] = []
+
+
+def fold_sequence() -> tuple[tuple[int | str, ...], tuple[str, ...]]:
+    """The fold table as a sequence indexed by code point, for :func:`fold` of short texts, and the
+    characters at or beyond its end that fold to something else.
+
+    ``str.translate`` indexes its table once per character; a tuple answers
+    that ~15 % faster than the dict, which a per-title scan feels (the translate
+    is half of what a clean title costs). A character past the tuple's end is
+    left as it is (an IndexError is a LookupError), which is right for all but
+    the listed ones: a caller whose translated text holds one of those must fold
+    the text again with :func:`fold_table` (the matcher finds them with the same
+    automaton pass that looks for words).
+    """
+    if not _SEQUENCE:
+        table = fold_table()
+        seq = tuple(table.get(cp, cp) for cp in range(SEQUENCE_END))
+        beyond = tuple(chr(cp) for cp in sorted(table) if cp >= SEQUENCE_END and table[cp] != cp)
+        with _FOLD_LOCK:
+            if not _SEQUENCE:
+                _SEQUENCE.append((seq, beyond))
+    return _SEQUENCE[0]
 
 
 def folded_char(cp: int) -> str:

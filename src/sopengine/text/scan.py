@@ -12,14 +12,21 @@ so code that imports them from here keeps working.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import ahocorasick_rs
 
 from .exemptions import Clearance, CompiledRule
 from .intervals import Cover
-from .normalise import SEPARATOR, fold, fold_joined, fold_table, fold_with_map
+from .normalise import (
+    SEPARATOR,
+    fold,
+    fold_joined,
+    fold_sequence,
+    fold_table,
+    fold_with_map,
+)
 from .resolve import NOTHING, Entry, Resolver, Scan, WordHit
 from .spellings import spellings
 from .vocabulary import (
@@ -86,15 +93,19 @@ class BannedWordMatcher:
     which cannot be pickled, on load.
     """
 
-    __slots__ = ("_automaton", "_fold", "_nwords", "_resolver", "brands", "extra_exemptions", "vocabulary")
+    __slots__ = ("_automaton", "_first_marker", "_fold", "_matches", "_nwords", "_resolve", "_table", "brands",
+                 "extra_exemptions", "vocabulary")
 
     vocabulary: Vocabulary
     extra_exemptions: tuple[str, ...]
     brands: tuple[Any, ...]
     _automaton: Any
-    _fold: dict[int, int | str]
+    _fold: tuple[int | str, ...]
+    _table: dict[int, int | str]
+    _first_marker: int
     _nwords: int
-    _resolver: Resolver
+    _matches: Callable[[str, bool], list[tuple[int, int, int]]]
+    _resolve: Callable[[str, str, Sequence[tuple[int, int, int]], bool], Scan]
 
     def __init__(self, vocabulary: Vocabulary, extra_exemptions: Iterable[str] = (),
                  brands: Iterable[Any] = ()) -> None:
@@ -134,19 +145,27 @@ class BannedWordMatcher:
             for t in r.rule.terms:
                 term_rules.setdefault(fold(t), []).append(ri)
         terms = [t for t in term_rules if t not in taken]  # a term equal to a word (永久 with context) anchors on it
-        anchored = [term_rules.get(k, ()) for k in keys] + [term_rules[t] for t in terms]
+        # A text translated through the fold sequence may still hold one of `beyond`; the automaton
+        # marks them (patterns from `_first_marker` on), and such a text is folded again in full.
+        sequence, beyond = fold_sequence()
+        anchored = [term_rules.get(k, ()) for k in keys] + [term_rules[t] for t in terms] + [()] * len(beyond)
         set_ = object.__setattr__
         set_(self, "vocabulary", vocabulary)
         set_(self, "extra_exemptions", extras)
         set_(self, "brands", brand_items)
         set_(self, "_nwords", len(entries))
-        set_(self, "_resolver", Resolver(entries, compiled, anchored, max(map(len, term_rules), default=0)))
-        set_(self, "_fold", fold_table())  # built by the fold() calls above; find() translates with it
+        set_(self, "_resolve", Resolver(entries, compiled, anchored, max(map(len, term_rules), default=0)).resolve)
+        set_(self, "_fold", sequence)
+        set_(self, "_table", fold_table())
+        set_(self, "_first_marker", len(keys) + len(terms))
         # One automaton, one overlapping pass per text: pattern index >= len(entries) is an
         # exemption term. Clean text (no pattern at all) costs one translate and one scan;
         # the DFA scans ~15 % faster than the default NFA at this size.
         dfa = ahocorasick_rs.Implementation.DFA
-        set_(self, "_automaton", ahocorasick_rs.AhoCorasick(keys + terms, implementation=dfa) if keys else None)
+        set_(self, "_automaton", ahocorasick_rs.AhoCorasick(keys + terms + list(beyond), implementation=dfa)
+             if keys else None)
+        # scan() runs for every string of every record: bound once, its two calls cost no attribute lookups.
+        set_(self, "_matches", self._automaton.find_matches_as_indexes if keys else lambda text, overlapping: [])
         if any(SEPARATOR in k for k in keys + terms):  # pragma: no cover - a word spelt with U+A66E
             raise VocabularyError(f"no word may contain {SEPARATOR!r}, the separator of find_many")
 
@@ -158,11 +177,12 @@ class BannedWordMatcher:
 
     def find(self, text: str) -> list[WordHit]:
         """Banned words in ``text``, in order of position; [] for clean text (the fast, common case)."""
-        if self._automaton is None:
-            return []
         folded = text.translate(self._fold)
-        found = self._automaton.find_matches_as_indexes(folded, overlapping=True)
-        return list(self._resolver.resolve(text, folded, found, False).hits) if found else []
+        found = self._matches(folded, True)
+        if found and max(found)[0] >= self._first_marker:
+            folded = text.translate(self._table)
+            found = self._matches(folded, True)
+        return list(self._resolve(text, folded, found, False).hits) if found else []
 
     def find_many(self, texts: Iterable[str]) -> list[Sequence[WordHit]]:
         """``find`` for each text, several times faster on many short texts (a catalogue's titles).
@@ -182,7 +202,7 @@ class BannedWordMatcher:
         found = self._automaton.find_matches_as_indexes(folded, overlapping=True)
         if not found:
             return out
-        nwords, resolve = self._nwords, self._resolver.resolve
+        nwords, resolve = self._nwords, self._resolve
         found.sort(key=lambda m: m[1])
         group: list[tuple[int, int, int]] = []
         title, base, end, worded = 0, 0, folded.find(SEPARATOR), False
@@ -208,11 +228,13 @@ class BannedWordMatcher:
         """Hits and clearances (each naming its exemption rule and basis) in ``text``.
 
         This is what the check calls for every string of every record, and most
-        are clean: they cost one ``str.translate`` and one automaton call, and get
-        the one shared empty :class:`Scan`.
+        are clean: they cost one ``str.translate`` (through the fold sequence,
+        see :func:`~.normalise.fold_sequence`) and one automaton call, and get the
+        one shared empty :class:`Scan`.
         """
-        if self._automaton is None:
-            return NOTHING
         folded = text.translate(self._fold)
-        found = self._automaton.find_matches_as_indexes(folded, overlapping=True)
-        return self._resolver.resolve(text, folded, found) if found else NOTHING
+        found = self._matches(folded, True)
+        if found and max(found)[0] >= self._first_marker:  # a character the sequence leaves as it is
+            folded = text.translate(self._table)
+            found = self._matches(folded, True)
+        return self._resolve(text, folded, found, True) if found else NOTHING
