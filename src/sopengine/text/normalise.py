@@ -238,33 +238,29 @@ def source_map(text: str) -> Sequence[int]:
     """What :func:`fold_with_map` returns as the map, without its per-character loop for the usual text.
 
     Only texts with a candidate word need the map, but for them the loop was a
-    good part of the cost. One ``str.translate`` through :data:`_SHAPE` tells how
-    each character folds; when none expands (⑩ -> 10) the map is the identity,
-    or, when some are dropped, the kept positions, picked at C speed.
+    good part of the cost. One ``str.translate`` through the shape of the fold
+    sequence tells how each character folds (dropped, one character, several);
+    when none expands (⑩ -> 10) the map is the identity, or, when some are
+    dropped, the kept positions, picked at C speed. A character beyond the
+    sequence stays itself in the shape, which is then not ASCII: the loop.
     """
-    shape = text.translate(_SHAPE)
-    if "\x02" in shape:  # rare: take the loop
+    shape = text.translate(_shape())
+    if not shape.isascii() or "\x02" in shape:  # rare: take the loop
         return fold_with_map(text)[1]
     if "\x00" in shape:
-        return list(compress(range(len(text)), shape.encode("latin-1")))
+        return list(compress(range(len(text)), shape.encode("ascii")))
     return range(len(text))
 
 
-class _ShapeTable(dict[int, str]):
-    """Code point -> how it folds: "\x00" dropped, "\x01" one character, "\x02" several.
-
-    Filled on first sight of each code point, so that translating through it costs
-    what the fold table costs (a plain dict lookup) after a few texts.
-    """
-
-    __slots__ = ()
-
-    def __missing__(self, cp: int) -> str:
-        shape = self[cp] = chr(min(len(folded_char(cp)), 2))
-        return shape
+_SHAPE: list[tuple[str, ...]] = []
 
 
-_SHAPE = _ShapeTable()
+def _shape() -> tuple[str, ...]:
+    """Code point -> "\x00" dropped, "\x01" one character, "\x02" several, for the fold sequence's code points."""
+    if not _SHAPE:
+        sequence = fold_sequence()[0]
+        _SHAPE.append(tuple("\x01" if isinstance(f, int) else chr(min(len(f), 2)) for f in sequence))
+    return _SHAPE[0]
 
 
 # -- folding many texts at once ---------------------------------------------------------------------------------
