@@ -89,7 +89,7 @@ variables = st.fixed_dictionaries({
 
 def reference(e: Expression, env) -> object:
     try:
-        return Expression(e.source, e._compiled).evaluate(env)
+        return Expression(e.source, e._compiled, None, e.extra, e.consts).evaluate(env)  # CEL alone, with the same constants
     except EvaluationError:
         return EvaluationError
 
@@ -153,3 +153,35 @@ def test_whole_results_agree(engines, process, data):
     a, b = planned.evaluate(record, now), interpreted.evaluate(record, now)
     assert a.to_dict() == b.to_dict()
     assert a.trace == b.trace
+
+
+
+@pytest.fixture(scope="module")
+def parameterised(expressions):
+    found = [e for e in expressions if e.consts]
+    assert len(found) >= 3  # ORD-13's "at once", the GMV tolerance, MKT-06's drop ratio
+    return found
+
+
+# the fields those expressions read, with values that reach the parameter (generic data rarely does)
+numbers = st.integers(0, 10**6) | st.floats(0, 10**6) | st.sampled_from([0, 1, 100, 0.5, -1.0])
+readings = st.fixed_dictionaries({}, optional={"uv": numbers, "at": st.sampled_from(STAMPS), "investigation": st.just("x"),
+                                               "reported_at": st.sampled_from(STAMPS), "kind": st.sampled_from(["lost", "damaged"]),
+                                               "date": st.just("2023-06-01")})
+figures = st.fixed_dictionaries({}, optional={"gmv": numbers, "uv": numbers, "conversion_rate": st.floats(0, 1) | numbers,
+                                              "aov": numbers, "monitoring": st.lists(readings, max_size=4)})
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(variables, figures, readings, st.lists(readings, max_size=3))
+def test_expressions_reading_declared_parameters_agree_with_cel(parameterised, env, record, item, listed):
+    """A declared parameter is a constant in the plan and a typed variable for CEL: the same value either way."""
+    env = {**env, "record": record, "item": item, "events": [{"type": "exception_raised", **e} for e in listed]}
+    for e in parameterised:
+        want = reference(e, env)
+        try:
+            got = e._plan(env)
+        except Fallback:
+            continue
+        assert want is not EvaluationError, f"{e.source!r}: CEL reports an error, the plan answered {got!r}"
+        assert same(got, want), f"{e.source!r}: plan {got!r} != CEL {want!r}"

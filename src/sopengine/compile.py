@@ -27,6 +27,7 @@ from .errors import Finding
 from .expr import Expression, ExpressionError, compile_expression, lint_expression
 from .lint import as_list
 from .loader import Document
+from .params import constants, placeholder_findings, read_declarations, undeclared_hint
 from .results import Text
 from .rulebook import EVENT_UNKNOWN, STEP_KINDS
 from .schema_fields import SchemaIndex, view_plan
@@ -77,10 +78,12 @@ class _Compiler:
         self.sample = sample_variables(store, schema, base, initial) if schema is not None else None
         self.optional: dict[str, OptionalData] = read_optional(schema)
 
-    def expr(self, source: str, pointer: str, extra: tuple[str, ...] = ()) -> Expression | None:
+    def expr(self, source: str, pointer: str, extra: tuple[str, ...] = (),
+             consts: Mapping[str, Any] | None = None) -> Expression | None:
         try:
-            e = compile_expression(source, extra)
+            e = compile_expression(source, extra, consts)
         except ExpressionError as exc:
+            exc.hint = exc.hint or undeclared_hint(exc.message, consts or {})
             self.findings.append(exc.finding(self.doc, pointer, label="CEL: "))
             return None
         if self.index is not None:
@@ -91,8 +94,9 @@ class _Compiler:
             self.findings.append(p.finding(self.doc, pointer, code="cel-type", label="CEL: "))
         return None if bad else e
 
-    def expr_or_raise(self, source: str, pointer: str, extra: tuple[str, ...] = ()) -> Expression:
-        e = self.expr(source, pointer, extra)
+    def expr_or_raise(self, source: str, pointer: str, extra: tuple[str, ...] = (),
+                      consts: Mapping[str, Any] | None = None) -> Expression:
+        e = self.expr(source, pointer, extra, consts)
         if e is None:
             raise _Abort()
         return e
@@ -208,10 +212,17 @@ def _step(c: _Compiler, i: int, s: Mapping[str, Any], calendar: Any, rules: dict
 
 def _check(c: _Compiler, i: int, ck: Mapping[str, Any], tz: Any, calendar: Any,
            rules: dict[str, RuleInfo]) -> CheckDef | None:
-    """One check, its parameters read by its registered check type; None (reported) if they cannot work."""
+    """One check, its parameters read by its registered check type; None (reported) if they cannot work.
+
+    The parameters it declares (params.py) are read first: its expressions see them as typed constants."""
     doc, p = c.doc, f"/checks/{i}"
     cls = REGISTRY.get(ck["type"])
-    when = c.expr(ck["when"], f"{p}/when") if "when" in ck else None
+    declared, problems = read_declarations(ck, p, doc)
+    c.findings += problems
+    if declared is None:
+        return None  # reported; its expressions would only add "undeclared reference" errors
+    consts = constants(declared)
+    when = c.expr(ck["when"], f"{p}/when", (), consts) if "when" in ck else None
     clauses = tuple(ck["clauses"])
     action = None
     if ck.get("action"):
@@ -220,8 +231,8 @@ def _check(c: _Compiler, i: int, ck: Mapping[str, Any], tz: Any, calendar: Any,
                            c.sla(a.get("sla"), f"{p}/action/sla", f"{ck['id']}.action", clauses, calendar))
     if cls is None:
         return None  # reported by lint
-    env = CompileEnv(doc.data["id"], tz, lambda s, q, extra=(): c.expr_or_raise(s, f"{p}/params{q}", extra), c.resource,
-                     c.index.node if c.index else {})
+    env = CompileEnv(doc.data["id"], tz, lambda s, q, extra=(): c.expr_or_raise(s, f"{p}/params{q}", extra, consts),
+                     c.resource, c.index.node if c.index else {})
     try:
         impl = cls(ck.get("params") or {}, env)
     except CheckConfigError as exc:
@@ -232,13 +243,15 @@ def _check(c: _Compiler, i: int, ck: Mapping[str, Any], tz: Any, calendar: Any,
         return None
     except _Abort:
         return None
+    c.findings += placeholder_findings(ck, p, doc, declared)
     _check_placeholders(c, p, ck, impl)
     _check_needs(c, p, ck)
     states = None if ck.get("states", "*") == "*" else frozenset(as_list(ck["states"]))
     title = _text(ck.get("title"), ck["id"])
     rules[ck["id"]] = RuleInfo(ck["id"], "check", title.en, ck["severity"], clauses, doc.where(p))
     return CheckDef(ck["id"], title if ck.get("title") else None, ck["severity"], clauses, states, when, impl,
-                    _text(ck["message"], ck["id"]), action, doc.where(p), tuple(ck.get("needs") or ()))
+                    _text(ck["message"], ck["id"]), action, doc.where(p), tuple(ck.get("needs") or ()), declared,
+                    {n: dp.shown() for n, dp in declared.items()})
 
 
 def _check_placeholders(c: _Compiler, p: str, ck: Mapping[str, Any], impl: CheckType) -> None:
@@ -247,7 +260,7 @@ def _check_placeholders(c: _Compiler, p: str, ck: Mapping[str, Any], impl: Check
     if keys is None or not isinstance(ck.get("message"), Mapping):
         return
     for lang in ("zh", "en"):
-        for name in unknown_placeholders(ck["message"][lang], keys):
+        for name in unknown_placeholders(ck["message"][lang], keys | {"params"}):  # {params.x}: placeholder_findings
             c.findings.append(Finding("error", f"message placeholder {{{name}}} names no evidence of this rule, so it "
                                       "would print as it is", c.doc.where(f"{p}/message/{lang}"), "message-placeholder",
                                       f"evidence: {', '.join(sorted(keys)) or 'none'}; declare it under params.evidence"))

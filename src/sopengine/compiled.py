@@ -20,6 +20,7 @@ from .chrono.sla import Sla
 from .contract import OptionalData
 from .expr import Expression
 from .loader import Document
+from .params import Parameter
 from .results import SourceRef, Text
 from .schema_fields import ViewPlan
 
@@ -68,6 +69,8 @@ class CheckDef:
     action: ActionDef | None
     source: SourceRef
     needs: tuple[str, ...] = ()  # optional data (x-optional names) the verdict depends on
+    parameters: Mapping[str, Parameter] = field(default_factory=dict)  # declared, with this compile's values
+    param_text: Mapping[str, str] = field(default_factory=dict)  # name -> value as a message prints {params.name}
 
 
 @dataclass(frozen=True)

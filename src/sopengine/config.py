@@ -17,14 +17,15 @@ from __future__ import annotations
 import difflib
 import json
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from .errors import ConfigError, Finding
+from .errors import ConfigError, Finding, ParameterError
 from .loader import Document, escape, load_file
+from .params import Parameter, check_type_keys, check_value
 from .paths import bundled_schemas_dir
 from .results import SourceRef
 
@@ -67,6 +68,9 @@ class Config:
             w = self.doc.where(pointer)
             return f"{w.file}:{w.line}"
         return f"{self.path}: {pointer}" if self.path else "default"
+
+    def param_origin(self, check: str, key: str) -> str:
+        return self.origin(f"/params/{escape(check)}/{escape(key)}")
 
     def where(self, pointer: str) -> SourceRef:
         if self.doc is not None:
@@ -234,14 +238,27 @@ def matches_any_rule(pattern: str, engine: Any) -> bool:
     return any(rule_matches(pattern, info.id, info.clauses) for _, info in engine.rules())
 
 
+def declared_parameters(engine: Any) -> dict[str, dict[str, Any]]:
+    """check id -> name -> (process, CheckDef, Parameter) of the parameters its rules declare (the latest version wins)."""
+    out: dict[str, dict[str, Any]] = {}
+    for pid in engine.process_ids:
+        for proc in engine.versions(pid):
+            for ck in proc.checks:
+                for name, p in ck.parameters.items():
+                    out.setdefault(ck.id, {})[name] = (proc, ck, p)
+    return out
+
+
 def param_findings(cfg: Config, engine: Any) -> list[Finding]:
-    """Parameter overrides: the check must exist, and its params with the override must fit its type's schema."""
+    """Parameter overrides: the check must exist; a parameter its rule declares must fit the declaration
+    (type, bounds), any other must be a param of its check type and fit that type's schema."""
     import jsonschema
 
     out: list[Finding] = []
     if not cfg.params:
         return out
     checks = {ck.id: ck for p, _ in engine.rules() for ck in p.checks}
+    declared = declared_parameters(engine)
     for cid, over in cfg.params.items():
         ptr = f"/params/{escape(cid)}"
         ck = checks.get(cid)
@@ -249,23 +266,59 @@ def param_findings(cfg: Config, engine: Any) -> list[Finding]:
             out.append(Finding("error", f"unknown check {cid!r} (parameters belong to checks)", cfg.where(ptr), "config",
                                hint(cid, checks)))
             continue
-        schema_path = bundled_schemas_dir() / "checks" / f"{ck.impl.name}.schema.json"
-        if not schema_path.is_file():
-            out.append(Finding("error", f"check type {ck.impl.name!r} declares no parameters", cfg.where(ptr), "config"))
+        mine = declared.get(cid, {})
+        type_keys = check_type_keys(ck.impl.name)
+        for key, value in over.items():
+            where = cfg.where(f"{ptr}/{escape(key)}")
+            if key in mine:
+                try:
+                    check_value(mine[key][2], value)
+                except ParameterError as exc:
+                    out.append(Finding("error", f"{cid}.{key}: {exc.message}", where, "config", _describe(mine[key][2])))
+            elif key not in type_keys:
+                known = [*mine, *type_keys]
+                out.append(Finding("error", f"{cid} has no parameter {key!r}", where, "config",
+                                   hint(key, known) or (f"declared: {', '.join(known)}" if known else
+                                                        f"check type {ck.impl.name!r} declares no parameters")))
+        rest = {k: v for k, v in over.items() if k not in mine}
+        if not rest or not type_keys:
             continue
-        schema = json.loads(schema_path.read_text("utf-8"))
-        declared = list(schema.get("properties") or {})
-        for key in over:
-            if key not in declared:
-                out.append(Finding("error", f"{ck.impl.name} has no parameter {key!r}", cfg.where(f"{ptr}/{escape(key)}"),
-                                   "config", hint(key, declared) or f"declared: {', '.join(declared)}"))
-        merged = {**ck_params(engine, cid), **over}
+        schema = json.loads((bundled_schemas_dir() / "checks" / f"{ck.impl.name}.schema.json").read_text("utf-8"))
+        merged = {**ck_params(engine, cid), **rest}
         for err in jsonschema.Draft202012Validator(schema).iter_errors(merged):
             path = list(err.absolute_path)
-            if path and path[0] in over:
+            if path and path[0] in rest:
                 out.append(Finding("error", err.message, cfg.where(ptr + "".join(f"/{escape(str(p))}" for p in path)),
                                    "config"))
     return out
+
+
+def _describe(p: Parameter) -> str:
+    bounds = ", ".join(f"{k} {p.shown(v)}" for k, v in (("minimum", p.minimum), ("maximum", p.maximum)) if v is not None)
+    return f"{p.name}: {p.type}, default {p.shown(p.default)}" + (f", {bounds}" if bounds else "")
+
+
+def param_notes(params: Mapping[str, Mapping[str, Any]], engine: Any,
+                origin: Callable[[str, str], str]) -> dict[str, tuple[str, ...]]:
+    """process id -> the trace lines (``--explain``) naming each parameter override of its checks and where
+    it is written (``origin(check, key)``: a configuration's file:line, or who set it)."""
+    declared = declared_parameters(engine)
+    notes: dict[str, list[str]] = {}
+    for pid in engine.process_ids:
+        ids = {ck.id for proc in engine.versions(pid) for ck in proc.checks}
+        for cid, over in params.items():
+            if cid not in ids:
+                continue
+            for key, value in over.items():
+                at = origin(cid, key)
+                d = declared.get(cid, {}).get(key)
+                if d is not None:
+                    p = d[2]
+                    line = f"params {cid}.{key} = {p.shown(check_value(p, value))} (the rule's default: {p.shown(p.default)}) — {at}"
+                else:
+                    line = f"params {cid}.{key} = {json.dumps(value, ensure_ascii=False)} — {at}"
+                notes.setdefault(pid, []).append(line)
+    return {k: tuple(v) for k, v in notes.items()}
 
 
 def ck_params(engine: Any, check_id: str) -> Mapping[str, Any]:
@@ -277,4 +330,5 @@ def ck_params(engine: Any, check_id: str) -> Mapping[str, Any]:
     return {}
 
 
-__all__ = ["CONFIG_FILE", "Config", "Override", "check_names", "find_config", "read_config", "rule_matches"]
+__all__ = ["CONFIG_FILE", "Config", "Override", "check_names", "declared_parameters", "find_config", "param_notes",
+           "read_config", "rule_matches"]

@@ -29,6 +29,7 @@ from .inputs.json_data import record_problem
 from .inputs.records import Unreadable
 from .lint import lint_process
 from .loader import Document
+from .params import VALUE_KEY
 from .paths import bundled_rules_dir
 from .policy import Policy
 from .results import Result, SourceRef
@@ -251,6 +252,10 @@ def load(path: str | Path | None = None, *, tables: Mapping[str, Any] | None = N
         engine = build(tuple(sources), store, tables, [*findings, *store.findings], params=policy.params)
         if key is not None and not engine.warnings:
             rulecache.mark_clean(key, len(sources), sum(len(engine.versions(p)) for p in engine.process_ids))
+    if policy.params and not policy.param_notes:  # set through the API: --explain still names them
+        from .config import param_notes
+
+        policy = replace(policy, param_notes=param_notes(policy.params, engine, lambda c, k: "set by Policy.params"))
     return engine if policy.is_default else engine.with_policy(policy)
 
 
@@ -263,12 +268,24 @@ def with_params(tree: Tree, params: Mapping[str, Mapping[str, Any]] | None) -> T
     for doc in docs.get("Process", []):
         checks = doc.data.get("checks") or []
         if any(ck.get("id") in params for ck in checks):
-            new = [{**ck, "params": {**(ck.get("params") or {}), **params[ck["id"]]}} if ck.get("id") in params else ck
-                   for ck in checks]
+            new = [_with_values(ck, params[ck["id"]]) if ck.get("id") in params else ck for ck in checks]
             doc = replace(doc, data={**doc.data, "checks": new})
         out.append(doc)
     docs["Process"] = out
     return replace(tree, docs=docs)
+
+
+def _with_values(check: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """One check with a configuration's values: a parameter the rule declares takes the value beside its
+    declaration (params.VALUE_KEY, its default kept for --explain); any other key replaces that of its params."""
+    declared = check.get("parameters") or {}
+    out = dict(check)
+    rest = {k: v for k, v in over.items() if k not in declared}
+    if rest:
+        out["params"] = {**(check.get("params") or {}), **rest}
+    if len(rest) < len(over):
+        out["parameters"] = {n: {**d, VALUE_KEY: over[n]} if n in over else d for n, d in declared.items()}
+    return out
 
 
 def resolve_rules_dir(path: str | Path | None) -> Path:

@@ -21,6 +21,7 @@ Every error sopengine raises on purpose is one of this tree::
         ├── CalendarError (ValueError)    a calendar or promotion-windows document
         ├── VocabularyError (ValueError)  a vocabulary document
         ├── CheckConfigError       a check's params
+        ├── ParameterError         a parameter a rule declares, or a shop's value for it
         ├── SlaError               a rule's SLA
         └── ExpressionError        a CEL expression (.line/.column inside it)
 
@@ -194,6 +195,12 @@ class CheckConfigError(PointedError):
     """A parameter of a check that cannot work; ``pointer`` is relative to the check's ``params``."""
 
     code = "check-params"
+
+
+class ParameterError(PointedError):
+    """A declared parameter (params.py) or a configuration's value for it; ``pointer`` is relative to the declaration."""
+
+    code = "parameter"
 
 
 class SlaError(PointedError):

@@ -427,7 +427,9 @@ class _Run:
             return
         ev = {**h.evidence}
         msg = h.message or ck.message
-        self.violation(ck.id + h.suffix, h.severity or ck.severity, ck.clauses, render(msg.zh, ev), render(msg.en, ev), h.path, ev)
+        shown = {"params": ck.param_text, **ev} if ck.param_text else ev  # {params.x}: the value this compile uses
+        self.violation(ck.id + h.suffix, h.severity or ck.severity, ck.clauses, render(msg.zh, shown), render(msg.en, shown),
+                       h.path, ev)
 
 
 def severity_at_least_warning(severity: str) -> str:

@@ -18,7 +18,8 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from cel_expr_python import cel
@@ -38,17 +39,22 @@ VARIABLES: dict[str, Any] = {
     "now": _T.TIMESTAMP,
 }
 _EXTRA_TYPE = _T.Map(_T.STRING, _T.DYN)
-_ENVS: dict[tuple[str, ...], Any] = {}
+_CONST_TYPES = {bool: _T.BOOL, int: _T.INT, float: _T.DOUBLE, str: _T.STRING, timedelta: _T.DURATION}
+_ENVS: dict[tuple[tuple[str, ...], tuple[tuple[str, str], ...]], Any] = {}
 
 
-def environment(extra: tuple[str, ...] = ()) -> Any:
-    """The CEL environment: the engine's VARIABLES and the map variables ``extra``."""
-    env = _ENVS.get(extra)
+def environment(extra: tuple[str, ...] = (), consts: tuple[tuple[str, str], ...] = ()) -> Any:
+    """The CEL environment: the engine's VARIABLES, the map variables ``extra`` and the typed
+    constants ``consts`` ((qualified name, Python type name) pairs, e.g. ``("params.drop_ratio", "float")``)."""
+    key = (extra, consts)
+    env = _ENVS.get(key)
     if env is None:
         clash = [n for n in extra if n in VARIABLES]
         if clash:
             raise ValueError(f"extra CEL variables {clash} would hide the engine's")
-        env = _ENVS[extra] = cel.NewEnv(variables={**VARIABLES, **{n: _EXTRA_TYPE for n in extra}})
+        types = {t.__name__: ct for t, ct in _CONST_TYPES.items()}
+        env = _ENVS[key] = cel.NewEnv(variables={**VARIABLES, **{n: _EXTRA_TYPE for n in extra},
+                                                 **{n: types[t] for n, t in consts}})
     return env
 
 
@@ -84,9 +90,12 @@ class Expression:
     _compiled: Any
     _plan: Any = None  # the same expression as a Python closure (plan.translate), when it is in the subset
     extra: tuple[str, ...] = ()  # the extra variables it was compiled with
+    # named constants (a rule's declared parameters, ``params.x`` -> value): folded into the plan,
+    # handed to CEL with the variables when CEL evaluates
+    consts: Mapping[str, Any] = field(default_factory=dict)
 
     def __reduce__(self) -> tuple[Any, ...]:  # the C++ object does not pickle; its source does
-        return (compile_expression, (self.source, self.extra))
+        return (compile_expression, (self.source, self.extra, dict(self.consts)))
 
     def evaluate(self, variables: Mapping[str, Any]) -> Any:
         plan = self._plan
@@ -96,7 +105,9 @@ class Expression:
             except Fallback:  # a CEL error or a value outside the subset: CEL answers, with its own message
                 pass
         try:
-            if type(variables) is Bindings and not self.extra:
+            if self.consts:
+                value = self._compiled.eval(data={**variables, **self.consts})
+            elif type(variables) is Bindings and not self.extra:
                 value = self._compiled.eval(variables.activation())
             else:
                 value = self._compiled.eval(data=variables)
@@ -118,18 +129,22 @@ def _short(msg: str) -> str:
     return msg.split("\n", 1)[0].removesuffix(" [INTERNAL]")
 
 
-def compile_expression(source: str, extra: tuple[str, ...] = ()) -> Expression:
-    """Compile (and type-check) ``source``; ExpressionError with its line and column if CEL rejects it."""
+def compile_expression(source: str, extra: tuple[str, ...] = (), consts: Mapping[str, Any] | None = None) -> Expression:
+    """Compile (and type-check) ``source``; ExpressionError with its line and column if CEL rejects it.
+
+    ``consts`` are named constants of fixed type (bool, int, float, str, timedelta), e.g. a rule's
+    ``params.drop_ratio``: CEL checks them as variables of that type, the plan folds them."""
+    consts = {n: v for n, v in (consts or {}).items() if n in source}  # only those it may read: the rest cost CEL time
     try:
-        compiled = environment(extra).compile(source)
+        compiled = environment(extra, tuple(sorted((n, type(v).__name__) for n, v in consts.items()))).compile(source)
     except RuntimeError as exc:
         text = str(exc)
         m = _ERR_POS.search(text)
         if m:
             raise ExpressionError(m.group(3).strip(), int(m.group(1)), int(m.group(2))) from None
         raise ExpressionError(_short(text)) from None
-    plan = translate(source, _NAMES | frozenset(extra)) if USE_PLANS else None
-    return Expression(source, compiled, plan, extra)
+    plan = translate(source, _NAMES | frozenset(extra), consts) if USE_PLANS else None
+    return Expression(source, compiled, plan, extra, consts)
 
 
 # --- schema-aware lint -----------------------------------------------------

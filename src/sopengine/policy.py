@@ -34,6 +34,8 @@ class Policy:
     ignore: tuple[str, ...] = ()
     params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)  # check id -> params replacing the rule's
     source: Any = None  # what the digest covers of the configuration (its parsed content)
+    # process id -> trace lines naming the parameter overrides of its checks and where they are written
+    param_notes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -90,6 +92,7 @@ class Policy:
             kept.append(v)
         unverified = tuple(u for u in result.unverified if self.selected(u.rule, u.clauses)
                            and not getattr(self.override_for(u.rule), "off", False))
+        notes += [n for n in self.param_notes.get(result.process or "", ()) if n not in notes]
         digest = canonical_digest(result.digest, self.digest_part()) if result.digest else result.digest
         return replace(result, violations=tuple(kept), unverified=unverified, digest=digest,
                        trace=(*result.trace, *notes))

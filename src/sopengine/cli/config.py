@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..config import declared_parameters
 from .common import EXIT_OK, add_rules_arg
 from .shop import add_shop_args, shop_engine
 
@@ -42,9 +43,17 @@ def run(args: argparse.Namespace) -> int:
     for o in pol.overrides:
         extra = "".join(f"; {k} {v}" for k, v in (("owner", o.owner), ("expires", o.expires)) if v)
         rows.append((f"override.{o.rule}", f"{o.action} — {o.reason}{extra}", f"{o.where.file}:{o.where.line}"))
-    for cid, params in pol.params.items():
+    declared = declared_parameters(engine)
+    for cid, by_name in declared.items():  # every parameter a rule declares, with its effective value
+        for name, (proc, ck, p) in by_name.items():
+            set_here = name in pol.params.get(cid, {})
+            w = proc.document.where(f"{ck.source.pointer}/parameters/{name}")
+            origin = cfg.param_origin(cid, name) if set_here else f"the rule's default, {w.file}:{w.line}"
+            rows.append((f"params.{cid}.{name}", p.shown() + (f" {p.unit['en']}" if p.unit else ""), origin))
+    for cid, params in pol.params.items():  # a check type's own params
         for key, value in params.items():
-            rows.append((f"params.{cid}.{key}", json.dumps(value, ensure_ascii=False), cfg.origin(f"/params/{cid}/{key}")))
+            if key not in declared.get(cid, {}):
+                rows.append((f"params.{cid}.{key}", json.dumps(value, ensure_ascii=False), cfg.param_origin(cid, key)))
     for key in ("select", "ignore"):
         from_file = list(cfg.data.get(key) or ())
         for i, pat in enumerate(getattr(pol, key)):

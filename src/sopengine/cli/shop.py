@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from ..config import Config, check_names, find_config, read_config
+from ..config import Config, check_names, find_config, param_notes, read_config
 from ..errors import ConfigError, Finding
 from ..results import SourceRef
 
@@ -59,7 +59,7 @@ def shop_engine(args: argparse.Namespace, tables: Mapping[str, Any] | None = Non
     if problems:
         raise ConfigError(problems)
     if policy.params:
-        engine = load(rules, tables=tables, policy=policy)
+        engine = load(rules, tables=tables, policy=replace(policy, param_notes=param_notes(cfg.params, engine, cfg.param_origin)))
     return engine, cfg
 
 

@@ -27,10 +27,13 @@ _CONVERSIONS = {"string": ops.string_of, "double": ops.double_of, "int": ops.int
 _STRING_METHODS = {"contains": str.__contains__, "startsWith": str.startswith, "endsWith": str.endswith}
 
 
-def translate(source: str, variables: frozenset[str]) -> Fn | None:
-    """A closure computing ``source`` over ``variables``, or None when the expression is not in the subset."""
+def translate(source: str, variables: frozenset[str], consts: Mapping[str, Any] | None = None) -> Fn | None:
+    """A closure computing ``source`` over ``variables``, or None when the expression is not in the subset.
+
+    ``consts`` (qualified name -> value, e.g. ``params.drop_ratio``: a rule's declared parameters) are
+    folded in: the closure reads no variable for them."""
     try:
-        t = _Translator(variables)
+        t = _Translator(variables, consts)
         body = t.node(parse(source))
         t.limit[0] = ITERATION_LIMIT // max(1, t.macros)  # sibling comprehensions each count from zero
     except (_Unsupported, RecursionError):
@@ -44,10 +47,10 @@ def translate(source: str, variables: frozenset[str]) -> Fn | None:
     return run
 
 
-def untranslated_reason(source: str, variables: frozenset[str]) -> str | None:
+def untranslated_reason(source: str, variables: frozenset[str], consts: Mapping[str, Any] | None = None) -> str | None:
     """Why ``source`` stays with CEL (for validate --explain), or None if it is translated."""
     try:
-        _Translator(variables).node(parse(source))
+        _Translator(variables, consts).node(parse(source))
     except _Unsupported as exc:
         return str(exc)
     except RecursionError:
@@ -56,8 +59,9 @@ def untranslated_reason(source: str, variables: frozenset[str]) -> str | None:
 
 
 class _Translator:
-    def __init__(self, variables: frozenset[str]) -> None:
+    def __init__(self, variables: frozenset[str], consts: Mapping[str, Any] | None = None) -> None:
         self.scope = set(variables)
+        self.consts = dict(consts or {})
         self.macros = 0
         self.limit = [ITERATION_LIMIT]
 
@@ -87,6 +91,8 @@ class _Translator:
         return lambda env: [f(env) for f in fns]
 
     def t_select(self, operand: Node, field: str) -> Fn:
+        if operand[0] == "ident" and operand[1] not in self.scope and f"{operand[1]}.{field}" in self.consts:
+            return self.t_lit(self.consts[f"{operand[1]}.{field}"])  # a declared parameter: a constant
         f, select = self.node(operand), ops.select
 
         def sel(env: Mapping[str, Any]) -> Any:
