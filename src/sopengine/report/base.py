@@ -34,6 +34,15 @@ class Summary:
         if w is not None and (self.worst is None or SEVERITY_RANK[w] > SEVERITY_RANK[self.worst]):
             self.worst = w
 
+    def merge(self, other: Summary) -> None:
+        """Add the tally of results counted elsewhere (a ``check --jobs`` worker's slice)."""
+        self.records += other.records
+        self.errors += other.errors
+        for sev, n in other.by_severity.items():
+            self.by_severity[sev] = self.by_severity.get(sev, 0) + n
+        if other.worst is not None and (self.worst is None or SEVERITY_RANK[other.worst] > SEVERITY_RANK[self.worst]):
+            self.worst = other.worst
+
     def fails(self, fail_on: str) -> bool:
         if fail_on == "never":
             return False

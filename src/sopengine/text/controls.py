@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from .masking import mask_text
 
-__all__ = ["CONTROLS", "SafeText", "escape_controls"]
+__all__ = ["CONTROLS", "SafeText", "escape_controls", "escape_unsafe"]
 
 _BIDI = "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 CONTROLS = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI}]")
@@ -39,6 +39,11 @@ def escape_controls(text: object) -> str:
     return CONTROLS.sub(_escape, s) if CONTROLS.search(s) else s
 
 
+def escape_unsafe(text: str) -> str:
+    """``text`` as ``SafeText`` writes it: every control but line feed, tab and CRLF escaped."""
+    return _UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text
+
+
 class SafeText:
     """A text stream that escapes control characters (except line feed, tab, CRLF) as they are written;
     with ``mask``, also masks private data (CS-10) in each write (for messages, never for JSON)."""
@@ -48,8 +53,7 @@ class SafeText:
         self._mask = mask
 
     def write(self, s: str) -> int:
-        text = mask_text(s) if self._mask else s
-        self._out.write(_UNSAFE.sub(_escape, text) if _UNSAFE.search(text) else text)
+        self._out.write(escape_unsafe(mask_text(s) if self._mask else s))
         return len(s)
 
     def writelines(self, lines: Any) -> None:

@@ -1,0 +1,104 @@
+"""One result as one line of JSON, written straight from the frozen result, and made safe as bytes.
+
+``--format json`` and ``jsonl`` write ``json.dumps(result.to_dict(lang, trace),
+ensure_ascii=False)`` for every result; building that dict and walking it again
+cost more than judging a simple record. ``encode`` writes the very same text from
+the dataclasses: the shape of ``Result.to_dict`` field by field, text through the
+C function that ``json.dumps`` itself uses for text (``encode_basestring``), and
+evidence (arbitrary JSON data) through an encoder with ``json.dumps``'s own settings.
+The separators (", " and ": "), key order, non-ASCII text, numbers and floats are
+therefore those of ``json.dumps``; tests/test_jsonline.py compares the two on every
+example and on generated results, so the two cannot drift apart.
+
+``safe_bytes`` is ``SafeText`` for a line that is already JSON: the UTF-8 bytes,
+with the control and bidi characters escaped as ``\\u202e`` (the very same string
+once parsed). JSON escapes every character below U+0020 already, so only DEL, the C1
+controls, the line and paragraph separators and the bidi controls can be left: one
+character class finds them, and an ASCII line needs only a search for DEL.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+
+from ..results import NextAction, Result, SourceRef, Unverified, Violation
+from ..text.controls import escape_unsafe
+
+__all__ = ["encode", "safe_bytes"]
+
+_text = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) writes a str with (C when available)
+_data = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(ensure_ascii=False) without its per-call setup
+# what SafeText escapes that JSON text can hold raw (JSON escapes everything below U+0020 itself):
+# one character class, which the regex engine scans much faster than SafeText's alternation
+_RAW_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def _value(v: object) -> str:
+    """A field typed ``str | None``; anything else (an integer id from a record) as json.dumps writes it."""
+    if type(v) is str:
+        return _text(v)
+    return "null" if v is None else _data(v)
+
+
+def _number(v: object) -> str:
+    return int.__repr__(v) if type(v) is int else _data(v)  # json.dumps writes ints so
+
+
+def _texts(items: Iterable[object]) -> str:
+    return "[" + ", ".join([_value(x) for x in items]) + "]"
+
+
+def _violation(v: Violation, lang: str) -> str:
+    zh, en = _value(v.messages.zh), _value(v.messages.en)
+    return (f'{{"rule": {_value(v.rule)}, "severity": {_value(v.severity)}, "clauses": {_texts(v.clauses)}, '
+            f'"message": {zh if lang == "zh" else en}, "messages": {{"zh": {zh}, "en": {en}}}, '
+            f'"path": {_value(v.path)}, "evidence": {_data(dict(v.evidence)) if v.evidence else "{}"}}}')
+
+
+def _action(a: NextAction, lang: str) -> str:
+    overdue = "true" if a.overdue is True else "false" if a.overdue is False else _data(a.overdue)
+    return (f'{{"action": {_value(a.action)}, "role": {_value(a.role)}, "due": {_value(a.due)}, '
+            f'"clauses": {_texts(a.clauses)}, "title": {_value(a.title.get(lang))}, "sla": {_value(a.sla)}, '
+            f'"overdue": {overdue}, "roles": {_texts(a.roles or (a.role,))}}}')
+
+
+def _unverified(u: Unverified) -> str:
+    return f'{{"rule": {_value(u.rule)}, "clauses": {_texts(u.clauses)}, "needs": {_texts(u.needs)}}}'
+
+
+def _source(s: SourceRef) -> str:
+    out = f'{{"file": {_value(s.file)}'
+    if s.line is not None:
+        out += f', "line": {_number(s.line)}'
+    if s.column is not None:
+        out += f', "column": {_number(s.column)}'
+    if s.pointer:
+        out += f', "pointer": {_value(s.pointer)}'
+    return out + "}"
+
+
+def encode(r: Result, lang: str = "en", trace: bool = False) -> str:
+    """``json.dumps(r.to_dict(lang, trace), ensure_ascii=False)``, without the dict."""
+    out = (f'{{"record": {_value(r.record)}, "process": {_value(r.process)}, "version": {_value(r.version)}, '
+           f'"state": {_value(r.state)}, '
+           f'"violations": [{", ".join([_violation(v, lang) for v in r.violations])}], '
+           f'"next_actions": [{", ".join([_action(a, lang) for a in r.next_actions])}], '
+           f'"error": {_value(r.error)}, "digest": {_value(r.digest)}')
+    if r.unverified:
+        out += f', "unverified": [{", ".join([_unverified(u) for u in r.unverified])}]'
+    if r.source is not None:
+        out += f', "source": {_source(r.source)}'
+    if trace:
+        out += f', "trace": {_texts(r.trace)}'
+    return out + "}"
+
+
+def safe_bytes(line: str) -> bytes:
+    """``line`` (JSON text) as UTF-8, escaped as ``SafeText`` would write it."""
+    if line.isascii():  # constant time: CPython knows
+        unsafe = "\x7f" in line
+    else:
+        unsafe = _RAW_IN_JSON.search(line) is not None
+    return (escape_unsafe(line) if unsafe else line).encode("utf-8")

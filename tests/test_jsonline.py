@@ -1,0 +1,79 @@
+"""report/jsonline.py writes exactly what json.dumps(result.to_dict()) writes, and escapes exactly as SafeText."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sopengine.report.jsonline import encode, safe_bytes
+from sopengine.results import NextAction, Result, SourceRef, Text, Unverified, Violation
+from sopengine.text.controls import SafeText
+
+from .conftest import EXAMPLES, NOW, read_jsonl
+
+
+def _reference(r: Result, lang: str, trace: bool) -> str:
+    return json.dumps(r.to_dict(lang, trace), ensure_ascii=False, sort_keys=False)
+
+
+def _safe_reference(line: str) -> bytes:
+    out = io.StringIO()
+    SafeText(out).write(line)
+    return out.getvalue().encode("utf-8")
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.jsonl")), ids=lambda p: Path(p).name)
+def test_every_example_result_is_written_as_json_dumps_writes_it(engine, path):
+    for i, rec in enumerate(read_jsonl(path)):
+        r = engine.evaluate(rec, NOW, source=SourceRef(str(path), i + 1, 1))
+        for lang in ("en", "zh"):
+            for trace in (False, True):
+                assert encode(r, lang, trace) == _reference(r, lang, trace)
+
+
+text = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)  # lone surrogates never reach a result
+json_data = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**80), 2**80) | text
+    | st.floats(allow_nan=True, allow_infinity=True) | st.floats(min_value=-1e-300, max_value=1e-300),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3), max_leaves=8)
+maybe_text = st.none() | text
+clauses = st.lists(text, max_size=3).map(tuple)
+violations = st.builds(Violation, text, st.sampled_from(["error", "warning", "info"]), clauses,
+                       st.builds(Text, text, text), text, st.dictionaries(text, json_data, max_size=3))
+actions = st.builds(NextAction, text, text, maybe_text, clauses, st.builds(Text, text, text), maybe_text,
+                    st.booleans(), st.lists(text, max_size=2).map(tuple))
+sources = st.none() | st.builds(SourceRef, text, st.none() | st.integers(0, 10**12), st.none() | st.integers(0, 99), text)
+results = st.builds(
+    Result, maybe_text | st.integers(), maybe_text, maybe_text, maybe_text, st.lists(violations, max_size=3).map(tuple),
+    st.lists(actions, max_size=2).map(tuple), maybe_text, maybe_text, sources, st.lists(text, max_size=3).map(tuple),
+    st.lists(st.builds(Unverified, text, clauses, clauses), max_size=2).map(tuple))
+
+
+@settings(max_examples=300, deadline=None)
+@given(results, st.sampled_from(["en", "zh"]), st.booleans())
+def test_any_result_is_written_as_json_dumps_writes_it(r, lang, trace):
+    line = encode(r, lang, trace)
+    assert line == _reference(r, lang, trace)
+    assert safe_bytes(line) == _safe_reference(line)
+
+
+HOSTILE = "a\x7fb\x85c\x9b\u061c\u200e\u200f\u2028\u2029\u202a\u202e\u2066\u2069“—…·×"
+
+
+@pytest.mark.parametrize("ch", list(HOSTILE))
+def test_every_character_safetext_escapes_is_escaped_in_bytes_too(ch):
+    r = Result(f"id{ch}", "order", None, None, error=None, source=SourceRef(f"in{ch}.jsonl", 1, 1))
+    line = encode(r)
+    assert safe_bytes(line) == _safe_reference(line)
+    assert json.loads(safe_bytes(line))["record"] == f"id{ch}"
+
+
+def test_the_escaping_covers_every_code_point_safetext_escapes():
+    every = "".join(chr(c) for c in range(0x20, 0x110000) if not 0xD800 <= c < 0xE000)
+    line = json.dumps({"t": every}, ensure_ascii=False)
+    assert safe_bytes(line) == _safe_reference(line)
