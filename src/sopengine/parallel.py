@@ -1,11 +1,16 @@
-"""``check --jobs N``: records judged by N worker processes, results in input order.
+"""``check --jobs N``: slices of the input judged by N worker processes, reported in input order.
 
-Evaluation is pure (record + now -> result), so records can be judged anywhere; the
-order and the output stay those of ``--jobs 1``. Each worker holds one compiled
-Engine: on platforms with ``fork`` it inherits the parent's (nothing recompiled),
-elsewhere it receives the engine pickled (as its sources) and compiles it once.
-Memory stays flat on any input size: records go out in chunks and at most
-``2 * jobs`` chunks are in flight; reading waits for the oldest chunk's results.
+Evaluation is pure (record + now -> result), so a slice (inputs/slices.py) can be
+judged anywhere. Each worker reads its own slices, judges them with one engine
+(inherited from the parent where ``fork`` exists, so nothing is compiled twice;
+elsewhere sent as its sources and compiled once), and, for the JSON formats, writes
+its share of the report as bytes (report/jsonout.py's frames): the parent cuts the
+input and concatenates what comes back, and no record or result object is pickled.
+Other formats get the results back as objects. Memory stays flat on any input size:
+at most ``2 * jobs`` slices are in flight, and cutting waits for the oldest to return.
+
+``--jobs 1`` runs the very same ``Judge`` on the same slices in this process, so the
+two write the same bytes by construction.
 """
 
 from __future__ import annotations
@@ -14,13 +19,18 @@ import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import islice
 from typing import Any
 
+from .inputs.slices import Slice, records_of
+from .inputs.unreadable import Unreadable
+from .report.base import ReportOptions, Summary
+from .report.jsonout import Frame
 from .results import Result
 
-CHUNK = 256  # records per task: large enough that pickling and the queues cost little per record
+__all__ = ["Judge", "Judged", "cores", "judge_slices"]
+
 _worker: dict[str, Any] = {}
 
 
@@ -32,37 +42,100 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def _init(engine: Any, now: datetime | None, kw: dict[str, Any]) -> None:
-    if engine is not None:  # spawned: the fork start method leaves it in _worker already
-        _worker["engine"] = engine
-    _worker["now"], _worker["kw"] = now, kw
+@dataclass
+class Judged:
+    """One slice judged: its tally, and its results as report bytes (``data``) or as objects."""
+
+    summary: Summary
+    unreadable: int = 0  # inputs that could not be read (each is a result with an error)
+    data: bytes = b""  # the framed results, joined by the frame's separator ("" when no frame)
+    results: list[Result] = field(default_factory=list)
 
 
-def _judge(chunk: list[Any]) -> list[Result]:
-    return list(_worker["engine"].evaluate_many(chunk, _worker["now"], **_worker["kw"]))
+class Judge:
+    """What judges a slice: the engine, the instant, the pinned version and, for the JSON
+    formats, the frame and options its results are written with. Picklable (for spawn)."""
+
+    def __init__(self, engine: Any, now: datetime | None, version: str | None = None, frame: Frame | None = None,
+                 opts: ReportOptions | None = None) -> None:
+        self.engine, self.version, self.frame = engine, version, frame
+        self.now = now if now is not None else datetime.now(UTC)  # one "now" for every slice and worker
+        self.opts = opts or ReportOptions()
+        self._zones: Any = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        # ReportOptions.engine would travel twice; the worker's own engine is the one to describe rules with
+        return {**self.__dict__, "opts": _without_engine(self.opts), "_zones": None}
+
+    def zone_of(self, process: str) -> Any:
+        """Where Parquet's aware timestamps are written (only Parquet input asks, so pyarrow is imported then)."""
+        if self._zones is None:
+            try:
+                from .columnar.batches import zone_of
+            except ImportError:
+                self._zones = lambda _process: None
+            else:
+                self._zones = zone_of(self.engine)
+        return self._zones(process)
+
+    def __call__(self, s: Slice) -> Judged:
+        out = Judged(Summary())
+        pairs = records_of(s, self.zone_of)
+        results = self.engine.evaluate_many(_counting(pairs, out), self.now, version=self.version)
+        if self.frame is None:
+            for r in results:
+                out.summary.add(r)
+                out.results.append(r)
+            return out
+        items = []
+        item, add = self.frame.item, out.summary.add
+        for r in results:
+            add(r)
+            items.append(item(r, self.opts))
+        out.data = self.frame.sep.encode().join(items)
+        return out
 
 
-def evaluate_parallel(engine: Any, records: Iterable[Any], now: datetime | None, jobs: int,
-                      chunk: int = CHUNK, **kw: Any) -> Iterator[Result]:
-    """Like ``engine.evaluate_many(records, now, **kw)``, spread over ``jobs`` worker processes."""
+def _without_engine(opts: ReportOptions) -> ReportOptions:
+    from dataclasses import replace
+
+    return replace(opts, engine=None)
+
+
+def _counting(pairs: Iterable[tuple[Any, Any]], out: Judged) -> Iterator[tuple[Any, Any]]:
+    for pair in pairs:
+        if isinstance(pair[0], Unreadable):
+            out.unreadable += 1
+        yield pair
+
+
+def _init(judge: Judge | None) -> None:
+    if judge is not None:  # spawned: with fork the judge is in _worker already
+        _worker["judge"] = judge
+
+
+def _judge(s: Slice) -> Judged:
+    return _worker["judge"](s)  # type: ignore[no-any-return]
+
+
+def judge_slices(judge: Judge, slices: Iterable[Slice], jobs: int) -> Iterator[Judged]:
+    """Each slice judged, in input order: here when ``jobs`` is 1, else by ``jobs`` worker processes
+    with at most ``2 * jobs`` slices in flight."""
     if jobs <= 1:
-        yield from engine.evaluate_many(records, now, **kw)
+        yield from map(judge, slices)
         return
-    if now is None:  # one "now" for every worker, as for --jobs 1
-        now = datetime.now(UTC)
     forking = "fork" in multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("fork" if forking else "spawn")
     if forking:
-        _worker["engine"] = engine
+        _worker["judge"] = judge
     try:
-        with ctx.Pool(jobs, initializer=_init, initargs=(None if forking else engine, now, kw)) as pool:
+        with ctx.Pool(jobs, initializer=_init, initargs=(None if forking else judge,)) as pool:
             pending: deque[Any] = deque()
-            it = iter(records)
-            while batch := list(islice(it, chunk)):
-                pending.append(pool.apply_async(_judge, (batch,)))
+            for s in slices:
+                pending.append(pool.apply_async(_judge, (s,)))
                 if len(pending) >= 2 * jobs:
-                    yield from pending.popleft().get()
+                    yield pending.popleft().get()
             while pending:
-                yield from pending.popleft().get()
+                yield pending.popleft().get()
     finally:
-        _worker.pop("engine", None)
+        _worker.pop("judge", None)

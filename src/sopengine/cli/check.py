@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import io
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
 from ..errors import UsageError
 from .common import (
@@ -21,6 +23,11 @@ from .common import (
 )
 from .output import open_output, output_problem
 from .shop import add_shop_args, shop_engine
+
+if TYPE_CHECKING:
+    from ..parallel import Judged
+    from ..report.base import Summary
+    from ..results import Result
 
 
 def add_parser(sub) -> None:
@@ -83,25 +90,8 @@ def read_tables(specs: list[str]) -> dict:
     return tables
 
 
-def _zones(engine):
-    """Where Parquet's aware timestamps are written: each record's process zone. Only Parquet
-    input asks, so pyarrow (a quarter of a second to import) is imported on the first question."""
-    found: list = []
-
-    def zone(process):
-        if not found:
-            try:
-                from ..columnar.batches import zone_of
-            except ImportError:
-                found.append(lambda _process: None)
-            else:
-                found.append(zone_of(engine))
-        return found[0](process)
-    return zone
-
-
 def run(args: argparse.Namespace) -> int:
-    from ..inputs.records import expand, read_inputs
+    from ..inputs.records import expand
     from ..report import FORMATS, ReportOptions
 
     now = parse_now(args.now)
@@ -119,7 +109,10 @@ def run(args: argparse.Namespace) -> int:
     base = BaselineRun(read_baseline(Path(args.baseline)) if args.baseline else {})  # a bad file: exit 2 before any work
     if args.write_baseline and (problem := output_problem(Path(args.write_baseline))):
         raise UsageError(f"--write-baseline {args.write_baseline}: {problem}")
-    from ..parallel import evaluate_parallel
+    from .. import __version__
+    from ..inputs.slices import cut
+    from ..parallel import Judge, judge_slices
+    from ..report.jsonout import FRAMES, write_parts
     from .console import (
         Clock,
         ColorLines,
@@ -131,24 +124,34 @@ def run(args: argparse.Namespace) -> int:
 
     clock = Clock()
     tally = ReadTally()
-    results = evaluate_parallel(engine, tally.watch(read_inputs(args.inputs, args.input_format, zone_of=_zones(engine))),
-                                now, args.jobs, version=args.pin)
-    if show_progress(args.progress, report_to_stdout=not args.output):
-        results = progress(results, count_records(expand(args.inputs)), True)
-    if args.baseline or args.write_baseline:
-        results = base.filter(results)
-    from .. import __version__
-
     opts = ReportOptions(lang=args.lang, trace=args.explain, engine=engine, tool_version=__version__, fail_on=args.fail_on,
                          srcroot=srcroot, max_results=args.max_results, now=now)
-    writer = FORMATS[args.format]
+    # JSON and JSON Lines are written where the records are judged (a --jobs worker), as bytes; a
+    # baseline needs the results themselves, as every other format does
+    frame = FRAMES.get(args.format) if not (args.baseline or args.write_baseline) else None
+    judged = judge_slices(Judge(engine, now, args.pin, frame, opts), cut(args.inputs, args.input_format), args.jobs)
+    judged = _tallied(judged, tally)
+    if show_progress(args.progress, report_to_stdout=not args.output):
+        judged = progress(judged, count_records(expand(args.inputs)), True, lambda j: j.summary.records)
+    if frame is not None:
+        parts = ((j.summary, j.data) for j in judged)
+
+        def report(out: IO[str]) -> Summary:
+            return write_parts(frame, parts, out)
+    else:
+        results: Iterator[Result] = (r for j in judged for r in j.results)
+        if args.baseline or args.write_baseline:
+            results = base.filter(results)
+
+        def report(out: IO[str]) -> Summary:
+            return FORMATS[args.format](results, out, opts)
     if args.output:
         with open_output(args.output) as out:
-            summary = writer(results, out, opts)
+            summary = report(out)
     else:
         out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", write_through=False) if hasattr(sys.stdout, "buffer") else sys.stdout
         painted = ColorLines(out) if args.format == "text" and use_color(args.color, sys.stdout) else out
-        summary = writer(results, painted, opts)
+        summary = report(painted)  # type: ignore[arg-type]
         painted.flush()
         out.flush()
         if out is not sys.stdout:
@@ -157,6 +160,12 @@ def run(args: argparse.Namespace) -> int:
         print(clock.closing_line(summary.records, summary.by_severity, summary.errors), file=sys.stderr)
     report_baseline(args, base)
     return tally.exit_code(EXIT_FINDINGS if summary.fails(args.fail_on) else EXIT_OK)
+
+
+def _tallied(judged: Iterator[Judged], tally: ReadTally) -> Iterator[Judged]:
+    for j in judged:
+        tally.add(j.unreadable)
+        yield j
 
 
 def report_baseline(args: argparse.Namespace, base: BaselineRun) -> None:  # type: ignore[name-defined]  # noqa: F821

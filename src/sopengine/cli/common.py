@@ -30,6 +30,10 @@ class ReadTally:
                 self.unreadable += 1
             yield rec, src
 
+    def add(self, n: int) -> None:
+        """``n`` more inputs that could not be read (counted where they were read: a --jobs worker)."""
+        self.unreadable += n
+
     def exit_code(self, code: int) -> int:
         if not self.unreadable:
             return code

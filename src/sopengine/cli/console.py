@@ -18,7 +18,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, TypeVar
 
@@ -75,8 +75,9 @@ class _Bytes:
         (self._buffer or self._stream).flush()
 
 
-def progress(items: Iterable[T], total: int | None, enabled: bool) -> Iterator[T]:
-    """``items``, with a bar on stderr while they are consumed (when ``enabled`` and tqdm is installed)."""
+def progress(items: Iterable[T], total: int | None, enabled: bool, size: Callable[[T], int] | None = None) -> Iterator[T]:
+    """``items``, with a bar on stderr while they are consumed (when ``enabled`` and tqdm is installed);
+    ``size(item)``: how many records an item stands for (a slice of them), else one each."""
     if not enabled:
         yield from items
         return
@@ -85,10 +86,15 @@ def progress(items: Iterable[T], total: int | None, enabled: bool) -> Iterator[T
     except ImportError:  # the bar is a convenience: without tqdm the run is the same, silent
         yield from items
         return
-    bar = tqdm(items, total=total, unit=" records", file=_Bytes(sys.stderr), dynamic_ncols=True, mininterval=0.5,
-               leave=False, desc="sopengine check")
+    bar = tqdm(items if size is None else None, total=total, unit=" records", file=_Bytes(sys.stderr),
+               dynamic_ncols=True, mininterval=0.5, leave=False, desc="sopengine check")
     try:
-        yield from bar
+        if size is None:
+            yield from bar
+        else:
+            for item in items:
+                yield item
+                bar.update(size(item))
     finally:
         bar.close()
 

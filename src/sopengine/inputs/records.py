@@ -133,7 +133,13 @@ def _lines(stream: IO[bytes], head: Iterable[bytes] = ()) -> Iterator[tuple[int,
 
 def _jsonl(stream: IO[bytes], name: str, head: Iterable[bytes] = ()) -> Iterator[tuple[Any, SourceRef]]:
     """One record a line, streamed; a line that cannot be read is an Unreadable at its line."""
-    for n, raw in _lines(stream, head):
+    return jsonl_lines(_lines(stream, head), name)
+
+
+def jsonl_lines(lines: Iterable[tuple[int, bytes | None]], name: str) -> Iterator[tuple[Any, SourceRef]]:
+    """The records of numbered JSON Lines lines (from ``_lines``: None for one too long), wherever they
+    were read: here, or by a ``check --jobs`` worker given a slice of the file (inputs/slices.py)."""
+    for n, raw in lines:
         if raw is None:
             yield Unreadable(f"line {n} is longer than {MAX_LINE_BYTES} bytes"), SourceRef(name, n, 1)
             continue
@@ -206,9 +212,9 @@ def _sniff(line: bytes) -> str:
     return "yaml"
 
 
-def _read_stream(stream: IO[bytes], fmt: str | None, name: str) -> Iterator[tuple[Any, SourceRef]]:
-    """Records of a byte stream (a file or stdin). JSON Lines stream line by line (also when
-    only sniffed as such); a whole document is read up to MAX_DOCUMENT_BYTES."""
+def sniffed(stream: IO[bytes], fmt: str | None) -> tuple[str, list[bytes]]:
+    """The format of a byte stream (``fmt`` if given, else sniffed from its first line that is not
+    blank) and the lines read to find out, which come first when the stream is read on."""
     head: list[bytes] = []
     if fmt is None:
         while len(head) < 1000:  # blank lines before the first record
@@ -218,9 +224,21 @@ def _read_stream(stream: IO[bytes], fmt: str | None, name: str) -> Iterator[tupl
                 continue
             break
         fmt = _sniff(head[-1])
+    return fmt, head
+
+
+def _read_stream(stream: IO[bytes], fmt: str | None, name: str) -> Iterator[tuple[Any, SourceRef]]:
+    """Records of a byte stream (a file or stdin). JSON Lines stream line by line (also when
+    only sniffed as such); a whole document is read up to MAX_DOCUMENT_BYTES."""
+    fmt, head = sniffed(stream, fmt)
     if fmt == "jsonl":
         yield from _jsonl(stream, name, head)
         return
+    yield from read_document(stream, fmt, name, head)
+
+
+def read_document(stream: IO[bytes], fmt: str, name: str, head: list[bytes]) -> Iterator[tuple[Any, SourceRef]]:
+    """The records of a whole JSON or YAML document, ``head`` being its lines already read."""
     first = b"".join(head)
     too_big = Unreadable(f"over the {MAX_DOCUMENT_BYTES} byte limit for a whole JSON or YAML document; "
                          "use JSON Lines, which streams")
@@ -309,6 +327,8 @@ def read_records(*paths: str | Path, fmt: str | None = None) -> Iterator[tuple[A
 
 
 def read_inputs(inputs: list[str], fmt: str | None = None, zone_of: Any = None) -> Iterator[tuple[Any, SourceRef]]:
+    """Every record of ``inputs`` with where it was read, in input order (``check`` reads the same
+    records through inputs/slices.py, in slices that --jobs workers parse)."""
     for item, problem in _entries(inputs):
         if problem is not None:
             yield Unreadable(problem), SourceRef(shown(item))
