@@ -32,6 +32,15 @@ def _cell(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def _event_types_named(text: str) -> set[str]:
+    """Event types an expression compares an event's type with (``e.type == 'x'``, ``e.type in ['x', 'y']``),
+    so that a quoted value of a field (``payment_status in ['refunded']``) is not taken for an event."""
+    named = set(re.findall(r"type\s*==\s*'([a-z_][a-z0-9_]*)'", text))
+    for group in re.findall(r"type\s+in\s+\[([^\]]*)\]", text):
+        named.update(re.findall(r"'([a-z_][a-z0-9_]*)'", group))
+    return named
+
+
 def _reads(doc: dict[str, Any]) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
     """field -> rule ids whose text reads ``record.field``; event type -> rules naming it (steps by event)."""
     fields: dict[str, set[str]] = {}
@@ -40,7 +49,7 @@ def _reads(doc: dict[str, Any]) -> tuple[dict[str, set[str]], dict[str, set[str]
         text = json.dumps([ck.get("params"), ck.get("when")], ensure_ascii=False)
         for f in re.findall(r"record\.([a-z_][a-z0-9_]*)", text):
             fields.setdefault(f, set()).add(ck["id"])
-        for e in re.findall(r"'([a-z_][a-z0-9_]*)'", text):
+        for e in _event_types_named(text):
             events.setdefault(e, set()).add(ck["id"])
         for n in ck.get("needs") or ():
             (events if "." not in n else fields).setdefault(n.split(".")[0], set()).add(ck["id"])
