@@ -182,20 +182,20 @@ class Resolver:
             survivors = _leftmost_longest(survivors)
         hits = []
         for idx, s, e in survivors:
-            w, cid, basis = entries[idx][:3]
+            ent = entries[idx]
             start, end = src[s], src[e - 1] + 1
-            hits.append(WordHit(w, cid, start, end, text[start:end], basis))
+            hits.append(WordHit(ent[0], ent[1], start, end, text[start:end], ent[2]))
         if not audit or not why:
             return Scan(tuple(hits), ()) if hits else NOTHING
         cleared = []
         done = [(ci, cands[ci][1], cands[ci][2]) for ci in why]
         for idx, s, e in (_leftmost_longest(done) if len(done) > 1 else done):
             ri, lo, hi = why[idx]
-            w, cid = entries[cands[idx][0]][:2]
+            ent = entries[cands[idx][0]]
             rule = self._rules[ri].rule
             start, end = src[s], src[e - 1] + 1
             c_lo, c_hi = src[min(lo, s)], src[max(hi, e) - 1] + 1
-            cleared.append(Clearance(w, cid, start, end, text[start:end], rule.id, rule.title, rule.basis,
+            cleared.append(Clearance(ent[0], ent[1], start, end, text[start:end], rule.id, rule.title, rule.basis,
                                      text[c_lo:c_hi]))
         return Scan(tuple(hits), tuple(cleared))
 
@@ -243,7 +243,7 @@ class Resolver:
                     if span is not None:
                         why[ci] = (ri, *span)
                         break
-        if why and any(ci not in why and entries[m[0]][5] for ci, m in enumerate(cands)):
+        if why and len(why) < len(cands) and any(ci not in why and entries[m[0]][5] for ci, m in enumerate(cands)):
             # a word inside a cleared word is cleared with it (最 inside 最高 of 最高转速3000rpm)
             done = sorted(why)
             inner = Cover((cands[ci][1], cands[ci][2]) for ci in done)
