@@ -143,6 +143,14 @@ class Resolver:
         return (False, re.compile("|".join(in_folded)) if in_folded else None,
                 re.compile("|".join(in_text)) if in_text else None)
 
+    def _may_clear(self, idx: int, text: str, folded: str) -> bool:
+        """Whether the screen of word pattern ``idx``'s rule set lets the text through (see ``__init__``)."""
+        if not self._entry_rules[idx]:
+            return False
+        always, in_folded, in_text = self._screens[self._screen_of_entry[idx]]
+        return (always or (in_folded is not None and in_folded.search(folded) is not None)
+                or (in_text is not None and in_text.search(text) is not None))
+
     def _open(self, ri: int, text: str, folded: str) -> bool:
         """Whether rule ``ri`` can hold anywhere in the text (see the gates in ``__init__``)."""
         trigger, openers, in_text = self._gates[ri]
@@ -176,7 +184,10 @@ class Resolver:
                              or (entries[m[0]][4] and m[2] < n and _joined(text, src, m[2] - 1)))]
             if not cands:
                 return NOTHING
-        why = self._clear(text, folded, src, cands, anchors)
+        if not anchors and len(cands) == 1 and not self._may_clear(cands[0][0], text, folded):
+            why: dict[int, tuple[int, int, int]] = {}  # the usual claim: no rule of its set can hold here
+        else:
+            why = self._clear(text, folded, src, cands, anchors)
         survivors = [m for ci, m in enumerate(cands) if ci not in why] if why else cands
         if len(survivors) > 1:
             survivors = _leftmost_longest(survivors)
@@ -228,10 +239,7 @@ class Resolver:
                 continue
             through = screened.get(screen_of[idx])
             if through is None:
-                always, in_folded, in_text = self._screens[screen_of[idx]]
-                through = screened[screen_of[idx]] = (
-                    always or (in_folded is not None and in_folded.search(folded) is not None)
-                    or (in_text is not None and in_text.search(text) is not None))
+                through = screened[screen_of[idx]] = self._may_clear(idx, text, folded)
             if not through:
                 continue
             for ri in entry_rules[idx]:
