@@ -9,7 +9,6 @@ JSON Lines stream, so a multi-gigabyte export never sits in memory at once.
 from __future__ import annotations
 
 import json
-import re
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -105,7 +104,11 @@ def _json_document(text: str, name: str) -> Iterator[tuple[Any, SourceRef]]:
 
 
 _BOM = b"\xef\xbb\xbf"
-_LONG_INT = re.compile(rb"\d{20}")  # orjson reads an integer beyond 64 bits as a rounded float; json keeps it
+# orjson reads an integer beyond 64 bits as a rounded float; json keeps it. Lines with a run of 20
+# digits go to json: found as a run of twenty "0" once every digit is "0" and every other byte a
+# space, which costs a tenth of the regex search ``\d{20}`` (more than orjson's parse of the line)
+_DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_TWENTY_DIGITS = b"0" * 20
 
 
 def _reason(exc: Exception) -> str:
@@ -148,7 +151,8 @@ def jsonl_lines(lines: Iterable[tuple[int, bytes | None]], name: str) -> Iterato
         if not raw.strip():
             continue
         try:
-            yield (json.loads(raw) if _LONG_INT.search(raw) else loads(raw)), SourceRef(name, n, 1)
+            long_int = _TWENTY_DIGITS in raw.translate(_DIGITS_AS_ZERO)
+            yield (json.loads(raw) if long_int else loads(raw)), SourceRef(name, n, 1)
         except (ValueError, RecursionError) as exc:
             try:
                 raw.decode("utf-8")
