@@ -1,13 +1,14 @@
-"""``check --jobs N``: slices of the input judged by N worker processes, reported in input order.
+"""``check --jobs N``: slices of the input judged by N processes, reported in input order.
 
 Evaluation is pure (record + now -> result), so a slice (inputs/slices.py) can be
-judged anywhere. Each worker reads its own slices, judges them with one engine
-(inherited from the parent where ``fork`` exists, so nothing is compiled twice;
-elsewhere sent as its sources and compiled once), and, for the JSON formats, writes
-its share of the report as bytes (report/jsonout.py's frames): the parent cuts the
-input and concatenates what comes back, and no record or result object is pickled.
-Other formats get the results back as objects. Memory stays flat on any input size:
-at most ``2 * jobs`` slices are in flight, and cutting waits for the oldest to return.
+judged anywhere: ``--jobs N`` is this process and N - 1 workers. Each reads its own
+slices, judges them with one engine (inherited where ``fork`` exists, so nothing is
+compiled twice; elsewhere sent as its sources and compiled once) and, for the JSON
+formats, writes its share of the report as bytes (report/jsonout.py's frames). Besides
+its own share, this process cuts the input and concatenates what comes back: no record
+and no result object is pickled (other formats get the results back as objects).
+Memory stays flat on any input size: at most ``2 * jobs`` slices are in flight, and
+cutting waits for the oldest to be reported.
 
 ``--jobs 1`` runs the very same ``Judge`` on the same slices in this process, so the
 two write the same bytes by construction.
@@ -118,9 +119,28 @@ def _judge(s: Slice) -> Judged:
     return _worker["judge"](s)  # type: ignore[no-any-return]
 
 
+class _Here:
+    """A slice this process judges itself, when nothing is ready from the workers."""
+
+    def __init__(self, s: Slice) -> None:
+        self.slice: Slice | None = s
+        self.judged: Judged | None = None
+
+    def run(self, judge: Judge) -> Judged:
+        if self.judged is None:
+            assert self.slice is not None
+            self.judged, self.slice = judge(self.slice), None
+        return self.judged
+
+
 def judge_slices(judge: Judge, slices: Iterable[Slice], jobs: int) -> Iterator[Judged]:
-    """Each slice judged, in input order: here when ``jobs`` is 1, else by ``jobs`` worker processes
-    with at most ``2 * jobs`` slices in flight."""
+    """Each slice judged, in input order, by ``jobs`` processes: this one and ``jobs - 1`` workers,
+    with at most ``2 * jobs`` slices in flight.
+
+    This process judges one slice in ``jobs`` itself, and judges it early whenever the slice
+    it must report next is still with a worker, so that it never idles: N processes judge,
+    not N workers and an idle parent (which would also hold its memory for nothing).
+    """
     if jobs <= 1:
         yield from map(judge, slices)
         return
@@ -129,13 +149,25 @@ def judge_slices(judge: Judge, slices: Iterable[Slice], jobs: int) -> Iterator[J
     if forking:
         _worker["judge"] = judge
     try:
-        with ctx.Pool(jobs, initializer=_init, initargs=(None if forking else judge,)) as pool:
+        with ctx.Pool(jobs - 1, initializer=_init, initargs=(None if forking else judge,)) as pool:
             pending: deque[Any] = deque()
-            for s in slices:
-                pending.append(pool.apply_async(_judge, (s,)))
+
+            def oldest() -> Judged:
+                head = pending.popleft()
+                if isinstance(head, _Here):
+                    return head.run(judge)
+                while not head.ready():
+                    ahead = next((p for p in pending if isinstance(p, _Here) and p.judged is None), None)
+                    if ahead is None:
+                        break
+                    ahead.run(judge)
+                return head.get()  # type: ignore[no-any-return]
+
+            for i, s in enumerate(slices):
+                pending.append(_Here(s) if i % jobs == jobs - 1 else pool.apply_async(_judge, (s,)))
                 if len(pending) >= 2 * jobs:
-                    yield pending.popleft().get()
+                    yield oldest()
             while pending:
-                yield pending.popleft().get()
+                yield oldest()
     finally:
         _worker.pop("judge", None)
