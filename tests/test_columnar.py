@@ -143,6 +143,16 @@ def test_passthrough_columns_follow_the_contract_and_may_not_shadow_it(engine):
         results_to_batch(results, passthrough=pa.table({"record": ["a", "b"]}))
 
 
+def test_passthrough_table_of_several_chunks_or_none_keeps_every_row(engine):
+    """A Table's first batch held only its first chunk's rows; an empty Table's columns are chunked (mypy saw it)."""
+    results = [engine.evaluate({"process": "nope"}, NOW)] * 2
+    two = pa.concat_tables([pa.table({"dt": ["2023-06-01"]}), pa.table({"dt": ["2023-06-02"]})])
+    assert two.column("dt").num_chunks == 2
+    assert results_to_batch(results, passthrough=two).column("dt").to_pylist() == ["2023-06-01", "2023-06-02"]
+    empty = results_to_batch([], passthrough=pa.table({"dt": pa.array([], pa.string())}))
+    assert empty.num_rows == 0 and empty.schema.names[-1] == "dt"
+
+
 # -- the command line ------------------------------------------------------
 
 def _parquet_copy(src, dest):

@@ -23,7 +23,7 @@ from ..results import Result
 
 __all__ = ["RESULT_SCHEMA", "result_schema", "results_to_batch", "row_to_result_dict"]
 
-_SCALARS = {"string": pa.string(), "integer": pa.int64(), "boolean": pa.bool_(), "number": pa.float64()}
+_SCALARS: dict[str, pa.DataType] = {"string": pa.string(), "integer": pa.int64(), "boolean": pa.bool_(), "number": pa.float64()}
 
 
 def _resolve(node: Mapping[str, Any], root: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -117,6 +117,7 @@ def _from_column(value: Any, plan: Any) -> Any:
 def _contract() -> tuple[pa.Schema, Any]:
     doc = json.loads((bundled_schemas_dir() / "result.schema.json").read_text("utf-8"))
     root_type = _arrow_type(doc, doc, "")
+    assert isinstance(root_type, pa.StructType), "a result is an object"
     return pa.schema(list(root_type)), _plan(doc, doc)
 
 
@@ -144,7 +145,9 @@ def results_to_batch(results: Iterable[Result], *, lang: str = "en", trace: bool
         return batch
     if passthrough.num_rows != batch.num_rows:
         raise ValueError(f"{passthrough.num_rows} pass-through rows for {batch.num_rows} results")
-    extra = passthrough.to_batches()[0] if isinstance(passthrough, pa.Table) and passthrough.num_rows else passthrough
+    # a Table's columns as one Array each (its first batch alone missed the rows of the later chunks)
+    extra = (pa.RecordBatch.from_arrays([c.combine_chunks() for c in passthrough.columns], schema=passthrough.schema)
+             if isinstance(passthrough, pa.Table) else passthrough)
     arrays = [*batch.columns, *(extra.column(i) for i in range(extra.num_columns))]
     return pa.RecordBatch.from_arrays(arrays, schema=result_schema(passthrough.schema))
 
