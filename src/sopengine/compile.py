@@ -12,19 +12,21 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import replace
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass, replace
+from datetime import date, datetime, tzinfo
+from typing import Any, Protocol, cast, runtime_checkable
 
-from transitions import Machine
+from transitions import EventData, Machine
 
 from .checks import REGISTRY, CheckConfigError, CheckType, CompileEnv
+from .chrono.calendars import Calendar
 from .chrono.instants import ValueProblem, parse_instant, zone
-from .chrono.sla import Sla, SlaError, compile_sla
+from .chrono.promotions import PromotionWindows
+from .chrono.sla import Sla, compile_sla
 from .compiled import ActionDef, CheckDef, CompiledProcess, RuleInfo, StepDef
 from .contract import OptionalData, read_optional, skip_sources
-from .errors import Finding
-from .expr import Expression, ExpressionError, compile_expression, lint_expression
+from .errors import ExpressionError, Finding, SlaError
+from .expr import Expression, compile_expression, lint_expression
 from .lint import as_list
 from .loader import Document
 from .params import constants, placeholder_findings, read_declarations, undeclared_hint
@@ -56,10 +58,10 @@ def _text(v: Any, fallback: str) -> Text:
 
 class _Compiler:
     def __init__(self, doc: Document, store: SchemaStore, resource: Callable[[str, str], Any],
-                 calendar_for: Callable[[str], Any]) -> None:
+                 calendar_for: Callable[[str], Calendar]) -> None:
         self.doc, self.store, self.resource, self.calendar_for = doc, store, resource, calendar_for
         self.findings: list[Finding] = []
-        self.windows_used: dict[str, Any] = {}  # PromotionWindows named by `during:`, for the digest
+        self.windows_used: dict[str, PromotionWindows] = {}  # named by `during:`, for the digest
         d = doc.data
         self.schema_rel = d["record_schema"]
         schema = store.get(self.schema_rel)
@@ -101,7 +103,8 @@ class _Compiler:
             raise _Abort()
         return e
 
-    def sla(self, spec: Mapping[str, Any] | None, pointer: str, default_id: str, clauses: tuple[str, ...], calendar: Any) -> Sla | None:
+    def sla(self, spec: Mapping[str, Any] | None, pointer: str, default_id: str, clauses: tuple[str, ...],
+            calendar: Calendar | None) -> Sla | None:
         if not spec:
             return None
         try:
@@ -113,11 +116,11 @@ class _Compiler:
             pass
         return None
 
-    def windows(self, name: str) -> Any:
+    def windows(self, name: str) -> PromotionWindows:
         """The PromotionWindows a `during:` names (LookupError if none), remembered for the digest."""
         w = self.resource("promotions", name)
-        if not hasattr(w, "lookup"):
-            raise LookupError(f"{name!r} is not a PromotionWindows resource")
+        if not isinstance(w, PromotionWindows):
+            raise LookupError(f"{name!r} is not a PromotionWindows resource")  # noqa: TRY004 - compile_sla reports a LookupError at `during:`
         self.windows_used[name] = w
         return w
 
@@ -126,14 +129,14 @@ class _Abort(Exception):
     pass
 
 
-class _BrokenCalendar:
-    """Stands in for a `calendar:` that failed to resolve (already reported at /calendar), so
-    that each working-time SLA does not add a second, misleading "names no calendar" error.
-    The process does not compile, so nothing ever computes with it."""
+# Stands in for a `calendar:` that failed to resolve (already reported at /calendar), so
+# that each working-time SLA does not add a second, misleading "names no calendar" error.
+# The process does not compile, so nothing ever computes with it.
+_BROKEN_CALENDAR = Calendar("(unresolved)", Text("", ""), zone("UTC"), frozenset(), (), (date.min, date.min), {})
 
 
 def compile_process(doc: Document, store: SchemaStore, resource: Callable[[str, str], Any],
-                    calendar_for: Callable[[str], Any], build: bool = True) -> tuple[CompiledProcess | None, list[Finding]]:
+                    calendar_for: Callable[[str], Calendar], build: bool = True) -> tuple[CompiledProcess | None, list[Finding]]:
     """Compile one schema-valid, lint-clean process document; returns findings instead of raising.
 
     In four named parts, in the order their findings are reported: the process's time frame
@@ -157,7 +160,7 @@ def compile_process(doc: Document, store: SchemaStore, resource: Callable[[str, 
     return _assemble(c, tz, calendar, bounds, steps, checks, rules), c.findings
 
 
-def _calendar(c: _Compiler) -> Any:
+def _calendar(c: _Compiler) -> Calendar | None:
     """The working calendar the process names, if any; a broken stand-in (reported) if it names none that exists."""
     name = c.doc.data.get("calendar")
     if not name:
@@ -167,12 +170,13 @@ def _calendar(c: _Compiler) -> Any:
     except LookupError as exc:
         c.findings.append(Finding("error", str(exc.args[0]) if exc.args else str(exc), c.doc.where("/calendar"),
                                   "unknown-calendar"))
-        return _BrokenCalendar()
+        return _BROKEN_CALENDAR
 
 
-def _period(c: _Compiler, tz: Any) -> dict[str, datetime | None]:
+def _period(c: _Compiler, tz: tzinfo) -> dict[str, datetime | None]:
     """``effective_from`` and ``effective_until`` as instants, the second after the first."""
-    d, bounds = c.doc.data, {}
+    d = c.doc.data
+    bounds: dict[str, datetime | None] = {}
     for k in ("effective_from", "effective_until"):
         try:
             bounds[k] = parse_instant(d[k], tz) if k in d else None
@@ -185,7 +189,7 @@ def _period(c: _Compiler, tz: Any) -> dict[str, datetime | None]:
     return bounds
 
 
-def _step(c: _Compiler, i: int, s: Mapping[str, Any], calendar: Any, rules: dict[str, RuleInfo]) -> StepDef:
+def _step(c: _Compiler, i: int, s: Mapping[str, Any], calendar: Calendar | None, rules: dict[str, RuleInfo]) -> StepDef:
     """One step, and into ``rules`` the built-in rules it can break (out of order, late, ...: rulebook.STEP_KINDS)."""
     p = f"/steps/{i}"
     clauses = tuple(s["clauses"])
@@ -210,7 +214,7 @@ def _step(c: _Compiler, i: int, s: Mapping[str, Any], calendar: Any, rules: dict
                    s["to"], tuple(s["roles"]), when, s.get("expected", True), ew, clauses, sla, src)
 
 
-def _check(c: _Compiler, i: int, ck: Mapping[str, Any], tz: Any, calendar: Any,
+def _check(c: _Compiler, i: int, ck: Mapping[str, Any], tz: tzinfo, calendar: Calendar | None,
            rules: dict[str, RuleInfo]) -> CheckDef | None:
     """One check, its parameters read by its registered check type; None (reported) if they cannot work.
 
@@ -275,7 +279,7 @@ def _check_needs(c: _Compiler, p: str, ck: Mapping[str, Any]) -> None:
                                       _did_you_mean(name, c.optional)))
 
 
-def _assemble(c: _Compiler, tz: Any, calendar: Any, bounds: Mapping[str, datetime | None], steps: list[StepDef],
+def _assemble(c: _Compiler, tz: tzinfo, calendar: Calendar | None, bounds: Mapping[str, datetime | None], steps: list[StepDef],
               checks: list[CheckDef], rules: dict[str, RuleInfo]) -> CompiledProcess:
     """The machine, the replay table and the digest of a clean process, and the CompiledProcess that holds them."""
     d, store = c.doc.data, c.store
@@ -284,12 +288,13 @@ def _assemble(c: _Compiler, tz: Any, calendar: Any, bounds: Mapping[str, datetim
     steps = [replace(st, skips=skips[st.id]) if st.id in skips else st for st in steps]
     machine, by_event = _machine(d, steps)
     schema_doc = store.get(c.schema_rel)
+    assert schema_doc is not None, "c.index is None without its schema (compile_process returned)"
     base = schema_doc.get("$id") or f"https://sopengine.dev/schemas/{c.schema_rel}"
     return CompiledProcess(
         id=d["id"], version=d["version"], title=_text(d["title"], d["id"]), timezone=tz,
         effective_from=bounds.get("effective_from"), effective_until=bounds.get("effective_until"),
         version_by=d.get("version_by") or d.get("start_field"), start_field=d.get("start_field"),
-        roles=tuple(d["roles"]), states={s["id"]: s for s in d["states"]}, initial=machine.initial,
+        roles=tuple(d["roles"]), states={s["id"]: s for s in d["states"]}, initial=_initial(d),
         finals=frozenset(s["id"] for s in d["states"] if s.get("final")), steps=tuple(steps),
         steps_by_event=by_event, checks=tuple(checks), machine=machine,
         validator=store.record_validator(c.schema_rel), view=view_plan(store, schema_doc, base),
@@ -300,8 +305,7 @@ def _assemble(c: _Compiler, tz: Any, calendar: Any, bounds: Mapping[str, datetim
 
 def _machine(d: Mapping[str, Any], steps: list[StepDef]) -> tuple[Machine, dict[str, tuple[StepDef, ...]]]:
     """The process's one ``transitions`` Machine, and its steps by event type."""
-    machine = Machine(model=None, states=[s["id"] for s in d["states"]],
-                      initial=next(s["id"] for s in d["states"] if s.get("initial")),
+    machine = Machine(model=None, states=[s["id"] for s in d["states"]], initial=_initial(d),
                       auto_transitions=False, send_event=True, ignore_invalid_triggers=False)
     by_event: dict[str, list[StepDef]] = {}
     for st in steps:
@@ -311,11 +315,17 @@ def _machine(d: Mapping[str, Any], steps: list[StepDef]) -> tuple[Machine, dict[
     return machine, {k: tuple(v) for k, v in by_event.items()}
 
 
-def _digest(c: _Compiler, checks: list[CheckDef], calendar: Any) -> str:
+def _initial(d: Mapping[str, Any]) -> str:
+    """The id of the initial state (lint made sure there is exactly one)."""
+    initial: str = next(s["id"] for s in d["states"] if s.get("initial"))
+    return initial
+
+
+def _digest(c: _Compiler, checks: list[CheckDef], calendar: Calendar | None) -> str:
     """The definition's content: the document, the schemas it $refs, and what its resources, calendar and windows answer."""
     resources = sorted({r for ck in checks for r in ck.impl.resources()})
     res_data = [[kind, name, _content(c.resource(kind, name))] for kind, name in resources]
-    cal_data = calendar.digest() if calendar is not None and hasattr(calendar, "digest") else None
+    cal_data = calendar.digest() if calendar is not None else None  # (never the broken one: it is an error)
     # What the windows answer, not how they are written. Folded in only when a case names
     # them, so that the digest of a process without `during:` is what it always was.
     win_data = sorted([name, w.digest()] for name, w in c.windows_used.items())
@@ -335,7 +345,7 @@ def replay_table(machine: Machine) -> dict[tuple[str, str], tuple[StepDef, ...]]
         for state, transitions in event.transitions.items():
             steps = []
             for t in transitions:
-                step = next(cb.step for cb in t.before if hasattr(cb, "step"))
+                step = next(cb.step for cb in t.before if isinstance(cb, _Marker))
                 assert t.dest == step.to, (t.dest, step.to)
                 steps.append(step)
             table[(state, name)] = tuple(steps)
@@ -349,23 +359,49 @@ def _did_you_mean(name: str, known: Mapping[str, Any]) -> str:
     return f"did you mean {close[0]!r}?" if close else (f"declared: {', '.join(sorted(known))}" if known else "")
 
 
+@runtime_checkable
+class Digestible(Protocol):
+    """A resource built into an object (Calendar, PromotionWindows, a check type's table such as
+    QualificationTable): its share of a digest is what it answers, never where it was read from."""
+
+    def digest(self) -> Any: ...
+
+
 def _content(data: Any) -> Any:
     """A resource's share of the digest: its own digest when it is a built object."""
-    return data.digest() if hasattr(data, "digest") else data
+    return data.digest() if isinstance(data, Digestible) else data
 
 
-def _guard(step: StepDef):
-    def guard(ev) -> bool:
+class ReplayModel(Protocol):
+    """What a model that triggers the machine holds: the step taken and the guards that failed
+    (the engine replays with ``replay_table``; tests/test_replay_table.py triggers the machine)."""
+
+    step: StepDef | None
+    guard_errors: list[tuple[str, str]]
+
+
+def _guard(step: StepDef) -> Callable[[EventData], bool]:
+    when = step.when
+    assert when is not None, "only a step with `when` has a guard"
+
+    def guard(ev: EventData) -> bool:
         try:
-            return step.when.test(ev.kwargs["variables"])  # type: ignore[union-attr]
+            return when.test(ev.kwargs["variables"])
         except Exception as exc:  # noqa: BLE001 - whatever a guard raises (a missing field, a CEL error) means the step does not apply
-            ev.model.guard_errors.append((step.id, str(exc)))
+            cast(ReplayModel, ev.model).guard_errors.append((step.id, str(exc)))
             return False
     return guard
 
 
-def _marker(step: StepDef):
-    def mark(ev) -> None:
-        ev.model.step = step
-    mark.step = step  # type: ignore[attr-defined]  # how replay_table finds the step of a transition
-    return mark
+@dataclass(frozen=True, eq=False)
+class _Marker:
+    """The ``before`` callback of a step's transition: how replay_table finds the step of a transition."""
+
+    step: StepDef
+
+    def __call__(self, ev: EventData) -> None:
+        cast(ReplayModel, ev.model).step = self.step
+
+
+def _marker(step: StepDef) -> _Marker:
+    return _Marker(step)

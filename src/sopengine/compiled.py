@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from transitions import Machine
@@ -23,6 +23,7 @@ from .loader import Document
 from .params import Parameter
 from .results import SourceRef, Text
 from .schema_fields import ViewPlan
+from .schemas import RecordValidator
 
 
 @dataclass(frozen=True, eq=False)
@@ -90,7 +91,7 @@ class CompiledProcess:
     id: str
     version: str
     title: Text
-    timezone: Any
+    timezone: tzinfo
     effective_from: datetime | None
     effective_until: datetime | None
     version_by: str | None
@@ -103,7 +104,7 @@ class CompiledProcess:
     steps_by_event: Mapping[str, tuple[StepDef, ...]]
     checks: tuple[CheckDef, ...]
     machine: Machine
-    validator: Any
+    validator: RecordValidator
     view: ViewPlan
     digest: str
     document: Document

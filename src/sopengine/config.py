@@ -17,17 +17,30 @@ from __future__ import annotations
 import difflib
 import json
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import ConfigError, Finding, ParameterError
 from .loader import Document, escape, load_file
 from .params import Parameter, check_type_keys, check_value
 from .paths import bundled_schemas_dir
 from .results import SourceRef
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .compile import CompiledProcess, RuleInfo
+
+
+class RuleSource(Protocol):
+    """What checking a configuration asks of the compiled rules: an ``Engine`` (engine.py builds
+    on this module through policy.py, so it is named by what it does, not imported)."""
+
+    @property
+    def process_ids(self) -> list[str]: ...
+    def versions(self, process: str) -> Sequence[CompiledProcess]: ...
+    def rules(self) -> Iterable[tuple[CompiledProcess, RuleInfo]]: ...
 
 CONFIG_FILE = "sopengine.yaml"
 PYPROJECT = "pyproject.toml"
@@ -189,7 +202,7 @@ def hint(name: str, known: Any) -> str:
     return f"did you mean {close[0]!r}?" if close else ""
 
 
-def check_names(cfg: Config, engine: Any, today: date) -> list[Finding]:
+def check_names(cfg: Config, engine: RuleSource, today: date) -> list[Finding]:
     """Every name in ``cfg`` against the loaded rules (and every expiry against ``today``)."""
     out: list[Finding] = []
     overrides = cfg.overrides()
@@ -234,11 +247,11 @@ def rule_matches(pattern: str, rule: str, clauses: tuple[str, ...]) -> bool:
     return fnmatchcase(rule, pattern) or fnmatchcase(base, pattern)
 
 
-def matches_any_rule(pattern: str, engine: Any) -> bool:
+def matches_any_rule(pattern: str, engine: RuleSource) -> bool:
     return any(rule_matches(pattern, info.id, info.clauses) for _, info in engine.rules())
 
 
-def declared_parameters(engine: Any) -> dict[str, dict[str, Any]]:
+def declared_parameters(engine: RuleSource) -> dict[str, dict[str, Any]]:
     """check id -> name -> (process, CheckDef, Parameter) of the parameters its rules declare (the latest version wins)."""
     out: dict[str, dict[str, Any]] = {}
     for pid in engine.process_ids:
@@ -249,7 +262,7 @@ def declared_parameters(engine: Any) -> dict[str, dict[str, Any]]:
     return out
 
 
-def param_findings(cfg: Config, engine: Any) -> list[Finding]:
+def param_findings(cfg: Config, engine: RuleSource) -> list[Finding]:
     """Parameter overrides: the check must exist; a parameter its rule declares must fit the declaration
     (type, bounds), any other must be a param of its check type and fit that type's schema."""
     import jsonschema
@@ -298,7 +311,7 @@ def _describe(p: Parameter) -> str:
     return f"{p.name}: {p.type}, default {p.shown(p.default)}" + (f", {bounds}" if bounds else "")
 
 
-def param_notes(params: Mapping[str, Mapping[str, Any]], engine: Any,
+def param_notes(params: Mapping[str, Mapping[str, Any]], engine: RuleSource,
                 origin: Callable[[str, str], str]) -> dict[str, tuple[str, ...]]:
     """process id -> the trace lines (``--explain``) naming each parameter override of its checks and where
     it is written (``origin(check, key)``: a configuration's file:line, or who set it)."""
@@ -321,7 +334,7 @@ def param_notes(params: Mapping[str, Mapping[str, Any]], engine: Any,
     return {k: tuple(v) for k, v in notes.items()}
 
 
-def ck_params(engine: Any, check_id: str) -> Mapping[str, Any]:
+def ck_params(engine: RuleSource, check_id: str) -> Mapping[str, Any]:
     """The params a check is written with in the rules (the first version that has it)."""
     for p, _ in engine.rules():
         for ck in p.document.data.get("checks") or ():

@@ -94,7 +94,7 @@ def missing(record: Mapping[str, Any], opt: OptionalData) -> list[str]:
     An event type is carried when the record has at least one such event (a shop that
     records it at all records it); a field of an event type when every such event has it.
     """
-    events = record.get("events") if isinstance(record.get("events"), list) else []
+    events = given if isinstance(given := record.get("events"), list) else []
     if opt.event is not None:
         mine = [(i, e) for i, e in enumerate(events) if isinstance(e, Mapping) and e.get("type") == opt.event]
         if not opt.pointer:
@@ -133,7 +133,7 @@ def skip_sources(steps: Sequence[Any], optional_events: frozenset[str]) -> dict[
     out: dict[str, dict[str, tuple[str, ...]]] = {}
     for t in steps:
         extra: dict[str, tuple[str, ...]] = {}
-        frontier = [(src, ()) for src in t.sources]
+        frontier: list[tuple[str, tuple[str, ...]]] = [(src, ()) for src in t.sources]
         seen = set(t.sources)
         for _ in range(MAX_SKIPPED):
             nxt = []

@@ -14,7 +14,7 @@ result is stamped with that version and the digest of what judged it.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +26,7 @@ from .compile import CompiledProcess, RuleInfo, compile_process
 from .errors import DefinitionError, Finding
 from .evaluate import evaluate_record
 from .inputs.json_data import record_problem
-from .inputs.records import Unreadable
+from .inputs.unreadable import Unreadable
 from .lint import lint_process
 from .loader import Document
 from .params import VALUE_KEY
@@ -65,7 +65,7 @@ __all__ = [
 class Engine:
     """Compiled rules; immutable, thread-safe, picklable (it pickles as its sources)."""
 
-    def __init__(self, processes: Mapping[str, list[CompiledProcess]], tree: Tree, store: SchemaStore,
+    def __init__(self, processes: Mapping[str, Sequence[CompiledProcess]], tree: Tree, store: SchemaStore,
                  sources: tuple[tuple[str, str], ...], warnings: tuple[Finding, ...] = (),
                  tables: Mapping[str, Any] | None = None, policy: Policy | None = None) -> None:
         from .lazy import LazyProcesses
@@ -79,7 +79,7 @@ class Engine:
         self.warnings = warnings
         self.tables = dict(tables or {})
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild, (self._sources, self._store.docs, self.tables, self.policy))
 
     def with_policy(self, policy: Policy) -> Engine:
@@ -126,7 +126,7 @@ class Engine:
         """
         pid = record.get("process")
         versions = self._processes.get(pid) if isinstance(pid, str) else None
-        if not versions:
+        if not versions or not isinstance(pid, str):
             known = ", ".join(self.process_ids) or "none"
             if pid is None:
                 raise LookupError(f"the record has no 'process' field, which names the process that judges it (one of: {known})")
@@ -186,7 +186,8 @@ def _now(now: datetime | None) -> datetime:
     return check_instant(now)  # a ValueError like the above: `now` is the caller's, not a record's
 
 
-def _rebuild(sources, schema_docs, tables, policy=None) -> Engine:
+def _rebuild(sources: Iterable[tuple[str, str]], schema_docs: Mapping[str, dict[str, Any]], tables: Mapping[str, Any] | None,
+             policy: Policy | None = None) -> Engine:
     engine = build(tuple(sources), SchemaStore(schema_docs), tables, params=policy.params if policy else None)
     return engine.with_policy(policy) if policy is not None else engine
 

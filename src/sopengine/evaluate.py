@@ -13,12 +13,12 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from itertools import islice
 from typing import Any
 
-from .checks import CheckContext
+from .checks import CheckContext, Hit
 from .chrono.instants import (
     ValueProblem,
     format_duration,
@@ -27,10 +27,11 @@ from .chrono.instants import (
     to_decimal,
 )
 from .chrono.reader import CalendarRangeError
-from .chrono.sla import Deadline, TimeContext
+from .chrono.sla import Deadline, Sla, TimeContext
 from .compile import CheckDef, CompiledProcess, StepDef
 from .contract import unmet
-from .expr import Bindings, EvaluationError, Expression
+from .errors import EvaluationError
+from .expr import Bindings, Expression
 from .loader import escape
 from .results import (
     SEVERITY_RANK,
@@ -65,7 +66,7 @@ _INT64 = 2**63 - 1
 MAX_LISTED = 100
 
 
-def build_view(value: Any, plan: ViewPlan | None, tz: Any) -> Any:
+def build_view(value: Any, plan: ViewPlan | None, tz: tzinfo) -> Any:
     """The record as CEL sees it: timestamps with explicit offsets, money as numbers,
     nothing CEL cannot hold. Raises ValueProblem for a value its schema type cannot read."""
     if plan is not None and plan.kind is not None and value is not None:
@@ -93,7 +94,7 @@ def build_view(value: Any, plan: ViewPlan | None, tz: Any) -> Any:
     return str(value)
 
 
-def view_problem(value: Any, plan: ViewPlan | None, tz: Any, pointer: str = "") -> ValueProblem:
+def view_problem(value: Any, plan: ViewPlan | None, tz: tzinfo, pointer: str = "") -> ValueProblem:
     """The ValueProblem ``build_view`` raised, prefixed with the JSON Pointer of the value.
 
     The slow path, taken only after ``build_view`` has failed: the view is built for
@@ -119,7 +120,7 @@ def view_problem(value: Any, plan: ViewPlan | None, tz: Any, pointer: str = "") 
     return ValueProblem(f"{pointer or 'the record'}: unreadable value")
 
 
-def _failing(value: Any, plan: ViewPlan | None, tz: Any, pointer: str) -> ValueProblem | None:
+def _failing(value: Any, plan: ViewPlan | None, tz: tzinfo, pointer: str) -> ValueProblem | None:
     try:
         build_view(value, plan, tz)
     except ValueProblem:
@@ -127,7 +128,7 @@ def _failing(value: Any, plan: ViewPlan | None, tz: Any, pointer: str) -> ValueP
     return None
 
 
-def _instant(value: Any, tz: Any, pointer: str) -> datetime:
+def _instant(value: Any, tz: tzinfo, pointer: str) -> datetime:
     try:
         return parse_instant(value, tz)
     except ValueProblem as exc:
@@ -136,7 +137,7 @@ def _instant(value: Any, tz: Any, pointer: str) -> datetime:
 
 def render(template: str, values: Mapping[str, Any]) -> str:
     """``{name}`` and ``{name.sub}`` from evidence, nothing else: rule text is data, never format code."""
-    def sub(m: re.Match) -> str:
+    def sub(m: re.Match[str]) -> str:
         cur: Any = values
         for part in m.group(1).split("."):
             if isinstance(cur, Mapping) and part in cur:
@@ -175,7 +176,7 @@ class _Run:
             return
         self._listed[rule] = n + 1
         ev = mask_value(dict(evidence or {}))
-        self.violations.append(Violation(rule, severity, clauses, Text(mask_value(zh), mask_value(en)), path, ev))  # type: ignore[arg-type]
+        self.violations.append(Violation(rule, severity, clauses, Text(mask_value(zh), mask_value(en)), path, ev))  # type: ignore[arg-type]  # severity: a schema-valid str, not yet Severity
 
     def _unlist(self, rule: str, severity: str, clauses: tuple[str, ...], n: int = 1) -> None:
         count, worst, _ = self._unlisted.get(rule, (0, severity, clauses))
@@ -186,7 +187,7 @@ class _Run:
     def _report_unlisted(self) -> None:
         """One violation per rule that had more than MAX_LISTED: how many more, at their worst severity."""
         for rule, (n, severity, clauses) in self._unlisted.items():
-            self.violations.append(Violation(outcome(rule, UNLISTED), severity, clauses, Text(  # type: ignore[arg-type]
+            self.violations.append(Violation(outcome(rule, UNLISTED), severity, clauses, Text(  # type: ignore[arg-type]  # severity, as above
                 f"另有 {n} 项 {rule} 违规未列出（每条记录每项规则最多列出 {MAX_LISTED} 项）",
                 f"{n} more violation(s) of {rule} not listed (a record lists at most {MAX_LISTED} of one rule)"),
                 "", {"rule": rule, "unlisted": n, "listed": self._listed.get(rule, 0), "limit": MAX_LISTED}))
@@ -198,7 +199,7 @@ class _Run:
         except ValueProblem:
             raise view_problem(self.record, proc.view, tz) from None
         raw_events = self.record.get("events") or []
-        events = []
+        events: list[Mapping[str, Any]] = []
         for i, e in enumerate(raw_events):
             events.append({**e, "at": _instant(e["at"], tz, f"/events/{i}/at"), "_index": i})
         order = sorted(range(len(events)), key=lambda i: events[i]["at"])
@@ -224,16 +225,15 @@ class _Run:
         return state, self.trace
 
     # -- replay -----------------------------------------------------------
-    def replay(self, prior: str, ev: Mapping[str, Any], ev_view: Any, before: list,
+    def replay(self, prior: str, ev: Mapping[str, Any], ev_view: Any, before: list[Mapping[str, Any]],
                entered: datetime | None) -> tuple[str, datetime | None]:
         """One event: the state it leads to and when the state was entered. The step is the first
         of the (state, event) table whose guard holds, as the machine's own trigger would choose."""
         proc = self.proc
         path = f"/events/{ev['_index']}"
         etype, at = ev.get("type"), ev["at"]
-        steps = proc.steps_by_event.get(etype)
         when = rfc3339(at, self.tz)
-        if not steps:
+        if not isinstance(etype, str) or not (steps := proc.steps_by_event.get(etype)):  # (the schema asks for a string)
             self.violation(EVENT_UNKNOWN, "error", proc.rules[EVENT_UNKNOWN].clauses,
                            f"事件类型 {etype!r} 不是流程 {proc.id} 的任何步骤", f"event type {etype!r} is not a step of process {proc.id}",
                            path + "/type", {"event": etype, "at": when})
@@ -287,7 +287,7 @@ class _Run:
         # of the state keep running from when it was entered, or ORD-09's 15 days would restart.
         return state, (at if state != prior else entered)
 
-    def skipped(self, step: Any, prior: str, path: str, etype: str, when: str) -> None:
+    def skipped(self, step: StepDef, prior: str, path: str, etype: str, when: str) -> None:
         """A step done after optional steps were left out. The checks that need the missing event report it
         (once); otherwise it is out of order where the shop records that event, and unverified where it does not."""
         by_id = {s.id: s for s in self.proc.steps}
@@ -301,7 +301,7 @@ class _Run:
             return
         self.out_of_order(step, prior, path, etype, when)
 
-    def out_of_order(self, step: Any, prior: str, path: str, etype: str, when: str, detail: str = "") -> None:
+    def out_of_order(self, step: StepDef, prior: str, path: str, etype: str, when: str, detail: str = "") -> None:
         self.violation(OUT_OF_ORDER.id(step.id), "error", step.clauses,
                        f"步骤“{step.title.zh}”（{etype}）不能在状态 {prior} 下执行；应在 {'、'.join(step.sources)} 之后" + (f"（{detail}）" if detail else ""),
                        f"step '{step.title.en}' ({etype}) is not allowed in state {prior}; it follows {', '.join(step.sources)}" + (f" ({detail})" if detail else ""),
@@ -311,7 +311,7 @@ class _Run:
         if rule not in self.unverified:
             self.unverified[rule] = Unverified(rule, clauses, tuple(needs))
 
-    def _deadline(self, sla, ctx: TimeContext, owner: str) -> Deadline | None:
+    def _deadline(self, sla: Sla, ctx: TimeContext, owner: str) -> Deadline | None:
         try:
             dl = sla.deadline(ctx)
             if dl is not None and dl.estimated:
@@ -329,7 +329,7 @@ class _Run:
             return None
 
     # -- next actions -----------------------------------------------------
-    def next_actions(self, state: str, entered: datetime | None, events: list) -> None:
+    def next_actions(self, state: str, entered: datetime | None, events: list[Mapping[str, Any]]) -> None:
         if state in self.proc.finals:
             return
         for step in self.proc.steps:
@@ -383,9 +383,11 @@ class _Run:
                            f"could not evaluate: {exc} ({expr.source})", "", {"expression": expr.source, "error": str(exc)})
             return False
 
-    def run_checks(self, state: str, events: list) -> None:
-        ctx = CheckContext(self.record, self.now, state, self.tz, events,
-                           lambda e, extra=None: e.evaluate({**self.vars, **extra} if extra else self.vars), self.tables)
+    def run_checks(self, state: str, events: list[Mapping[str, Any]]) -> None:
+        def evaluate(e: Expression, extra: Mapping[str, Any] | None = None) -> Any:
+            return e.evaluate({**self.vars, **extra} if extra else self.vars)
+
+        ctx = CheckContext(self.record, self.now, state, self.tz, events, evaluate, self.tables)
         for ck in self.proc.checks:
             if ck.states is not None and state not in ck.states:
                 continue
@@ -421,7 +423,7 @@ class _Run:
                 dl = self._deadline(a.sla, TimeContext(self.record, self.tz, self.now, None, events, self.vars), a.id) if a.sla else None
                 self._action(f"{a.id}", a.title, (a.role,), ck.clauses, dl, ck.id)
 
-    def _hit(self, ck: CheckDef, h: Any) -> None:
+    def _hit(self, ck: CheckDef, h: Hit) -> None:
         if self._listed.get(ck.id + h.suffix, 0) >= MAX_LISTED:  # before its message is rendered
             self._unlist(ck.id + h.suffix, h.severity or ck.severity, ck.clauses)
             return

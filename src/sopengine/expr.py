@@ -66,7 +66,7 @@ USE_PLANS = True
 _ERR_POS = re.compile(r"<input>:(\d+):(\d+): (.*?)(?:\n|$)")
 
 
-class Bindings(dict):
+class Bindings(dict[str, Any]):
     """Variables shared by many expressions of one record, converted to CEL values once.
 
     Passing a plain dict makes the C++ side convert the whole record for every
@@ -75,6 +75,7 @@ class Bindings(dict):
     """
 
     __slots__ = ("_activation",)
+    _activation: Any  # the runtime's Activation (untyped C++ bindings)
 
     def activation(self) -> Any:
         try:

@@ -38,7 +38,7 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 if getattr(yaml, "__with_libyaml__", False):
-    class _CLoader(yaml.CSafeLoader):  # type: ignore[name-defined,misc]
+    class _CLoader(yaml.CSafeLoader):
         """libyaml's scanner and parser (~10x the pure-Python ones), the same resolvers and safe tags.
 
         Its nodes carry the same line/column marks and scalar styles. It is only the fast
@@ -160,7 +160,7 @@ class _Builder:
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.build(v, f"{pointer}/{i}", depth + 1) for i, v in enumerate(node.value)]
-        if node.style:
+        if isinstance(node, yaml.ScalarNode) and node.style:  # (what is left: a scalar)
             self.styles[pointer] = node.style
         value = self._construct(node)
         if isinstance(value, float) and math.isnan(value):  # .nan is YAML, never data we want
@@ -171,7 +171,8 @@ class _Builder:
         return value
 
 
-_COLLECTION_TAGS = {yaml.MappingNode: "tag:yaml.org,2002:map", yaml.SequenceNode: "tag:yaml.org,2002:seq"}
+_COLLECTION_TAGS: dict[type[yaml.Node], str] = {yaml.MappingNode: "tag:yaml.org,2002:map",
+                                                yaml.SequenceNode: "tag:yaml.org,2002:seq"}
 
 
 class _TooBig(Exception):

@@ -22,13 +22,16 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .inputs.slices import Slice, records_of
 from .inputs.unreadable import Unreadable
 from .report.base import ReportOptions, Summary
 from .report.jsonout import Frame
 from .results import Result
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine import Engine
 
 __all__ = ["Judge", "Judged", "cores", "judge_slices"]
 
@@ -57,7 +60,7 @@ class Judge:
     """What judges a slice: the engine, the instant, the pinned version and, for the JSON
     formats, the frame and options its results are written with. Picklable (for spawn)."""
 
-    def __init__(self, engine: Any, now: datetime | None, version: str | None = None, frame: Frame | None = None,
+    def __init__(self, engine: Engine, now: datetime | None, version: str | None = None, frame: Frame | None = None,
                  opts: ReportOptions | None = None) -> None:
         self.engine, self.version, self.frame = engine, version, frame
         self.now = now if now is not None else datetime.now(UTC)  # one "now" for every slice and worker
@@ -116,7 +119,8 @@ def _init(judge: Judge | None) -> None:
 
 
 def _judge(s: Slice) -> Judged:
-    return _worker["judge"](s)  # type: ignore[no-any-return]
+    judged: Judged = _worker["judge"](s)  # the worker's Judge (_init)
+    return judged
 
 
 class _Here:

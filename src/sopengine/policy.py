@@ -17,10 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .contract import declared
 from .results import Result
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .compile import CompiledProcess
 
 PROFILES = ("core", "full")
 
@@ -41,7 +44,7 @@ class Policy:
         if self.profile not in PROFILES:
             raise ValueError(f"unknown profile {self.profile!r}; known: {', '.join(PROFILES)}")
 
-    def recorded(self, proc: Any) -> frozenset[str]:
+    def recorded(self, proc: CompiledProcess) -> frozenset[str]:
         """The optional names of ``proc``'s record schema this shop records."""
         if self.profile == "full":
             return declared("*", proc.optional)

@@ -41,9 +41,9 @@ class SchemaStore:
     ``$ref`` between them resolve through their ``$id``, never over the network.
     """
 
-    def __init__(self, docs: Mapping[str, dict]) -> None:
-        self.docs: dict[str, dict] = dict(docs)  # as written: what digests cover
-        self.checked: dict[str, dict] = {rel: ecma_patterns(doc) for rel, doc in self.docs.items()}  # what validates
+    def __init__(self, docs: Mapping[str, dict[str, Any]]) -> None:
+        self.docs: dict[str, dict[str, Any]] = dict(docs)  # as written: what digests cover
+        self.checked: dict[str, dict[str, Any]] = {rel: ecma_patterns(doc) for rel, doc in self.docs.items()}  # what validates
         self.findings: list[Finding] = []  # schema files that could not be read (from_dirs)
         self.dirs: list[str] = []  # where from_dirs looked, first wins: named when a schema is missing
         resources = []
@@ -57,7 +57,7 @@ class SchemaStore:
     @classmethod
     def from_dirs(cls, dirs: Iterable[Path]) -> SchemaStore:
         """Earlier directories override later ones (a rules repository's own schemas over the bundled)."""
-        docs: dict[str, dict] = {}
+        docs: dict[str, dict[str, Any]] = {}
         findings: list[Finding] = []
         for d in dirs:
             if not d.is_dir():
@@ -76,10 +76,10 @@ class SchemaStore:
         store.dirs = [str(d) for d in dirs]
         return store
 
-    def get(self, rel: str) -> dict | None:
+    def get(self, rel: str) -> dict[str, Any] | None:
         return self.docs.get(rel)
 
-    def closure(self, rel: str) -> list[tuple[str, dict]]:
+    def closure(self, rel: str) -> list[tuple[str, dict[str, Any]]]:
         """``rel`` and every schema it reaches through ``$ref``, sorted by name: all that
         decides whether a record is valid, hence all a result's digest must cover."""
         by_uri = {(doc.get("$id") or SCHEMA_BASE + name): name for name, doc in self.docs.items()}
@@ -148,7 +148,7 @@ def ecma_regex(pattern: str) -> str:
 def ecma_patterns(node: Any) -> Any:
     """A copy of a schema whose ``pattern`` and ``patternProperties`` regexes mean what JSON Schema says."""
     if isinstance(node, Mapping):
-        out = {}
+        out: dict[str, Any] = {}
         for k, v in node.items():
             if k == "pattern" and isinstance(v, str):
                 out[k] = ecma_regex(v)
@@ -197,7 +197,7 @@ def _refs(node: Any) -> Iterable[str]:
 
 def _fmt_error(err: ValidationError) -> ValidationError:
     if err.context:
-        inner = best_match(err.context)
+        inner: ValidationError | None = best_match(err.context)
         if inner is not None:
             return inner
     return err
@@ -210,7 +210,8 @@ def doc_findings(doc: Document, validator: jsonschema.protocols.Validator, code:
         err = _fmt_error(err)
         pointer = "".join(f"/{escape(str(p))}" for p in err.absolute_path)
         if err.validator == "additionalProperties" and isinstance(err.instance, dict):
-            allowed = list((err.schema.get("properties") or {}).keys())
+            schema = err.schema if isinstance(err.schema, Mapping) else {}  # (it is: it has additionalProperties)
+            allowed = list((schema.get("properties") or {}).keys())
             for extra in sorted(set(err.instance) - set(allowed)):
                 close = difflib.get_close_matches(extra, allowed, n=1)
                 out.append(Finding("error", f"unknown key {extra!r}", doc.where(f"{pointer}/{escape(extra)}", key=True),
@@ -252,7 +253,7 @@ class RecordValidator:
         self._py = store.validator(rel)
         self._rs = _rs_validator(store, rel)
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild_record_validator, (self._docs, self.rel))
 
     def errors(self, record: Any) -> list[str]:
@@ -265,11 +266,11 @@ class RecordValidator:
         return record_errors(self._py, record)
 
 
-def _rebuild_record_validator(docs: Mapping[str, dict], rel: str) -> RecordValidator:
+def _rebuild_record_validator(docs: Mapping[str, dict[str, Any]], rel: str) -> RecordValidator:
     return RecordValidator(SchemaStore(docs), rel)
 
 
-def _rs_validator(store: SchemaStore, rel: str) -> Any:
+def _rs_validator(store: SchemaStore, rel: str) -> jsonschema_rs.Validator | None:
     resources = []
     for name, doc in store.checked.items():
         uri = doc.get("$id") or SCHEMA_BASE + name

@@ -71,7 +71,7 @@ def choose(process: str, versions: Versions, record: Mapping[str, Any],
                f"defined in {_defined_in(p)}")
 
 
-def deciding_instant(record: Mapping[str, Any], by: str, tz: tzinfo | str | None) -> datetime:
+def deciding_instant(record: Mapping[str, Any], by: str, tz: tzinfo) -> datetime:
     """The instant that decides the version: the ``by`` field, or the first / latest event's time.
 
     Raises LookupError when the record lacks it and ValueProblem (naming the JSON

@@ -29,7 +29,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..expr import EvaluationError
+from ..errors import EvaluationError
+from ..expr import Expression
 from ..loader import escape
 from ..results import Text
 from ..rulebook import outcome_suffix
@@ -109,8 +110,11 @@ class Table:
         conds = {}
         for n in inputs:
             q = f"{p}/when/{escape(n)}"
+            def compile_test(src: str, q: str = q) -> Expression:
+                return env.compile_expr(src, f"{q}/expr", EXTRA)
+
             try:
-                conds[n] = dmn.parse_cell(when.get(n, "-"), lambda src, q=q: env.compile_expr(src, f"{q}/expr", EXTRA))
+                conds[n] = dmn.parse_cell(when.get(n, "-"), compile_test)
             except ValueError as exc:
                 raise CheckConfigError(str(exc), q) from None
         return dmn.Row(number, conds, self._outputs(r["then"], f"{p}/then"))
@@ -200,13 +204,13 @@ class DecisionTableCheck(CheckType):
             when, severity, message = self.report
             if when is None or self._holds(ctx, when, extra):
                 yield Hit("", evidence, severity, message, outcome_suffix("decision"))
-        for expr, path, ev, message in self.expect:
+        for expr, path, ev, own in self.expect:
             if not self._holds(ctx, expr, extra):
                 more = {k: jsonable(ctx.eval(e, extra)) for k, e in ev.items()}
-                yield Hit(path, {**evidence, "expectation": expr.source, **more}, None, message)
+                yield Hit(path, {**evidence, "expectation": expr.source, **more}, None, own)
 
     @staticmethod
-    def _holds(ctx: CheckContext, expr: Any, extra: Mapping[str, Any]) -> bool:
+    def _holds(ctx: CheckContext, expr: Expression, extra: Mapping[str, Any]) -> bool:
         v = ctx.eval(expr, extra)
         if not isinstance(v, bool):
             raise EvaluationError(f"{expr.source!r} gave {v!r}, not true or false")

@@ -172,9 +172,11 @@ def intersects(a: Cond, b: Cond) -> bool | None:
         return same(a.value, b.value)
     if isinstance(a, Equal) or isinstance(b, Equal):
         eq, iv = (a, b) if isinstance(a, Equal) else (b, a)
+        assert isinstance(eq, Equal) and isinstance(iv, Interval), "what is left of a cell: a value or an interval"
         n = number(eq.value)
-        return n is not None and iv.contains(n)  # type: ignore[union-attr]
-    return _intervals_meet(a, b)  # type: ignore[arg-type]
+        return n is not None and iv.contains(n)
+    assert isinstance(a, Interval) and isinstance(b, Interval), "what is left of a cell: a value or an interval"
+    return _intervals_meet(a, b)
 
 
 def _intervals_meet(a: Interval, b: Interval) -> bool:
@@ -250,8 +252,9 @@ def decide(policy: str, aggregation: str | None, outputs: Sequence[Output],
             return {name: len(matched)}, list(matched)
         if not matched:
             return None, []
-        nums = [number(r.out[name]) for r in matched]
-        agg = sum(nums, Decimal(0)) if aggregation == "sum" else min(nums) if aggregation == "min" else max(nums)  # type: ignore
+        # every one a number: the table's __init__ refuses a sum, min or max over anything else
+        nums = [n for r in matched if (n := number(r.out[name])) is not None]
+        agg = sum(nums, Decimal(0)) if aggregation == "sum" else min(nums) if aggregation == "min" else max(nums)
         return {name: plain(agg)}, list(matched)
     if not matched:
         return None, []

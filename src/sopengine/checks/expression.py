@@ -8,9 +8,10 @@ no code, only an assertion and the evidence worth quoting when it fails.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import date, time, timedelta
 from typing import Any
 
-from ..expr import EvaluationError
+from ..errors import EvaluationError
 from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit, register
 
 
@@ -34,7 +35,7 @@ class ExpressionCheck(CheckType):
         out: dict[str, Any] = {}
         for k, e in self.evidence.items():
             v = ctx.eval(e, extra)
-            out[k] = v.isoformat() if hasattr(v, "isoformat") else str(v) if hasattr(v, "total_seconds") else v
+            out[k] = v.isoformat() if isinstance(v, (date, time)) else str(v) if isinstance(v, timedelta) else v
         return out
 
     def _holds(self, ctx: CheckContext, extra: Mapping[str, Any] | None) -> bool:

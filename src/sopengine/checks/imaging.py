@@ -19,9 +19,13 @@ import importlib.util
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from ..errors import SopError
+
+if TYPE_CHECKING:  # pragma: no cover - Pillow is the optional `images` extra, imported when a picture is read
+    from PIL.Image import Image
 
 # Optional extra sopengine[images]; imported when first needed (it costs ~20 ms at start-up).
 AVAILABLE = importlib.util.find_spec("PIL") is not None
@@ -112,7 +116,7 @@ def _decode(path: Path, mtime_ns: int, size: int, limits: Limits) -> Measurement
     return Measurement(width, height, border_white_share(sample, limits))
 
 
-def _on_white(im):
+def _on_white(im: Image) -> Image:
     """RGB at most _SAMPLE across; transparency shown on white, as the shop page shows it."""
     from PIL import Image
 
@@ -126,7 +130,7 @@ def _on_white(im):
     return flat
 
 
-def border_white_share(rgb, limits: Limits) -> float:
+def border_white_share(rgb: Image, limits: Limits) -> float:
     """Share of pixels in the outer band whose darkest channel is at least ``white_level``."""
     from PIL import ImageChops
 

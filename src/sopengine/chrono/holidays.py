@@ -66,7 +66,7 @@ METHODS = {STATUTORY_2025.id: STATUTORY_2025}
 
 def _lib() -> Any:
     """lunar_python, imported when a year is first estimated (it ships no type hints)."""
-    import lunar_python  # type: ignore[import-untyped]
+    import lunar_python
 
     return lunar_python
 

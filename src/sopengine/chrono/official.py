@@ -62,7 +62,7 @@ class Schedule:
 
 @functools.lru_cache(maxsize=1)
 def _package() -> tuple[tuple[tuple[date, bool, str], ...], tuple[int, ...]]:
-    from chinese_calendar import constants as cc  # type: ignore[import-untyped]  # late: weekdays needs none
+    from chinese_calendar import constants as cc  # late: weekdays needs none
 
     names = {h.value: f"{h.value} ({h.chinese})" for h in cc.Holiday}
     makeup = {v: f"make-up working day for {names.get(v, v)} (调休)" for v in set(cc.workdays.values())}

@@ -22,15 +22,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING, Any
 
 from ..errors import SlaError
 from ..expr import Expression
 from ..results import SEVERITY_RANK
 from .instants import ValueProblem, format_duration, parse_instant
 from .official import Estimate
-from .spans import parse_span, wall_fraction
+from .spans import Span, parse_span, wall_fraction
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .calendars import Calendar
+    from .promotions import PromotionWindow, PromotionWindows
 
 
 @dataclass(frozen=True)
@@ -64,7 +68,7 @@ class TimeContext:
     """What an SLA may look at: built by the evaluator, for one record at one point of its replay."""
 
     record: Mapping[str, Any]
-    tz: Any
+    tz: tzinfo
     now: datetime
     state_entered: datetime | None
     events: Sequence[Mapping[str, Any]]  # events so far, sorted, "at" aware
@@ -90,7 +94,7 @@ def anchor_time(anchor: Anchor, ctx: TimeContext) -> datetime | None:
         if raw is None:
             return None
         return parse_instant(raw, ctx.tz)
-    times = [e["at"] for e in ctx.events if e.get("type") == anchor.name]
+    times: list[datetime] = [e["at"] for e in ctx.events if e.get("type") == anchor.name]
     if not times:
         return None
     return times[0] if anchor.which == "first" else times[-1]
@@ -100,15 +104,16 @@ def anchor_time(anchor: Anchor, ctx: TimeContext) -> datetime | None:
 class Case:
     id: str
     when: Expression | None
-    span: Any | None
+    span: Span | None
     due: Expression | None
     anchor: Anchor
     clauses: tuple[str, ...]
-    during: Any | None = None  # a PromotionWindows: the case applies inside one of its windows
+    during: PromotionWindows | None = None  # a PromotionWindows: the case applies inside one of its windows
 
     def describe(self) -> str:
         if self.due is not None:
             return f"due {self.due.source}"
+        assert self.span is not None, "a case has `within` or `due`"
         return self.span.describe(str(self.anchor))
 
 
@@ -118,7 +123,7 @@ class Deadline:
     start: datetime | None
     case: Case
     sla: Sla
-    window: Any | None = None  # the PromotionWindow that selected the case, quoted in messages
+    window: PromotionWindow | None = None  # the PromotionWindow that selected the case, quoted in messages
     estimated: tuple[int, ...] = ()  # years of the calendar counted from an estimate, not published data
     estimate: Estimate | None = None  # the calendar's method and severity policy, when ``estimated``
 
@@ -202,25 +207,30 @@ class Sla:
             start = anchor_time(case.anchor, ctx)
             if start is None:
                 return None
+            span = case.span
+            assert span is not None, "a case has `within` or `due`"
             try:
-                due = case.span.add(start)
+                due = span.add(start)
             except OverflowError:  # an anchor in the last days of year 9999: say so, as for any unreadable time
-                raise ValueProblem(f"{case.span} after {start.isoformat()} is beyond the year 9999") from None
-            years = case.span.estimated_years(start, due)
-            return Deadline(due, start, case, self, window, years, case.span.calendar.estimate if years else None)
+                raise ValueProblem(f"{span} after {start.isoformat()} is beyond the year 9999") from None
+            years = span.estimated_years(start, due)
+            estimate = span.calendar.estimate if years and span.calendar is not None else None
+            return Deadline(due, start, case, self, window, years, estimate)
         return None
 
 
 def compile_sla(spec: Mapping[str, Any], default_id: str, clauses: Sequence[str],
-                compile_expr: Callable[[str, str], Expression], calendar: Any,
-                windows_for: Callable[[str], Any] | None = None) -> Sla:
+                compile_expr: Callable[[str, str], Expression], calendar: Calendar | None,
+                windows_for: Callable[[str], PromotionWindows] | None = None) -> Sla:
     """``compile_expr(source, pointer)``; ``windows_for(id)`` gives a PromotionWindows or
     raises LookupError. Every error is an SlaError with a pointer inside ``spec``."""
     sla_id = spec.get("id", default_id)
     own_clauses = tuple(spec.get("clauses") or clauses)
 
-    def case(c: Mapping[str, Any], ptr: str, cid: str, when: Expression | None, during: Any = None) -> Case:
-        span = due = None
+    def case(c: Mapping[str, Any], ptr: str, cid: str, when: Expression | None,
+             during: PromotionWindows | None = None) -> Case:
+        span: Span | None = None
+        due: Expression | None = None
         if "within" in c:
             try:
                 span = parse_span(c["within"], calendar)

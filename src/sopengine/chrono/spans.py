@@ -30,13 +30,17 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, ClassVar, Protocol, TypeAlias
 
 from ..errors import SlaError
 from .instants import MAX_SPAN_DAYS, ValueProblem, bounded_span, parse_duration
 from .reader import parse_clock
 
-__all__ = ["SPAN_PARSERS", "BatchSpan", "DurationSpan", "WorkingDaysSpan", "WorkingTimeSpan", "parse_span", "wall_fraction"]
+if TYPE_CHECKING:  # pragma: no cover
+    from .calendars import Calendar
+
+__all__ = ["SPAN_PARSERS", "BatchSpan", "DurationSpan", "Span", "WorkingDaysSpan", "WorkingTimeSpan", "parse_span",
+           "wall_fraction"]
 
 GRAMMAR = ("write 'N working days', 'N working hours', '<duration> working' (e.g. '2h30m working') "
            "or 'next batch at 09:00, 14:00, 18:00 [on working days]'")
@@ -50,7 +54,21 @@ _LOOKS_WORKING = re.compile(r"\b(working|business)\b", re.IGNORECASE)
 _LOOKS_BATCH = re.compile(r"^next\s+batch\b", re.IGNORECASE)
 
 
-def _need_calendar(text: str, calendar: Any) -> Any:
+class Span(Protocol):
+    """What an SLA asks of its ``within`` span (the module docstring says what each part is for)."""
+
+    @property
+    def calendar(self) -> Calendar | None:
+        """The calendar that counts the span, None for wall-clock time."""
+        ...
+
+    def add(self, start: datetime) -> datetime: ...
+    def fraction_used(self, start: datetime, due: datetime, at: datetime) -> float | None: ...
+    def describe(self, anchor: str) -> str: ...
+    def estimated_years(self, start: datetime, due: datetime) -> tuple[int, ...]: ...
+
+
+def _need_calendar(text: str, calendar: Calendar | None) -> Calendar:
     """Working time means nothing without a calendar; guessing Mon-Fri would be wrong in China."""
     if calendar is None:
         raise SlaError(f"{text!r} is counted in a working calendar, but the process names none: "
@@ -65,7 +83,7 @@ class WorkingDaysSpan:
 
     days: int
     text: str
-    calendar: Any
+    calendar: Calendar
 
     def add(self, start: datetime) -> datetime:
         return self.calendar.add_working_days(start, self.days)
@@ -105,7 +123,7 @@ class WorkingTimeSpan:
 
     amount: timedelta
     text: str
-    calendar: Any
+    calendar: Calendar
 
     def add(self, start: datetime) -> datetime:
         return self.calendar.add_working_time(start, self.amount)
@@ -142,7 +160,7 @@ class BatchSpan:
     times: tuple[time, ...]
     working_days_only: bool
     text: str
-    calendar: Any
+    calendar: Calendar
 
     def add(self, start: datetime) -> datetime:
         return self.calendar.next_batch(start, self.times, self.working_days_only)
@@ -161,7 +179,7 @@ class BatchSpan:
         return self.text
 
 
-def parse_working_days(text: str, calendar: Any) -> WorkingDaysSpan | None:
+def parse_working_days(text: str, calendar: Calendar | None) -> WorkingDaysSpan | None:
     m = _WORKING_DAYS.match(text.strip())
     if not m:
         return None
@@ -172,7 +190,7 @@ def parse_working_days(text: str, calendar: Any) -> WorkingDaysSpan | None:
     return WorkingDaysSpan(int(m[1]), text.strip(), _need_calendar(text, calendar))
 
 
-def parse_working_time(text: str, calendar: Any) -> WorkingTimeSpan | None:
+def parse_working_time(text: str, calendar: Calendar | None) -> WorkingTimeSpan | None:
     t = text.strip()
     m = _WORKING_UNITS.match(t)
     if m:
@@ -194,7 +212,7 @@ def parse_working_time(text: str, calendar: Any) -> WorkingTimeSpan | None:
     return WorkingTimeSpan(amount, t, _need_calendar(text, calendar))
 
 
-def parse_batch(text: str, calendar: Any) -> BatchSpan | None:
+def parse_batch(text: str, calendar: Calendar | None) -> BatchSpan | None:
     t = text.strip()
     if not _LOOKS_BATCH.match(t):
         return None
@@ -214,15 +232,15 @@ def parse_batch(text: str, calendar: Any) -> BatchSpan | None:
     return BatchSpan(tuple(times), m["working"] is not None, t, _need_calendar(text, calendar))
 
 
-def refuse_lookalikes(text: str, calendar: Any) -> None:
+def refuse_lookalikes(text: str, calendar: Calendar | None) -> None:
     """Last parser: "3 business days" or "3 working day" said as something else must not
     fall through to the duration reader's generic complaint."""
     if _LOOKS_WORKING.search(text):
         raise SlaError(f"{text.strip()!r} is not a span: {GRAMMAR}")
 
 
-SPAN_PARSERS: list[Callable[[str, Any], Any]] = [parse_working_days, parse_working_time, parse_batch,
-                                                 refuse_lookalikes]
+SpanParser: TypeAlias = "Callable[[str, Calendar | None], Span | None]"
+SPAN_PARSERS: list[SpanParser] = [parse_working_days, parse_working_time, parse_batch, refuse_lookalikes]
 
 
 def wall_fraction(start: datetime, due: datetime, at: datetime) -> float | None:
@@ -238,6 +256,7 @@ class DurationSpan:
 
     delta: timedelta
     text: str
+    calendar: ClassVar[None] = None  # wall-clock time: no calendar counts it
 
     def add(self, start: datetime) -> datetime:
         return start + self.delta
@@ -255,10 +274,7 @@ class DurationSpan:
         return self.text
 
 
-SpanParser = Callable[[str, Any], Any]
-
-
-def parse_span(text: str, calendar: Any) -> Any:
+def parse_span(text: str, calendar: Calendar | None) -> Span:
     """The span parsers are tried in order; the plain duration is the fallback."""
     for parser in SPAN_PARSERS:
         span = parser(text, calendar)

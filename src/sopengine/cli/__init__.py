@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 from importlib import import_module
+from typing import NoReturn
 
 from ..errors import (
     ConfigError,
@@ -57,7 +58,7 @@ COMMANDS = ["check", "agenda", "config", "validate", "test", "coverage", "graph"
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # argparse exits 2 as well; keep its message short and ours
+    def error(self, message: str) -> NoReturn:  # argparse exits 2 as well; keep its message short and ours
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"sopengine: error: {message}\n")
 
@@ -77,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command. Everything it prints passes through ``SafeText``: control and bidi
     characters from data are escaped, and messages on stderr are masked (CS-10)."""
     out, err = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = SafeText(out), SafeText(err, mask=True)  # type: ignore[assignment]
+    sys.stdout, sys.stderr = SafeText(out), SafeText(err, mask=True)
     try:
         return _main(argv)
     finally:

@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         wrapper = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
         # text and JSON through the escaping stream as every format; csv and ics escape their fields
         # themselves, since their CR LF line ends are the format's own
-        WRITERS[args.format](agenda, SafeText(wrapper) if args.format in ("text", "json") else wrapper)  # type: ignore[arg-type]
+        WRITERS[args.format](agenda, SafeText(wrapper) if args.format in ("text", "json") else wrapper)  # type: ignore[arg-type]  # SafeText passes the rest of IO[str] through
         wrapper.flush()
         wrapper.detach()
     else:

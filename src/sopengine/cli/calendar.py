@@ -15,15 +15,18 @@ import argparse
 import json
 import sys
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import CalendarRangeError, DefinitionError, UsageError
 from .common import EXIT_OK, add_rules_arg
 
+if TYPE_CHECKING:  # pragma: no cover
+    from ..chrono.calendars import Calendar
+
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("calendar", help="show a year of a working calendar: days off, make-up days, provenance",
                        description="Print the days of YEAR that the calendar ID names (days off, make-up working "
                                    "days), each with where it came from: declared, package, estimated or company. "
@@ -67,7 +70,7 @@ def _declares(path: str, text: str, ident: str) -> bool:
     return isinstance(data, dict) and data.get("kind") == "Calendar" and data.get("id") == ident
 
 
-def year_report(cal: Any, year: int) -> dict[str, Any]:
+def year_report(cal: Calendar, year: int) -> dict[str, Any]:
     """What the command prints, as data (the JSON output): the year's provenance and its named days."""
     from ..chrono.official import ESTIMATED
 
@@ -79,7 +82,7 @@ def year_report(cal: Any, year: int) -> dict[str, Any]:
     working = sum(cal.is_working_day(first + timedelta(days=k)) for k in range(count))
     report: dict[str, Any] = {"calendar": cal.id, "year": year, "provenance": found, "source": _source(cal, year, found),
                               "working_days": working, "rest_days": count - working, "days": []}
-    if found == ESTIMATED:
+    if found == ESTIMATED and cal.estimate is not None:  # (an estimated year is one of a calendar with an estimate)
         m = cal.estimate.method
         report["note"] = f"{m.note((year,))[1]} of {m.law}; weekends rest; make-up working days are never guessed"
         report["max_severity"] = cal.estimate.max_severity
@@ -92,7 +95,7 @@ def year_report(cal: Any, year: int) -> dict[str, Any]:
     return report
 
 
-def _source(cal: Any, year: int, found: str) -> str:
+def _source(cal: Calendar, year: int, found: str) -> str:
     if found == "declared":
         title, issued, url = cal.notices[year]
         return f"{title} ({issued.isoformat()})" + (f" {url}" if url else "")
@@ -103,7 +106,7 @@ def _source(cal: Any, year: int, found: str) -> str:
             return f"chinese-calendar {version('chinese-calendar')} (State Council notices)"
         except PackageNotFoundError:  # pragma: no cover - a dependency
             return "chinese-calendar (State Council notices)"
-    if found == "estimated":
+    if found == "estimated" and cal.estimate is not None:
         return f"estimate {cal.estimate.method.id}"
     return "the weekly pattern (base: weekdays)"
 

@@ -7,7 +7,7 @@ import io
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 
 from ..errors import UsageError
 from .common import (
@@ -24,13 +24,16 @@ from .common import (
 from .output import open_output, output_problem
 from .shop import add_shop_args, shop_engine
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pragma: no cover
+    from ..inputs.price_log import PriceTable
     from ..parallel import Judged
     from ..report.base import Summary
+    from ..report.baseline import BaselineRun
     from ..results import Result
 
 
-def add_parser(sub) -> None:
+
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     from ..report import FORMATS
 
     p = sub.add_parser("check", help="evaluate records against the rules",
@@ -77,11 +80,11 @@ def jobs_arg(text: str) -> int:
     raise argparse.ArgumentTypeError(f"{text!r} is not a number of processes (1-256) or 'auto'")
 
 
-def read_tables(specs: list[str]) -> dict:
+def read_tables(specs: list[str]) -> dict[str, PriceTable]:
     """``--table NAME=FILE`` options as the engine's reference tables; a name given twice is an error."""
     from ..inputs.price_log import TableError, load_price_table, parse_table_option
 
-    tables: dict = {}
+    tables: dict[str, PriceTable] = {}
     for spec in specs:
         name, path = parse_table_option(spec)
         if name in tables:
@@ -149,13 +152,15 @@ def run(args: argparse.Namespace) -> int:
         with open_output(args.output) as out:
             summary = report(out)
     else:
-        out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", write_through=False) if hasattr(sys.stdout, "buffer") else sys.stdout
-        painted = ColorLines(out) if args.format == "text" and use_color(args.color, sys.stdout) else out
-        summary = report(painted)  # type: ignore[arg-type]
+        wrapper = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", write_through=False) if hasattr(sys.stdout, "buffer") else None
+        out = wrapper if wrapper is not None else sys.stdout
+        # ColorLines has the write and flush of IO[str], all that a report format calls
+        painted = cast(IO[str], ColorLines(out)) if args.format == "text" and use_color(args.color, sys.stdout) else out
+        summary = report(painted)
         painted.flush()
         out.flush()
-        if out is not sys.stdout:
-            out.detach()
+        if wrapper is not None:
+            wrapper.detach()
     if args.output or args.format != "text":  # the text report on stdout ends with this line already
         print(clock.closing_line(summary.records, summary.by_severity, summary.errors), file=sys.stderr)
     report_baseline(args, base)
@@ -168,7 +173,7 @@ def _tallied(judged: Iterator[Judged], tally: ReadTally) -> Iterator[Judged]:
         yield j
 
 
-def report_baseline(args: argparse.Namespace, base: BaselineRun) -> None:  # type: ignore[name-defined]  # noqa: F821
+def report_baseline(args: argparse.Namespace, base: BaselineRun) -> None:
     """On stderr, so that the report itself stays one format: what the baseline hid, and what no longer occurs."""
     from ..report.baseline import write_baseline
 

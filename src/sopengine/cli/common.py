@@ -23,7 +23,7 @@ class ReadTally:
         self.unreadable = 0
 
     def watch(self, items: Iterable[tuple[Any, Any]]) -> Iterator[tuple[Any, Any]]:
-        from ..inputs.records import Unreadable
+        from ..inputs.unreadable import Unreadable
 
         for rec, src in items:
             if isinstance(rec, Unreadable):
@@ -116,6 +116,6 @@ def parse_now(text: str | None) -> datetime | None:
         raise UsageError(f"--now: {exc}") from None
 
 
-def instant_arg(text: str | None):
+def instant_arg(text: str | None) -> datetime | None:
     """``--now`` of the commands other than check: a bad value is a usage error (exit 2) like any other."""
     return parse_now(text)

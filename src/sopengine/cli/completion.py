@@ -21,7 +21,7 @@ DIRECTORIES = {"DIR", "RULES"}
 FILES = {"FILE", "INPUT", "PATH", "NAME=FILE", "OLD", "NEW"}
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("completion", help="print a shell completion script (bash, zsh, fish)",
                        description="Print the completion script for SHELL on stdout; see the module's docstring for "
                                    "where each shell looks for it.")
@@ -38,9 +38,9 @@ def _mark_paths(parser: argparse.ArgumentParser) -> None:
             for child in action.choices.values():
                 _mark_paths(child)
         elif action.metavar in DIRECTORIES:
-            action.complete = shtab.DIRECTORY  # type: ignore[attr-defined]
+            action.complete = shtab.DIRECTORY  # type: ignore[attr-defined]  # shtab's documented hook on an Action
         elif action.metavar in FILES:
-            action.complete = shtab.FILE  # type: ignore[attr-defined]
+            action.complete = shtab.FILE  # type: ignore[attr-defined]  # shtab's documented hook on an Action
 
 
 def script(shell: str) -> str:

@@ -17,7 +17,7 @@ from .common import EXIT_OK, add_rules_arg
 from .shop import add_shop_args, shop_engine
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("config", help="print the effective shop configuration and where each value comes from",
                        description="The configuration check and agenda would use, validated against the rules.")
     add_rules_arg(p)

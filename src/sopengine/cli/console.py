@@ -27,14 +27,14 @@ COUNTABLE = {".jsonl", ".ndjson"}  # one record a line: counted before the run, 
 MAX_COUNT_BYTES = 1 << 32  # count lines of at most this much input; beyond, no estimate
 
 
-def _isatty(stream: object) -> bool:
+def _isatty(stream: IO[str] | None) -> bool:
     try:
-        return bool(stream.isatty())
+        return stream is not None and stream.isatty()
     except (AttributeError, ValueError, OSError):
         return False
 
 
-def use_color(choice: str, stream: object, env: dict[str, str] | None = None) -> bool:
+def use_color(choice: str, stream: IO[str] | None, env: dict[str, str] | None = None) -> bool:
     env = dict(os.environ) if env is None else env
     if choice == "always":
         return True

@@ -16,7 +16,7 @@ from pathlib import Path
 from .common import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, add_rules_arg, instant_arg
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("coverage", help="which rules, tests and examples cover each clause of the manual",
                        description="For every clause of the manual: the steps, SLAs and checks that cite it, the test "
                                    "cases and example records that make each of those rules fire and pass, or the "

@@ -25,7 +25,7 @@ from .common import (
 _REF = re.compile(r"^([a-z][a-z0-9_]*)@(\S+)$")
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("diff", help="semantic changes between two versions of the rules, and their impact on records",
                        description="Compare two rules trees (OLD and NEW directories) or two versions of one process "
                                    "(order@1.0.0 order@1.1.0, within --rules): states, steps, SLAs, checks, thresholds, "
@@ -48,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from .. import load
     from ..inputs.records import read_records
     from ..tools.diff import (
+        RecordImpact,
         compare_processes,
         compare_trees,
         impact,
@@ -58,12 +59,13 @@ def run(args: argparse.Namespace) -> int:
     now = instant_arg(args.now)
     dirs = [Path(x).is_dir() for x in (args.old, args.new)]
     refs = [_REF.match(x) for x in (args.old, args.new)]
-    pins, process = (None, None), None
+    pins: tuple[str | None, str | None] = (None, None)
+    process: str | None = None
     if all(dirs):
         old, new = load(args.old), load(args.new)
         changes = compare_trees(old, new)
-    elif all(refs):
-        (pa, va), (pb, vb) = refs[0].groups(), refs[1].groups()  # type: ignore[union-attr]
+    elif (ra := refs[0]) and (rb := refs[1]):
+        (pa, va), (pb, vb) = ra.groups(), rb.groups()
         if pa != pb:
             return _usage(f"compare two versions of one process, not {pa} with {pb}")
         old = new = load(args.rules)
@@ -78,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
         if bad:
             return _usage(f"{bad[0]!r} is neither a rules directory nor PROCESS@VERSION")
         return _usage("OLD and NEW must both be directories or both PROCESS@VERSION")
-    n, impacts = 0, []
+    n = 0
+    impacts: list[RecordImpact] = []
     tally = ReadTally()
     if args.records:
         n, impacts = impact(old, new, tally.watch(read_records(*args.records)), now, pins, process)

@@ -14,11 +14,14 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import Config, check_names, find_config, param_notes, read_config
 from ..errors import ConfigError, Finding
 from ..results import SourceRef
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..compile import RuleInfo
 
 
 def add_shop_args(p: argparse.ArgumentParser) -> None:
@@ -63,7 +66,7 @@ def shop_engine(args: argparse.Namespace, tables: Mapping[str, Any] | None = Non
     return engine, cfg
 
 
-def _matches(pattern: str, info: Any) -> bool:
+def _matches(pattern: str, info: RuleInfo) -> bool:
     from ..config import rule_matches
 
     return rule_matches(pattern, info.id, info.clauses)

@@ -23,7 +23,7 @@ WHY = {"check": "never both fires and passes in a test", "rule": "never both fir
        "step": "no test performs it", "clause": "no test both cites it in a violation and passes without it"}
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("test", help="run the rule tests (kind RuleTests) beside the rules",
                        description="Run every RuleTests case of the rules tree; a failing case shows expected against actual. "
                                    "Exit 0 pass, 1 failures or coverage below --min-coverage, 2 bad test input.")

@@ -16,7 +16,7 @@ from .common import (
 )
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("validate", help="check a rules tree: schema, references, expressions, reachability",
                        description="Print every finding as file:line:column: severity: message. "
                                    "Exit 0 clean, 1 findings, 2 unreadable input.")

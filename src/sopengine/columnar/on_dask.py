@@ -59,6 +59,6 @@ def evaluate(ddf: dd.DataFrame, rules: str | Path | Engine | None = None, now: d
     del engine
     keep = pa.Schema.from_pandas(ddf._meta[list(job.passthrough)], preserve_index=False) if job.passthrough else None
     meta = _empty(result_schema(keep))
-    out: dd.DataFrame = ddf.map_partitions(  # type: ignore[no-untyped-call]
+    out: dd.DataFrame = ddf.map_partitions(  # type: ignore[no-untyped-call]  # dask leaves map_partitions untyped
         evaluate_partition, delayed(job, pure=True), meta=meta, align_dataframes=False)
     return out

@@ -35,7 +35,7 @@ def result_type(passthrough: StructType | None = None) -> StructType:
     return from_arrow_schema(result_schema(extra))
 
 
-class _PerProcess(AccumulatorParam):  # type: ignore[type-arg]
+class _PerProcess(AccumulatorParam[dict[int, int]]):
     """{worker pid: Engines it compiled}; a process reports its running total, so merge by max."""
 
     def zero(self, value: dict[int, int]) -> dict[int, int]:
@@ -47,7 +47,7 @@ class _PerProcess(AccumulatorParam):  # type: ignore[type-arg]
         return a
 
 
-def compile_stats(spark: SparkSession) -> Accumulator:  # type: ignore[type-arg]
+def compile_stats(spark: SparkSession) -> Accumulator[dict[int, int]]:
     """An accumulator to pass as ``evaluate(..., stats=...)``: after an action, ``.value`` maps
     each Python worker's pid to how many Engines it compiled (1 each when all is well)."""
     return spark.sparkContext.accumulator({}, _PerProcess())
@@ -56,7 +56,7 @@ def compile_stats(spark: SparkSession) -> Accumulator:  # type: ignore[type-arg]
 def evaluate(df: DataFrame, rules: str | Path | Engine | None = None, now: datetime | str | None = None, *,
              version: str | None = None, lang: str = "en", explain: bool = False, passthrough: Any = (),
              ignore: Any = (), tables: Mapping[str, Any] | None = None,
-             stats: Accumulator | None = None) -> DataFrame:  # type: ignore[type-arg]
+             stats: Accumulator[dict[int, int]] | None = None) -> DataFrame:
     """A DataFrame of results, one row per row of ``df`` (records of any processes).
 
     ``rules``: a rules directory, a loaded Engine, or None for the bundled rules.

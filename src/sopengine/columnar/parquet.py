@@ -8,7 +8,7 @@ into Arrow batches of ``BATCH_ROWS`` and written as they fill.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -44,7 +44,7 @@ def read_parquet(path: Path, name: str, zone_of: ZoneOf | None = None) -> Iterat
 
 
 def write_parquet(results: Iterable[Result], sink: IO[bytes], *, lang: str = "en", trace: bool = False,
-                  on_result: Any = None) -> int:
+                  on_result: Callable[[Result], object] | None = None) -> int:
     """Write ``results`` as Parquet rows of the result schema; returns how many were written."""
     schema = result_schema()
     n = 0

@@ -76,7 +76,7 @@ class _Bad:
         self.message = message
 
 
-def _values(column: pa.Array | pa.ChunkedArray, name: str) -> list[Any]:
+def _values(column: pa.Array[Any] | pa.ChunkedArray[Any], name: str) -> list[Any]:
     """A column's Python values, maps as dicts; a key given twice is an error of that row
     (``lossy`` would keep one of the two silently)."""
     try:

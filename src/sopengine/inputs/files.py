@@ -39,7 +39,7 @@ class _Prefixed(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buf: bytearray | memoryview) -> int:  # type: ignore[override]
+    def readinto(self, buf: bytearray | memoryview) -> int:  # type: ignore[override]  # what io passes; typeshed's Buffer has no len or slicing
         if self._head:
             n = min(len(buf), len(self._head))
             buf[:n] = self._head[:n]

@@ -12,6 +12,7 @@ import json
 import sys
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import IO, Any
 
 from ..errors import Finding, InputError
@@ -21,6 +22,7 @@ from ..results import SourceRef
 from .files import open_input, read_limited
 from .unreadable import Unreadable
 
+_orjson: ModuleType | None
 try:  # measured several times faster than the stdlib on our records; optional
     import orjson as _orjson
 except ImportError:  # pragma: no cover

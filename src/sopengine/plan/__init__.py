@@ -7,7 +7,7 @@ results, or None. A closure raises ``Fallback`` (the private signal ``ops._Fallb
 message is always CEL's own and an untranslated corner costs time, never correctness.
 """
 
-from .translate import _Fallback as Fallback
+from .ops import _Fallback as Fallback
 from .translate import translate, untranslated_reason
 
 __all__ = ["Fallback", "translate", "untranslated_reason"]

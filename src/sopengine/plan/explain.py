@@ -5,17 +5,20 @@ from __future__ import annotations
 import gc
 import types
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING
 
-from ..expr import VARIABLES
+from ..expr import VARIABLES, Expression
 from .translate import untranslated_reason
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..engine import Engine
 
 # values and code: nothing under them is part of the compiled rules (a function's globals lead to modules)
 _LEAVES = (str, bytes, int, float, type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType,
            types.MethodType, types.CodeType, types.FrameType)
 
 
-def expressions(root: Any) -> Iterator[Any]:
+def expressions(root: object) -> Iterator[Expression]:
     """Every compiled CEL expression reachable from ``root`` (an Engine), each once.
 
     Walks references rather than knowing where each check type keeps its expressions,
@@ -28,13 +31,13 @@ def expressions(root: Any) -> Iterator[Any]:
         if id(obj) in seen or obj is None or isinstance(obj, _LEAVES):
             continue
         seen.add(id(obj))
-        if hasattr(obj, "source") and hasattr(obj, "_compiled"):
+        if isinstance(obj, Expression):
             yield obj
             continue
         todo.extend(gc.get_referents(obj))
 
 
-def report(engine: Any) -> tuple[int, list[tuple[str, str]]]:
+def report(engine: Engine) -> tuple[int, list[tuple[str, str]]]:
     """(how many expressions are translated, [(source, why it stays with CEL)])."""
     translated, fallback = 0, {}
     for e in expressions(engine):

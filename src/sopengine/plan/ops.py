@@ -266,7 +266,8 @@ def index(v: Any, i: Any) -> Any:
 def string_of(v: Any) -> str:
     t = type(v)
     if t is str:
-        return v
+        s: str = v
+        return s
     if t is int:
         return str(int64(v))
     if t is bool:
@@ -277,7 +278,8 @@ def string_of(v: Any) -> str:
 def double_of(v: Any) -> float:
     t = type(v)
     if t is float:
-        return v
+        d: float = v
+        return d
     if t is int:
         return float(int64(v))
     raise FALLBACK

@@ -137,13 +137,14 @@ class _Translator:
         f, g = self.node(left), self.node(right)
 
         def logic(env: Mapping[str, Any]) -> bool:
+            a: object  # (not Any: ``a is wins`` must not make ``wins`` Any)
             try:
                 a = f(env)
             except _Fallback:
                 a = None
             if a is wins:
                 return wins
-            b = g(env)  # if this raises, so does CEL: an error unless the right side wins
+            b: object = g(env)  # if this raises, so does CEL: an error unless the right side wins
             if b is wins:
                 return wins
             if a is (not wins) and b is (not wins):
@@ -282,6 +283,7 @@ class _Translator:
                 failed = False
                 for x in xs:
                     scope[var] = x
+                    r: object
                     try:
                         r = fn(scope)
                     except _Fallback:

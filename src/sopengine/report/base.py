@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import wraps
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING
 
 from ..results import SEVERITY_RANK, Result
 from ..text.controls import SafeText
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..engine import Engine
 
 
 @dataclass
@@ -53,12 +57,12 @@ class Summary:
 class ReportOptions:
     lang: str = "en"
     trace: bool = False
-    engine: Any = None  # for formats that describe rules (SARIF)
+    engine: Engine | None = None  # for formats that describe rules (SARIF)
     tool_version: str = ""
     fail_on: str = "error"  # JUnit: violations at or above this severity are <failure>s
     srcroot: Path | None = None  # SARIF, GitHub: file paths relative to this root (the repository)
     max_results: int = 5000  # SARIF: results kept per run, the most severe first (GitHub shows 5,000)
-    now: Any = None  # the evaluation instant (datetime), for formats that say how late (HTML agenda)
+    now: datetime | None = None  # the evaluation instant, for formats that say how late (HTML agenda)
 
 
 Writer = Callable[[Iterable[Result], IO[str], ReportOptions], Summary]
@@ -71,7 +75,7 @@ def register(name: str) -> Callable[[Writer], Writer]:
     def deco(fn: Writer) -> Writer:
         @wraps(fn)
         def safe(results: Iterable[Result], out: IO[str], opts: ReportOptions) -> Summary:
-            return fn(results, SafeText(out), opts)  # type: ignore[arg-type]
+            return fn(results, SafeText(out), opts)  # type: ignore[arg-type]  # SafeText passes the rest of IO[str] through
 
         FORMATS[name] = safe
         return safe

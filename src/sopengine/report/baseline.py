@@ -51,7 +51,7 @@ def read_baseline(path: Path) -> dict[str, dict[str, Any]]:
         raise bad(f"baseline of fingerprint recipe {data.get('fingerprint')!r}; this sopengine uses {FINGERPRINT_KEY!r}: "
                   "write it again with --write-baseline")
     out: dict[str, dict[str, Any]] = {}
-    for i, e in enumerate(data.get("findings") if isinstance(data.get("findings"), list) else [None]):
+    for i, e in enumerate(given if isinstance(given := data.get("findings"), list) else [None]):
         if not isinstance(e, dict) or not isinstance(e.get("fingerprint"), str):
             raise bad(f"not a baseline: /findings/{i} has no fingerprint")
         out[e["fingerprint"]] = e

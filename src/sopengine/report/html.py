@@ -80,7 +80,7 @@ class _Names:
 class _Batch:
     def __init__(self, opts: ReportOptions) -> None:
         self.opts, self.lang = opts, ("zh" if opts.lang == "zh" else "en")
-        self.now = opts.now if getattr(opts, "now", None) is not None else datetime.now(UTC).astimezone()
+        self.now = opts.now if opts.now is not None else datetime.now(UTC).astimezone()
         self.summary = Summary()
         self.processes, self.states, self.rules, self.clauses = _Names(), _Names(), _Names(), _Names()
         self.by_process: dict[str, Counter[str]] = {}

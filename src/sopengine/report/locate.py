@@ -12,12 +12,15 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from ..compile import RuleInfo
 from ..results import Result, SourceRef, Violation
 from ..rulebook import EVALUATION_ERROR, KIND_SEP, declared, owner
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..engine import Engine
 
 __all__ = ["EVALUATION_ERROR", "LEVELS", "RuleIndex", "pointer", "record_name", "where"]
 LEVELS = {"error": "error", "warning": "warning", "info": "note"}
@@ -27,7 +30,7 @@ class RuleIndex:
     """Rule ids to their RuleInfo, per process version: a record is linked to the definition of the
     version that judged it; ``latest`` (versions come oldest first) describes the rule as a whole."""
 
-    def __init__(self, engine: Any) -> None:
+    def __init__(self, engine: Engine | None) -> None:
         self.by_version: dict[tuple[str, str], dict[str, RuleInfo]] = {}
         self.latest: dict[str, RuleInfo] = {}
         self.definitions: dict[str, dict[str, SourceRef]] = {}

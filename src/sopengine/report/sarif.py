@@ -102,6 +102,7 @@ class _Rules:
         return self.index[rule], info
 
     def _descriptor(self, rule: str, info: RuleInfo | None, severity: str) -> dict[str, Any]:
+        clauses: tuple[str, ...]
         if rule == EVALUATION_ERROR:
             title, clauses, where_txt, sev = "A record that could not be evaluated", (), "", "error"
         else:

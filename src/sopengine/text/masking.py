@@ -77,7 +77,7 @@ def find_private(text: str) -> list[Found]:
     return sorted(found, key=lambda f: f.start)
 
 
-def _mobile(m: re.Match) -> str:
+def _mobile(m: re.Match[str]) -> str:
     return f"{m.group(1)}****{m.group(3)}"
 
 

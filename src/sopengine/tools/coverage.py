@@ -14,11 +14,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..results import SourceRef
 from ..rulebook import DEADLINE_KINDS, EVENT_UNKNOWN, OUT_OF_ORDER, WRONG_ROLE
 from .firings import Evidence, observe
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..chrono.sla import Sla
+    from ..compile import CompiledProcess
+    from ..engine import Engine
 
 STATUSES = ("tested", "untested", "not-checkable", "unaccounted")
 
@@ -67,18 +72,18 @@ class ClauseCoverage:
         return d
 
 
-def _sla_rules(step_or_action: str, sla: Any) -> tuple[str, ...]:
+def _sla_rules(step_or_action: str, sla: Sla) -> tuple[str, ...]:
     return tuple(k.id(step_or_action) for k in DEADLINE_KINDS if not k.needs_warning or sla.warn_at is not None)
 
 
-def _sla_clauses(sla: Any) -> list[str]:
+def _sla_clauses(sla: Sla) -> list[str]:
     out = list(sla.clauses)
     for case in sla.cases:
         out += [c for c in case.clauses if c not in out]
     return out
 
 
-def _places(proc: Any) -> Iterable[tuple[str, str, SourceRef, tuple[str, ...], Iterable[str]]]:
+def _places(proc: CompiledProcess) -> Iterable[tuple[str, str, SourceRef, tuple[str, ...], Iterable[str]]]:
     """(kind, id, source, rule ids, clauses) for every place of ``proc`` that cites clauses."""
     doc = proc.document
     yield "process", proc.id, doc.where("/clauses"), (EVENT_UNKNOWN,), doc.data.get("clauses") or ()
@@ -90,12 +95,11 @@ def _places(proc: Any) -> Iterable[tuple[str, str, SourceRef, tuple[str, ...], I
             yield "sla", st.sla.id, doc.where(f"{st.source.pointer}/sla"), _sla_rules(st.id, st.sla), _sla_clauses(st.sla)
     for ck in proc.checks:
         yield "check", ck.id, ck.source, (ck.id,), ck.clauses
-        if ck.action is not None and ck.action.sla is not None:
-            a = ck.action
+        if (a := ck.action) is not None and a.sla is not None:
             yield "sla", a.sla.id, doc.where(f"{ck.source.pointer}/action/sla"), _sla_rules(a.id, a.sla), _sla_clauses(a.sla)
 
 
-def implementers(engine: Any) -> dict[str, list[Implementer]]:
+def implementers(engine: Engine) -> dict[str, list[Implementer]]:
     """Clause id -> the places citing it, one entry per (process, kind, id) across versions."""
     out: dict[str, list[Implementer]] = {}
     seen: dict[tuple[str, str, str, str], Implementer] = {}
@@ -113,7 +117,7 @@ def implementers(engine: Any) -> dict[str, list[Implementer]]:
     return out
 
 
-def example_evidence(engine: Any, paths: Iterable[Path], now: datetime | None, ev: Evidence) -> int:
+def example_evidence(engine: Engine, paths: Iterable[Path], now: datetime | None, ev: Evidence) -> int:
     """Evaluate every record of ``paths`` into ``ev``; returns how many records were read."""
     from ..inputs.records import read_records
 
@@ -133,7 +137,7 @@ def _text(v: Any, lang: str) -> str:
     return "" if v is None else str(v)
 
 
-def measure(engine: Any, ev: Evidence, lang: str = "en") -> list[ClauseCoverage]:
+def measure(engine: Engine, ev: Evidence, lang: str = "en") -> list[ClauseCoverage]:
     manuals = engine.documents("Manual")
     if not manuals:
         raise LookupError("the rules tree has no Manual document (kind: Manual) to measure against")

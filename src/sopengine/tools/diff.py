@@ -17,7 +17,13 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from ..results import Result
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..compile import CompiledProcess
+    from ..engine import Engine
 
 RESOURCE_KINDS = ("Vocabulary", "Calendar", "PromotionWindows", "Manual")
 SETTINGS = ("title", "timezone", "calendar", "record_schema", "start_field", "version_by", "effective_from",
@@ -93,7 +99,7 @@ def deep_diff(old: Any, new: Any, path: str = "") -> Iterator[tuple[str, str, An
     yield path, "changed", old, new
 
 
-def _keyed(items: list) -> dict[str, Any] | None:
+def _keyed(items: list[Any]) -> dict[str, Any] | None:
     if items and all(isinstance(i, Mapping) and isinstance(i.get("id"), str) for i in items):
         keys = [i["id"] for i in items]
         if len(set(keys)) == len(keys):
@@ -101,7 +107,7 @@ def _keyed(items: list) -> dict[str, Any] | None:
     return None
 
 
-def _list_diff(old: list, new: list, path: str) -> Iterator[tuple[str, str, Any, Any]]:
+def _list_diff(old: list[Any], new: list[Any], path: str) -> Iterator[tuple[str, str, Any, Any]]:
     ko, kn = _keyed(old), _keyed(new)
     if ko is not None and kn is not None or (ko is not None and not new) or (kn is not None and not old):
         ko, kn = ko or {}, kn or {}
@@ -132,13 +138,13 @@ def _resource_data(doc: Any) -> dict[str, Any]:
     return {k: v for k, v in doc.data.items() if k not in ("apiVersion", "kind", "id")}
 
 
-def compare_processes(old: Any, new: Any, old_label: str | None = None, new_label: str | None = None) -> list[Change]:
+def compare_processes(old: CompiledProcess, new: CompiledProcess, old_label: str | None = None, new_label: str | None = None) -> list[Change]:
     a, b = old_label or old.version, new_label or new.version
     area = f"process {old.id} {a}" + (f" → {b}" if a != b else "") if old.id == new.id else f"process {old.key} → {new.key}"
     return _changes(area, process_view(old.document.data), process_view(new.document.data))
 
 
-def compare_trees(old: Any, new: Any) -> list[Change]:
+def compare_trees(old: Engine, new: Engine) -> list[Change]:
     """Every semantic change from engine ``old`` to engine ``new`` (two rules trees)."""
     out: list[Change] = []
     for pid in sorted(set(old.process_ids) | set(new.process_ids)):
@@ -183,7 +189,9 @@ class RecordImpact:
     severity: list[tuple[str, str, str, str]] = field(default_factory=list)  # (rule, path, old, new): decides --fail-on
 
     def to_dict(self) -> dict[str, Any]:
-        v = lambda xs: [{"rule": r, "path": p, "message": m} for r, p, m in xs]
+        def v(xs: list[tuple[str, str, str]]) -> list[dict[str, str]]:
+            return [{"rule": r, "path": p, "message": m} for r, p, m in xs]
+
         d: dict[str, Any] = {"source": self.label, "record": self.record, "gained": v(self.gained), "lost": v(self.lost)}
         if self.state:
             d["state"] = {"old": self.state[0], "new": self.state[1]}
@@ -194,11 +202,11 @@ class RecordImpact:
         return d
 
 
-def _violation_keys(result: Any) -> Counter:
+def _violation_keys(result: Result) -> Counter[tuple[str, str]]:
     return Counter((v.rule, v.path) for v in result.violations)
 
 
-def impact(old: Any, new: Any, records: Iterable[tuple[Any, Any]], now: datetime | None,
+def impact(old: Engine, new: Engine, records: Iterable[tuple[Any, Any]], now: datetime | None,
            pins: tuple[str | None, str | None] = (None, None), process: str | None = None) -> tuple[int, list[RecordImpact]]:
     """Evaluate each record with both engines; (records evaluated, those whose outcome differs).
 

@@ -12,10 +12,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..results import Result, SourceRef
 from ..rulebook import COVERED_STEP_KINDS, is_outcome_of
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..compile import CompiledProcess
+    from ..engine import Engine
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,7 @@ def _fires(obs: Observation, rule: str) -> bool:
 
 
 class Evidence:
-    def __init__(self, observations: Iterable[Observation] = ()) -> None:
+    def __init__(self, observations: Iterable[Observation | None] = ()) -> None:  # None: not evaluated (see add)
         self.by_process: dict[str, list[Observation]] = {}
         for o in observations:
             self.add(o)
@@ -84,7 +88,7 @@ class Unit:
     source: SourceRef | None = None
 
 
-def violation_clauses(proc: Any) -> dict[str, SourceRef]:
+def violation_clauses(proc: CompiledProcess) -> dict[str, SourceRef]:
     """The clauses a violation of ``proc`` can cite, each with the first place that cites it."""
     out: dict[str, SourceRef] = {}
     for info in proc.rules.values():
@@ -99,7 +103,7 @@ def violation_clauses(proc: Any) -> dict[str, SourceRef]:
     return out
 
 
-def coverage_units(engine: Any) -> list[Unit]:
+def coverage_units(engine: Engine) -> list[Unit]:
     """Every unit of every process (all versions, deduplicated by id), in a stable order."""
     units: dict[tuple[str, str, str], Unit] = {}
     for pid in engine.process_ids:
@@ -154,6 +158,6 @@ class RuleCoverage:
         return out
 
 
-def rule_coverage(engine: Any, ev: Evidence) -> RuleCoverage:
+def rule_coverage(engine: Engine, ev: Evidence) -> RuleCoverage:
     units = coverage_units(engine)
     return RuleCoverage(units, {u for u in units if unit_exercised(u, ev)})

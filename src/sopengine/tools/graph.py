@@ -71,7 +71,8 @@ def label_parts(step: StepDef) -> list[str]:
 
 def _title(proc: CompiledProcess, state: str, lang: str) -> str:
     t = proc.states[state].get("title")
-    return t.get(lang, t.get("en", "")) if isinstance(t, dict) else ""
+    title: str = (t[lang] if lang in t else t.get("en", "")) if isinstance(t, dict) else ""
+    return title
 
 
 _MERMAID_UNSAFE = re.compile(r"[;#{}<>\"`]")

@@ -14,7 +14,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..engine import Engine
 
 HEAD = """# The record contract, process by process
 
@@ -116,7 +119,7 @@ def render_process(pid: str, schema: dict[str, Any], docs: Iterable[dict[str, An
     return "\n".join(lines) + "\n"
 
 
-def render(engine: Any) -> str:
+def render(engine: Engine) -> str:
     from ..schema_fields import record_event_types
 
     parts = [HEAD]
@@ -124,6 +127,7 @@ def render(engine: Any) -> str:
         versions = engine.versions(pid)
         latest = versions[-1]
         schema = engine._store.get(latest.record_schema)
+        assert schema is not None, "a process compiles only with its record schema"
         reads = [(f, ck.id) for p in versions for ck in p.checks for f in ck.impl.reads()]
         parts.append(render_process(pid, schema, [p.document.data for p in versions],
                                     sorted(record_event_types(schema) or ()), reads))

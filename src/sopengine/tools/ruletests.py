@@ -15,14 +15,18 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..chrono.instants import ValueProblem, parse_instant
 from ..errors import InputError
-from ..inputs.records import Unreadable, read_file
+from ..inputs.records import read_file
+from ..inputs.unreadable import Unreadable
 from ..loader import Document
 from ..results import Result, SourceRef
 from ..rulebook import ACTION_KINDS, DEADLINE_UNEVALUABLE, declared
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ..engine import Engine
 
 
 @dataclass(frozen=True)
@@ -111,7 +115,7 @@ class _RecordFiles:
                     raise InputError(f"record_ref: line {ref['line']} of {ref['file']} is unreadable: {rec.message}")
                 return rec, src
         key = f"id {ref['id']!r}" if "id" in ref else f"line {ref['line']}"
-        ids = [r.get("id") for r, _ in rows if isinstance(r, Mapping) and isinstance(r.get("id"), str)]
+        ids = [i for r, _ in rows if isinstance(r, Mapping) and isinstance(i := r.get("id"), str)]
         close = difflib.get_close_matches(str(ref.get("id", "")), ids, n=1) if "id" in ref else []
         bad = [f"{rec.message} at {src}" for rec, src in rows if isinstance(rec, Unreadable)][:1]  # e.g. not UTF-8
         raise InputError(f"record_ref: no record with {key} in {ref['file']}" + (f" (did you mean {close[0]!r}?)" if close else "")
@@ -125,7 +129,7 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def known_names(engine: Any, process: str, version: str | None) -> dict[str, set[str]]:
+def known_names(engine: Engine, process: str, version: str | None) -> dict[str, set[str]]:
     """Every name an expectation may use for ``process``: rule ids, states, actions, check ids."""
     versions = [engine.process(process, version)] if version else list(engine.versions(process))
     rules: set[str] = set()
@@ -235,7 +239,7 @@ def _instant(text: str) -> datetime:
         raise InputError(str(exc)) from None
 
 
-def run_case(engine: Any, doc: Document, index: int, files: _RecordFiles, clauses: set[str] | None) -> CaseOutcome:
+def run_case(engine: Engine, doc: Document, index: int, files: _RecordFiles, clauses: set[str] | None) -> CaseOutcome:
     data, case = doc.data, doc.data["cases"][index]
     src = doc.where(f"/cases/{index}")
     base = {"suite": data["id"], "name": case["name"], "source": src}
@@ -260,7 +264,7 @@ def run_case(engine: Any, doc: Document, index: int, files: _RecordFiles, clause
         known = isinstance(pid, str) and pid in engine.process_ids
         if not known and "error" not in case["expect"]:  # a case about a bad record may name no process
             raise InputError(f"unknown process {pid!r}; known: {', '.join(engine.process_ids) or 'none'}")
-        names = known_names(engine, pid, version) if known else None
+        names = known_names(engine, pid, version) if known and isinstance(pid, str) else None
     except (InputError, LookupError) as exc:
         return CaseOutcome(**base, problems=(str(exc),))
     problems = expectation_problems(case["expect"], names, clauses) if names else []
@@ -272,14 +276,14 @@ def run_case(engine: Any, doc: Document, index: int, files: _RecordFiles, clause
                        failures=tuple(expectation_failures(case["expect"], result)))
 
 
-def manual_clauses(engine: Any) -> set[str] | None:
+def manual_clauses(engine: Engine) -> set[str] | None:
     manuals = engine.documents("Manual")
     if not manuals:
         return None
     return {c["id"] for c in manuals[0].data.get("clauses", [])}
 
 
-def run_tests(engine: Any, select: str | None = None) -> SuiteRun:
+def run_tests(engine: Engine, select: str | None = None) -> SuiteRun:
     """Run every case of every RuleTests document of the engine's tree (``select``: substring of suite/name)."""
     run, files, clauses = SuiteRun(), _RecordFiles(), manual_clauses(engine)
     docs = sorted(engine.documents("RuleTests"), key=lambda d: d.path)
@@ -291,7 +295,7 @@ def run_tests(engine: Any, select: str | None = None) -> SuiteRun:
     return run
 
 
-def duplicate_names(engine: Any) -> list[str]:
+def duplicate_names(engine: Engine) -> list[str]:
     """Case names repeated within a suite make failure reports ambiguous; the runner refuses them."""
     out = []
     for doc in engine.documents("RuleTests"):
