@@ -125,7 +125,7 @@ def test_a_parameter_is_a_constant_of_the_plan_and_a_typed_variable_for_cel():
 def test_the_bundled_parameterised_expressions_are_translated(engine):
     found = [(ck.id, e) for p, _ in engine.rules() for ck in p.checks if ck.parameters
              for e in (getattr(ck.impl, "assertion", None),) if e is not None]
-    assert {cid for cid, _ in found} == {DROP, GMV, AT_ONCE}
+    assert {cid for cid, _ in found} == {DROP, GMV, AT_ONCE, "ORD-archive-retention"}
     assert all(e._plan is not None and e.consts for _, e in found)
 
 

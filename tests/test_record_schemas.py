@@ -181,9 +181,10 @@ def test_event_types(name):
 
 TIMESTAMP_NAMES = {"at", "placed_at", "opened_at", "starts_at", "ends_at", "listed_at", "last_sold_at",
                    "balance_due_at", "ships_by", "agreed_ship_by",
-                   "delivered_at", "requested_at", "scheduled_at", "retain_until", "expected_delivery_at",
+                   "delivered_at", "requested_at", "scheduled_at", "expected_delivery_at",
                    "reported_at"}
 DATE_NAMES = {"date", "expires_on"}
+UNTIL_NAMES = {"retain_until"}  # a day (kept through its end) or an instant
 MONEY_NAMES = {"price", "cost_price", "deposit", "amount", "budget", "promo_price", "gmv", "aov", "cost", "fee"}
 
 
@@ -229,6 +230,8 @@ def test_every_timestamp_date_and_money_field_is_typed(name, registry):
             assert kind == "timestamp", where
         elif prop in DATE_NAMES:
             assert kind == "date", where
+        elif prop in UNTIL_NAMES:
+            assert kind == "until", where
         elif prop in MONEY_NAMES:
             assert kind == "money", where
         else:

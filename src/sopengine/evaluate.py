@@ -23,6 +23,7 @@ from .chrono.instants import (
     ValueProblem,
     format_duration,
     parse_instant,
+    parse_until,
     rfc3339,
     to_decimal,
 )
@@ -72,6 +73,8 @@ def build_view(value: Any, plan: ViewPlan | None, tz: tzinfo) -> Any:
     if plan is not None and plan.kind is not None and value is not None:
         if plan.kind == "timestamp":
             return rfc3339(parse_instant(value, tz), tz)  # one zone: RFC 3339 strings then compare as text
+        if plan.kind == "until":  # a day or an instant; a day is kept through its end
+            return rfc3339(parse_until(value, tz), tz)
         if plan.kind == "money":
             return float(to_decimal(value))
     t = type(value)

@@ -123,21 +123,46 @@ def view_plan(store: Resolver, node: Mapping[str, Any], base: str, depth: int = 
     plan = ViewPlan()
     if depth > 12:
         return plan
-    idx = SchemaIndex(store, node, base)
-    for part, pbase in idx._parts(node, base):
+    for part, pbase in _unconditional_parts(store, node, base):
         kind = part.get("x-sop-type")
         if kind:
             plan.kind = kind
         for name, sub in (part.get("properties") or {}).items():
             child = view_plan(store, sub, pbase, depth + 1)
             if not child.empty:
-                plan.props[name] = child
+                plan.props[name] = _merged(plan.props.get(name), child)
         items = part.get("items")
         if isinstance(items, Mapping):
             child = view_plan(store, items, pbase, depth + 1)
             if not child.empty:
-                plan.items = child
+                plan.items = _merged(plan.items, child)
     return plan
+
+
+def _unconditional_parts(store: Resolver, node: Mapping[str, Any], base: str,
+                         depth: int = 0) -> list[tuple[Mapping[str, Any], str]]:
+    """``node`` and the parts it combines, but not an ``if``/``then``'s: a field the schema checks only on
+    some events (``reported_at`` of ``exception_raised``) is not read by type on the others."""
+    if depth > 20 or not isinstance(node, Mapping):
+        return []
+    node, base = store.resolve(node, base)
+    out = [(node, base)]
+    for key in ("allOf", "anyOf", "oneOf"):
+        for sub in node.get(key) or ():
+            out.extend(_unconditional_parts(store, sub, base, depth + 1))
+    return out
+
+
+def _merged(a: ViewPlan | None, b: ViewPlan) -> ViewPlan:
+    """Two parts' plans of one value (``events`` of record_base and of the process's own schema): both
+    parts' fields, so a field declared in one part (an event's ``retain_until``) is not lost to the other."""
+    if a is None:
+        return b
+    props = dict(a.props)
+    for name, child in b.props.items():
+        props[name] = _merged(props.get(name), child)
+    items = b.items if a.items is None else (a.items if b.items is None else _merged(a.items, b.items))
+    return ViewPlan(a.kind or b.kind, props, items)
 
 
 

@@ -301,6 +301,7 @@ def record_errors(validator: jsonschema.protocols.Validator, record: Any, limit:
 
 _SHAPES = {"timestamp": "an RFC 3339 timestamp with ASCII digits, e.g. 2023-06-01T15:30:00+08:00",
            "date": "a YYYY-MM-DD day with ASCII digits, e.g. 2023-06-01",
+           "until": "a YYYY-MM-DD day or an RFC 3339 timestamp with ASCII digits, e.g. 2026-05-01",
            "money": "an amount in ASCII digits with an optional decimal point, e.g. 299.00 (no sign, no unit)"}
 
 

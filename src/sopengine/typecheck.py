@@ -112,7 +112,8 @@ def _bad_regex(source: str, m: re.Match[str]) -> ExpressionError | None:
 # --- the sample record --------------------------------------------------------------
 
 _SCALARS = {"string": "x", "integer": 1, "number": 1.5, "boolean": True, "null": None}
-_BY_KIND = {"timestamp": "2023-06-01T12:00:00+08:00", "date": "2023-06-01", "money": 1.5}
+_BY_KIND = {"timestamp": "2023-06-01T12:00:00+08:00", "until": "2023-06-01T23:59:59+08:00", "date": "2023-06-01",
+            "money": 1.5}
 
 
 def sample_variables(store: SchemaStore, schema: Mapping[str, Any], base: str, initial: str) -> dict[str, Any]:

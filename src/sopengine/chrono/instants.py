@@ -162,6 +162,17 @@ def to_decimal(value: Any) -> Decimal:
     return d
 
 
+_DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+
+
+def parse_until(value: Any, tz: tzinfo) -> datetime:
+    """The last instant something is kept: a day (``2026-05-01``, kept through it) is the end of that day
+    in ``tz`` (23:59:59), anything else an instant as ``parse_instant`` reads it."""
+    if type(value) is str and _DAY_RE.match(value):
+        return parse_instant(value, tz).replace(hour=23, minute=59, second=59)
+    return parse_instant(value, tz)
+
+
 def rfc3339(dt: datetime, tz: tzinfo | None = None) -> str:
     """Seconds precision with an explicit offset, as RECORDS.md shows them."""
     if tz is not None:
