@@ -25,7 +25,7 @@ from .chrono.instants import ValueProblem, check_instant
 from .compile import CompiledProcess, RuleInfo, compile_process
 from .errors import DefinitionError, Finding
 from .evaluate import evaluate_record
-from .inputs.json_data import record_problem
+from .inputs.json_data import record_problem, screen
 from .inputs.unreadable import Unreadable
 from .lint import lint_process
 from .loader import Document
@@ -143,7 +143,7 @@ class Engine:
             return Result(None, None, None, None, error=record.message, source=source)
         if not isinstance(record, Mapping):
             return Result(None, None, None, None, error=f"a record must be a JSON object, not {type(record).__name__}", source=source)
-        problem = record_problem(record)
+        problem, screened = screen(record)
         rid = record.get("id") if isinstance(record.get("id"), str) else None
         pid = record.get("process") if isinstance(record.get("process"), str) else None
         if problem is not None:  # its id or process may be what is broken: name them only if they are clean
@@ -156,16 +156,16 @@ class Engine:
             return Result(rid, pid, None, None, error=str(exc), source=source)
         except Exception as exc:  # noqa: BLE001 - as below: a bug of ours must cost one record, not the batch
             return Result(rid, pid, None, None, error=f"internal error: {type(exc).__name__}: {exc}", source=source)
+        head = (f"version: {mask_text(why)}",)  # the version may quote the record
         try:
-            result = evaluate_record(proc, record, now, {**self.tables, **(tables or {})}, source,
-                                     self.policy.recorded(proc))
+            result = evaluate_record(proc, record, now, {**self.tables, **tables} if tables else self.tables, source,
+                                     self.policy.recorded(proc), screened, head)
         except RecursionError:
             return Result(rid, proc.id, proc.version, None, error="record nested too deeply", digest=proc.digest, source=source)
         except Exception as exc:  # noqa: BLE001 - the record boundary: a bug of ours must cost one record, not the batch
             return Result(rid, proc.id, proc.version, None, error=f"internal error: {type(exc).__name__}: {exc}",
                           digest=proc.digest, source=source)
-        # the version may quote the record; the shop's configuration (overrides, selection) applies last, visibly
-        return self.policy.apply(replace(result, trace=(f"version: {mask_text(why)}", *result.trace)))
+        return self.policy.apply(result)  # the shop's configuration (overrides, selection) applies last, visibly
 
     def evaluate_many(self, records: Iterable[Any], now: datetime | None = None, **kw: Any) -> Iterator[Result]:
         """Lazily, in input order, one result per record: none dropped, none duplicated."""

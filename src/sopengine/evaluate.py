@@ -14,7 +14,6 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime, tzinfo
-from decimal import Decimal
 from itertools import islice
 from typing import Any
 
@@ -23,9 +22,7 @@ from .chrono.instants import (
     ValueProblem,
     format_duration,
     parse_instant,
-    parse_until,
     rfc3339,
-    to_decimal,
 )
 from .chrono.reader import CalendarRangeError
 from .chrono.sla import Deadline, Sla, TimeContext
@@ -57,78 +54,13 @@ from .rulebook import (
     outcome,
     unevaluable,
 )
-from .schemas import ViewPlan
 from .text.masking import mask_value
 from .typecheck import TEMPLATE
+from .view import build_view, screened_view, view_problem
 
-_INT64 = 2**63 - 1
 # A 6 MB listing text of one banned word repeated had 1,000,000 findings: a 1 GB report and 5 GB of memory.
 # Past this many findings of one rule in one record the rest are counted, not listed.
 MAX_LISTED = 100
-
-
-def build_view(value: Any, plan: ViewPlan | None, tz: tzinfo) -> Any:
-    """The record as CEL sees it: timestamps with explicit offsets, money as numbers,
-    nothing CEL cannot hold. Raises ValueProblem for a value its schema type cannot read."""
-    if plan is not None and plan.kind is not None and value is not None:
-        if plan.kind == "timestamp":
-            return rfc3339(parse_instant(value, tz), tz)  # one zone: RFC 3339 strings then compare as text
-        if plan.kind == "until":  # a day or an instant; a day is kept through its end
-            return rfc3339(parse_until(value, tz), tz)
-        if plan.kind == "money":
-            return float(to_decimal(value))
-    t = type(value)
-    if t is str or t is float or t is bool or value is None:  # exact types first: isinstance on ABCs is slow
-        return value
-    if t is dict or isinstance(value, Mapping):
-        props = plan.props if plan is not None else {}
-        return {str(k): build_view(v, props.get(k), tz) for k, v in value.items()}
-    if t is list or isinstance(value, tuple):
-        items = plan.items if plan is not None else None
-        return [build_view(v, items, tz) for v in value]
-    if isinstance(value, (bool, str, float)):
-        return value
-    if isinstance(value, int):
-        return value if -_INT64 - 1 <= value <= _INT64 else float(value)
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, datetime):
-        return rfc3339(value if value.tzinfo else value.replace(tzinfo=tz))
-    return str(value)
-
-
-def view_problem(value: Any, plan: ViewPlan | None, tz: tzinfo, pointer: str = "") -> ValueProblem:
-    """The ValueProblem ``build_view`` raised, prefixed with the JSON Pointer of the value.
-
-    The slow path, taken only after ``build_view`` has failed: the view is built for
-    every record, so it does not carry pointers itself.
-    """
-    if plan is not None and plan.kind is not None and value is not None:
-        try:
-            build_view(value, plan, tz)
-        except ValueProblem as exc:
-            return ValueProblem(f"{pointer or 'the record'}: {exc}")
-        return ValueProblem(f"{pointer or 'the record'}: unreadable value")
-    if isinstance(value, Mapping):
-        props = plan.props if plan is not None else {}
-        for k, v in value.items():
-            found = _failing(v, props.get(k), tz, f"{pointer}/{escape(str(k))}")
-            if found is not None:
-                return found
-    elif isinstance(value, (list, tuple)):
-        for i, v in enumerate(value):
-            found = _failing(v, plan.items if plan is not None else None, tz, f"{pointer}/{i}")
-            if found is not None:
-                return found
-    return ValueProblem(f"{pointer or 'the record'}: unreadable value")
-
-
-def _failing(value: Any, plan: ViewPlan | None, tz: tzinfo, pointer: str) -> ValueProblem | None:
-    try:
-        build_view(value, plan, tz)
-    except ValueProblem:
-        return view_problem(value, plan, tz, pointer)
-    return None
 
 
 def _instant(value: Any, tz: tzinfo, pointer: str) -> datetime:
@@ -159,8 +91,8 @@ def render(template: str, values: Mapping[str, Any]) -> str:
 
 class _Run:
     def __init__(self, proc: CompiledProcess, record: Mapping[str, Any], now: datetime, tables: Mapping[str, Any],
-                 recorded: frozenset[str] = frozenset()) -> None:
-        self.proc, self.record, self.now, self.tables = proc, record, now, tables
+                 recorded: frozenset[str] = frozenset(), screened: bool = False, head: tuple[str, ...] = ()) -> None:
+        self.proc, self.record, self.now, self.tables, self.screened = proc, record, now, tables, screened
         self.recorded = recorded  # optional data the shop declares it records: its absence is a breach
         self.unverified: dict[str, Unverified] = {}
         self.tz = proc.timezone
@@ -168,7 +100,7 @@ class _Run:
         self._listed: dict[str, int] = {}
         self._unlisted: dict[str, tuple[int, str, tuple[str, ...]]] = {}  # rule -> (count, worst severity, clauses)
         self.actions: list[NextAction] = []
-        self.trace: list[str] = []
+        self.trace: list[str] = list(head)
         self.steps: list[ReplayStep] = []
 
     def violation(self, rule: str, severity: str, clauses: tuple[str, ...], zh: str, en: str, path: str = "",
@@ -198,7 +130,7 @@ class _Run:
     def run(self) -> tuple[str, list[str]]:
         proc, tz = self.proc, self.tz
         try:
-            view = build_view(self.record, proc.view, tz)
+            view = (screened_view if self.screened else build_view)(self.record, proc.view, tz)
         except ValueProblem:
             raise view_problem(self.record, proc.view, tz) from None
         raw_events = self.record.get("events") or []
@@ -350,8 +282,10 @@ class _Run:
         """A next step from ``state``: one of its own sources, or reached by skipping optional steps the shop does not record."""
         if state in step.sources:
             return True
+        if state not in step.skips:
+            return False
         by_id = {s.id: s for s in self.proc.steps}
-        return state in step.skips and not any(by_id[i].event in self.recorded for i in step.skips[state])
+        return not any(by_id[i].event in self.recorded for i in step.skips[state])
 
     def _action(self, action: str, title: Text, roles: tuple[str, ...], clauses: tuple[str, ...], dl: Deadline | None, owner: str) -> None:
         overdue = dl is not None and self.now > dl.due
@@ -452,16 +386,20 @@ def _safe_test(e: Expression, variables: Mapping[str, Any]) -> bool:
 
 def evaluate_record(proc: CompiledProcess, record: Mapping[str, Any], now: datetime,
                     tables: Mapping[str, Any], source: SourceRef | None = None,
-                    recorded: frozenset[str] = frozenset()) -> Result:
+                    recorded: frozenset[str] = frozenset(), screened: bool = False,
+                    head: tuple[str, ...] = ()) -> Result:
+    """``record`` judged by ``proc`` at ``now``. ``screened``: the caller has found it plain JSON data
+    (``inputs.json_data.screen``); ``head``: trace lines that come first (why this version judges it)."""
     rid = record.get("id") if isinstance(record.get("id"), str) else None
     problems = proc.validator.errors(record)
     if problems:
         return Result(rid, proc.id, proc.version, None, error=f"record does not match {proc.record_schema}: " + "; ".join(problems),
-                      digest=proc.digest, source=source)
-    run = _Run(proc, record, now, tables, recorded)
+                      digest=proc.digest, source=source, trace=head)
+    run = _Run(proc, record, now, tables, recorded, screened, head)
     try:
         state, trace = run.run()
     except ValueProblem as exc:
-        return Result(rid, proc.id, proc.version, None, error=f"bad value: {exc}", digest=proc.digest, source=source)
+        return Result(rid, proc.id, proc.version, None, error=f"bad value: {exc}", digest=proc.digest, source=source,
+                      trace=head)
     return Result(rid, proc.id, proc.version, state, tuple(run.violations), tuple(run.actions), None, proc.digest, source,
                   tuple(trace), tuple(run.unverified.values()), tuple(run.steps))

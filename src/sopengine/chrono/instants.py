@@ -173,11 +173,28 @@ def parse_until(value: Any, tz: tzinfo) -> datetime:
     return parse_instant(value, tz)
 
 
+_SHOWN: dict[tuple[datetime, int, tzinfo], str] = {}
+
+
 def rfc3339(dt: datetime, tz: tzinfo | None = None) -> str:
-    """Seconds precision with an explicit offset, as RECORDS.md shows them."""
-    if tz is not None:
-        dt = dt.astimezone(tz)
-    return dt.isoformat(timespec="seconds")
+    """Seconds precision with an explicit offset, as RECORDS.md shows them.
+
+    Shown in ``tz``, the text depends on the instant alone, so it is remembered (a
+    bounded table, like ``parse_instant``'s): a record's instants are shown in its
+    trace, its findings and its view, and the zone conversion costs 30 times the look-up.
+    """
+    if tz is None:
+        return dt.isoformat(timespec="seconds")
+    if dt.tzinfo is None:  # naive: the machine's zone, never remembered
+        return dt.astimezone(tz).isoformat(timespec="seconds")
+    key = (dt, dt.fold, tz)  # within one zone datetimes compare by wall time, fold aside: fold tells the instants apart
+    text = _SHOWN.get(key)
+    if text is None:
+        text = dt.astimezone(tz).isoformat(timespec="seconds")
+        if len(_SHOWN) >= _PARSED_MAX:
+            _SHOWN.clear()
+        _SHOWN[key] = text
+    return text
 
 
 _DUR_RE = re.compile(

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, ClassVar, Protocol, TypeAlias
 
@@ -76,6 +76,25 @@ def _need_calendar(text: str, calendar: Calendar | None) -> Calendar:
     return calendar
 
 
+
+class Dues(dict[tuple[datetime, int], datetime]):
+    """A calendar span's due instants by start instant. ``add`` depends on the instant alone (the
+    calendar never changes once compiled), and one record asks for the same few dues in its replay,
+    its next actions and its checks: each is computed once (a bounded table; errors are not kept)."""
+
+    MAX = 4096
+
+    def due(self, start: datetime, compute: Callable[[datetime], datetime]) -> datetime:
+        key = (start, start.fold)  # within one zone datetimes compare by wall time: fold tells the instants apart
+        d = self.get(key)
+        if d is None:
+            d = compute(start)
+            if len(self) >= self.MAX:
+                self.clear()
+            self[key] = d
+        return d
+
+
 @dataclass(frozen=True)
 class WorkingDaysSpan:
     """"Within N working days after X": the close of the Nth working day after X's local date
@@ -84,9 +103,10 @@ class WorkingDaysSpan:
     days: int
     text: str
     calendar: Calendar
+    dues: Dues = field(default_factory=Dues, compare=False, repr=False)
 
     def add(self, start: datetime) -> datetime:
-        return self.calendar.add_working_days(start, self.days)
+        return self.dues.due(start, lambda t: self.calendar.add_working_days(t, self.days))
 
     def fraction_used(self, start: datetime, due: datetime, at: datetime) -> float | None:
         """Working time used since the period began, over the working time of the whole period.
@@ -124,9 +144,10 @@ class WorkingTimeSpan:
     amount: timedelta
     text: str
     calendar: Calendar
+    dues: Dues = field(default_factory=Dues, compare=False, repr=False)
 
     def add(self, start: datetime) -> datetime:
-        return self.calendar.add_working_time(start, self.amount)
+        return self.dues.due(start, lambda t: self.calendar.add_working_time(t, self.amount))
 
     def fraction_used(self, start: datetime, due: datetime, at: datetime) -> float | None:
         """Working time since the start over the amount allowed (1.0 from the due on)."""
@@ -161,9 +182,10 @@ class BatchSpan:
     working_days_only: bool
     text: str
     calendar: Calendar
+    dues: Dues = field(default_factory=Dues, compare=False, repr=False)
 
     def add(self, start: datetime) -> datetime:
-        return self.calendar.next_batch(start, self.times, self.working_days_only)
+        return self.dues.due(start, lambda t: self.calendar.next_batch(t, self.times, self.working_days_only))
 
     def fraction_used(self, start: datetime, due: datetime, at: datetime) -> float | None:
         return wall_fraction(start, due, at)

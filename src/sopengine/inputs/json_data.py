@@ -19,7 +19,6 @@ MAX_RECORD_DEPTH = 64  # what the checks read (checks.fields.strings_under) goes
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _INT_DIGITS = sys.get_int_max_str_digits()  # 0: no limit
-_INT_BITS = int((_INT_DIGITS - 1) / 0.30103) if _INT_DIGITS else 1 << 62  # ints this wide surely print
 
 
 def record_problem(record: Any) -> str | None:
@@ -33,8 +32,19 @@ def record_problem(record: Any) -> str | None:
     engine reads them (money, instants) and the record schema judges the rest.
     Iterative, so depth itself cannot break the check.
     """
-    if _plainly_fine(record):  # the common case, at a fifth of the cost of tracking pointers
-        return None
+    return None if _plainly_fine(record) else _problem(record)  # the common case at a fifth of the cost
+
+
+def screen(record: Any) -> tuple[str | None, bool]:
+    """``record_problem``, and whether the record is plain JSON data with int64 integers: one walk in the
+    common case, after which its view may share every part it need not convert (``view.screened_view``)."""
+    if _plainly_fine(record):
+        return None, True
+    return _problem(record), False
+
+
+def _problem(record: Any) -> str | None:
+    """``record_problem`` the slow way, tracking where each value is (iterative, so depth cannot break it)."""
     stack: list[tuple[Any, Any, int]] = [(record, None, 0)]
     while stack:
         value, at, depth = stack.pop()
@@ -67,8 +77,8 @@ def record_problem(record: Any) -> str | None:
 
 
 def _plainly_fine(record: Any) -> bool:
-    """True if ``record`` holds only dicts, lists, clean text, finite floats, bools, None and ints
-    that print, within MAX_RECORD_DEPTH; False when in doubt (``record_problem`` then decides).
+    """True if ``record`` holds only dicts, lists, clean text, finite floats, bools, None and int64
+    ints (as CEL holds them), within MAX_RECORD_DEPTH; False when in doubt (``record_problem`` then decides).
     Level by level, with no per-value bookkeeping: every record passes through here."""
     if type(record) is not dict:
         return False
@@ -97,7 +107,7 @@ def _plainly_fine(record: Any) -> bool:
                     if not math.isfinite(v):
                         return False
                 elif t is int:
-                    if v.bit_length() > _INT_BITS:
+                    if v.bit_length() > 63:  # wider ints are fine if they print: the slow walk decides
                         return False
                 elif not (v is None or t is bool):
                     return False
