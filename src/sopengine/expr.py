@@ -105,6 +105,9 @@ class Expression:
                 return plan(variables)
             except Fallback:  # a CEL error or a value outside the subset: CEL answers, with its own message
                 pass
+        return self._cel(variables)
+
+    def _cel(self, variables: Mapping[str, Any]) -> Any:
         try:
             if self.consts:
                 value = self._compiled.eval(data={**variables, **self.consts})
@@ -119,7 +122,17 @@ class Expression:
         return value.plain_value()
 
     def test(self, variables: Mapping[str, Any]) -> bool:
-        v = self.evaluate(variables)
+        plan = self._plan
+        if plan is not None:  # evaluate() inlined: conditions are the most frequent expressions
+            try:
+                v = plan(variables)
+            except Fallback:
+                v = self._cel(variables)
+            else:
+                if v is True or v is False:
+                    return v
+        else:
+            v = self._cel(variables)
         if not isinstance(v, bool):
             raise EvaluationError(f"expected true or false, got {v!r}")
         return v

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .chrono.instants import ValueProblem, parse_instant, rfc3339
@@ -66,9 +67,7 @@ def choose(process: str, versions: Versions, record: Mapping[str, Any],
         raise LookupError(f"cannot choose a version of {process!r} by {by}: {exc}") from None
     except ValueProblem as exc:
         raise ValueProblem(f"cannot choose a version of {process!r} by {by}: {exc}") from None
-    i = list(versions).index(p)
-    return p, (f"{by} = {rfc3339(at, p.timezone)} falls in {process} {p.version}, {period(versions, i)}; "
-               f"defined in {_defined_in(p)}")
+    return p, f"{by} = {rfc3339(at, p.timezone)} falls in {process} {_chosen(tuple(versions), p)}"
 
 
 def deciding_instant(record: Mapping[str, Any], by: str, tz: tzinfo) -> datetime:
@@ -116,10 +115,17 @@ def period(versions: Versions, i: int) -> str:
     return f"{since} until {rfc3339(end, p.timezone)} (exclusive; {why})" if end is not None else f"{since} with no end"
 
 
+@lru_cache(maxsize=256)
+def _chosen(versions: tuple[CompiledProcess, ...], p: CompiledProcess) -> str:
+    """The part of a reason that names the version, its period and its file: the same for every record it judges."""
+    return f"{p.version}, {period(versions, versions.index(p))}; defined in {_defined_in(p)}"
+
+
 def _timeless(versions: Versions) -> bool:
     return len(versions) == 1 and versions[0].effective_from is None and versions[0].effective_until is None
 
 
+@lru_cache(maxsize=256)
 def _defined_in(p: CompiledProcess) -> str:
     return f"{p.document.path}:{p.document.where('/version').line}"
 

@@ -182,19 +182,17 @@ class DecisionTableCheck(CheckType):
                     values[name], errors[name] = None, str(exc)  # a missing factor: only `-` matches it
             matched = [r for r in t.rows if r.matches(values, test)]
             inputs[t.id] = jsonable(values)
-            given = ", ".join(f"{k}={_show(v)}" for k, v in values.items())
-            base = {"table": t.id, "given": given, "missing_inputs": [k for k, v in values.items() if v is None],
-                    "input_errors": errors}
             try:
                 result, hits = dmn.decide(t.policy, t.aggregation, t.outputs, matched)
             except dmn.NotUnique as exc:
                 nums = [r.number for r in exc.rows]
-                yield self._outcome("not_unique", {**base, "rows": nums, "rows_text": ", ".join(map(str, nums)),
-                                                   "inputs": inputs, "decisions": decisions})
+                yield self._outcome("not_unique", {**_failed(t.id, values, errors), "rows": nums,
+                                                   "rows_text": ", ".join(map(str, nums)), "inputs": inputs,
+                                                   "decisions": decisions})
                 return
             if result is None:
                 if t.default is None:
-                    yield self._outcome("no_match", {**base, "inputs": inputs, "decisions": decisions})
+                    yield self._outcome("no_match", {**_failed(t.id, values, errors), "inputs": inputs, "decisions": decisions})
                     return
                 result = dict(t.default)
             decisions[t.id], rows[t.id] = result, [r.number for r in hits]
@@ -218,3 +216,9 @@ class DecisionTableCheck(CheckType):
 
     def _outcome(self, name: str, evidence: Mapping[str, Any]) -> Hit:
         return Hit("", dict(evidence), self.outcomes.severity(name), self.outcomes.message(name), outcome_suffix(name))
+
+
+def _failed(table: str, values: Mapping[str, Any], errors: Mapping[str, str]) -> dict[str, Any]:
+    """The evidence of a table that decided nothing: built only then, not for every record."""
+    return {"table": table, "given": ", ".join(f"{k}={_show(v)}" for k, v in values.items()),
+            "missing_inputs": [k for k, v in values.items() if v is None], "input_errors": errors}

@@ -35,8 +35,21 @@ _RANGE = re.compile(rf"^([\[(\]])\s*({_NUM})\s*\.\.\s*({_NUM})\s*([\])\[])$")
 Test = Callable[[Any, Any], bool]  # (CEL expression, input value) -> bool
 
 
+_EXACT: dict[float, Decimal] = {}  # non-zero floats: equal ones have one repr, so one exact value
+
+
 def number(v: Any) -> Decimal | None:
     """The exact value of a JSON/CEL number; None for anything else (booleans included)."""
+    t = type(v)
+    if t is float and v:  # (not 0.0, whose twin -0.0 is equal but writes as -0.0)
+        d = _EXACT.get(v)
+        if d is None:
+            if v != v or v in (float("inf"), float("-inf")):
+                return None
+            if len(_EXACT) >= 4096:
+                _EXACT.clear()
+            d = _EXACT[v] = Decimal(repr(v))
+        return d
     if isinstance(v, bool):
         return None
     if isinstance(v, int):

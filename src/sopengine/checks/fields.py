@@ -29,7 +29,7 @@ class FieldPath:
     the ``banned_words`` check names fields.
     """
 
-    __slots__ = ("steps", "text")
+    __slots__ = ("_escaped", "iterates", "steps", "text")
 
     def __init__(self, text: str, pointer: str) -> None:
         if not isinstance(text, str) or not text.strip():
@@ -48,10 +48,8 @@ class FieldPath:
                 steps.append((part.removesuffix("[]"), part.endswith("[]")))
         self.text = t
         self.steps = tuple(steps)
-
-    @property
-    def iterates(self) -> bool:
-        return any(each for _, each in self.steps)
+        self._escaped = tuple(escape(k) for k, _ in steps)  # each key as a JSON Pointer token, once
+        self.iterates = any(each for _, each in steps)
 
     @property
     def pointer(self) -> str:
@@ -67,13 +65,10 @@ class FieldPath:
             yield ptr, cur
             return
         key, each = self.steps[i]
-        if isinstance(cur, list) and key.isdigit() and int(key) < len(cur):
-            nxt = cur[int(key)]
-        elif (type(cur) is dict or isinstance(cur, Mapping)) and key in cur:  # exact type first: ABC checks are slow
-            nxt = cur[key]
-        else:
+        nxt = _step(cur, key)
+        if nxt is MISSING:
             return
-        ptr = f"{ptr}/{escape(key)}"
+        ptr = f"{ptr}/{self._escaped[i]}"
         if not each:
             yield from self._walk(nxt, ptr, i + 1)
         elif isinstance(nxt, list):
@@ -82,9 +77,16 @@ class FieldPath:
 
     def get(self, data: Any, base: str = "") -> tuple[str, Any]:
         """The single value of a path without ``[]``: (pointer, value or MISSING)."""
-        for ptr, v in self.values(data, base):
-            return ptr, v
-        return base + self.pointer, MISSING
+        if self.iterates:
+            for ptr, v in self.values(data, base):
+                return ptr, v
+            return base + self.pointer, MISSING
+        cur = data  # the common case, read every record: a loop, not a chain of generators
+        for key, _ in self.steps:
+            cur = _step(cur, key)
+            if cur is MISSING:
+                return base + self.pointer, MISSING
+        return base + "".join(f"/{e}" for e in self._escaped), cur
 
     def lint(self, env: CompileEnv, pointer: str) -> None:
         """Let the schema lint see the record-level prefix of the path (up to the first list)."""
@@ -97,6 +99,15 @@ class FieldPath:
                 break
         if keys:
             env.compile_expr("record." + ".".join(keys), pointer)
+
+
+def _step(cur: Any, key: str) -> Any:
+    """``cur[key]`` for an object, ``cur[int(key)]`` for a list and a digit key; MISSING otherwise."""
+    if type(cur) is dict or (not isinstance(cur, list) and isinstance(cur, Mapping)):  # exact type first: ABCs are slow
+        return cur[key] if key in cur else MISSING
+    if isinstance(cur, list) and key.isdigit() and int(key) < len(cur):
+        return cur[int(key)]
+    return MISSING
 
 
 def field_paths(given: Mapping[str, Any] | None, defaults: Mapping[str, Any], pointer: str) -> dict[str, FieldPath]:

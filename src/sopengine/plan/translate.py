@@ -41,7 +41,8 @@ def translate(source: str, variables: frozenset[str], consts: Mapping[str, Any] 
 
     def run(env: Mapping[str, Any]) -> Any:
         try:
-            return ops.plain(body(env))
+            v = body(env)
+            return v if v is True or v is False else ops.plain(v)  # most are conditions
         except (RecursionError, OverflowError, ValueError, TypeError, KeyError, IndexError, AttributeError):
             raise FALLBACK from None  # defensive: a surprise of ours is CEL's to answer
     return run
@@ -93,7 +94,20 @@ class _Translator:
     def t_select(self, operand: Node, field: str) -> Fn:
         if operand[0] == "ident" and operand[1] not in self.scope and f"{operand[1]}.{field}" in self.consts:
             return self.t_lit(self.consts[f"{operand[1]}.{field}"])  # a declared parameter: a constant
-        f, select = self.node(operand), ops.select
+        select = ops.select
+        if operand[0] == "ident" and operand[1] in self.scope:  # record.x, e.type: one closure, not two
+            name = operand[1]
+
+            def sel_var(env: Mapping[str, Any]) -> Any:
+                try:
+                    v = env[name]
+                except KeyError:
+                    raise FALLBACK from None
+                if type(v) is dict and field in v:
+                    return v[field]
+                return select(v, field)
+            return sel_var
+        f = self.node(operand)
 
         def sel(env: Mapping[str, Any]) -> Any:
             v = f(env)
@@ -103,8 +117,14 @@ class _Translator:
         return sel
 
     def t_has(self, operand: Node, field: str) -> Fn:
-        f, has = self.node(operand), ops.has
-        return lambda env: has(f(env), field)
+        f = self.node(operand)
+
+        def has(env: Mapping[str, Any]) -> bool:
+            v = f(env)
+            if type(v) is dict:
+                return field in v
+            raise FALLBACK
+        return has
 
     def t_index(self, operand: Node, idx: Node) -> Fn:
         f, g, index = self.node(operand), self.node(idx), ops.index
@@ -172,6 +192,17 @@ class _Translator:
         eq, less, le = ops.eq, ops.less, ops.le
         if op in ("==", "!=") and right[0] == "lit" and type(right[1]) is str:
             lit, same = right[1], op == "=="
+            if left[0] == "select" and left[1][0] == "ident" and left[1][1] in self.scope:
+                name, field, select = left[1][1], left[2], ops.select  # e.type == 'shipped', in every comprehension
+
+                def eq_field(env: Mapping[str, Any]) -> bool:
+                    try:
+                        o = env[name]
+                    except KeyError:
+                        raise FALLBACK from None
+                    v = o[field] if type(o) is dict and field in o else select(o, field)
+                    return (v == lit) is same if type(v) is str else eq(v, lit) is same
+                return eq_field
 
             def eq_string(env: Mapping[str, Any]) -> bool:
                 v = f(env)
@@ -191,6 +222,13 @@ class _Translator:
             return lambda env: le(g(env), f(env))
         if op == "in":
             contains = ops.contains
+            if right[0] == "list" and right[1] and all(i[0] == "lit" and type(i[1]) is str for i in right[1]):
+                words = frozenset(i[1] for i in right[1])  # x in ['a', 'b']: text is in it exactly when equal to one
+
+                def in_words(env: Mapping[str, Any]) -> bool:
+                    v = f(env)
+                    return v in words if type(v) is str else contains(g(env), v)
+                return in_words
             return lambda env: contains(g(env), f(env))
         raise _Unsupported(f"the operator {op}")
 
