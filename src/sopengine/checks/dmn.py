@@ -44,7 +44,7 @@ def number(v: Any) -> Decimal | None:
     if t is float and v:  # (not 0.0, whose twin -0.0 is equal but writes as -0.0)
         d = _EXACT.get(v)
         if d is None:
-            if v != v or v in (float("inf"), float("-inf")):
+            if not math.isfinite(v):
                 return None
             if len(_EXACT) >= 4096:
                 _EXACT.clear()

@@ -104,7 +104,7 @@ class FieldPath:
 def _step(cur: Any, key: str) -> Any:
     """``cur[key]`` for an object, ``cur[int(key)]`` for a list and a digit key; MISSING otherwise."""
     if type(cur) is dict or (not isinstance(cur, list) and isinstance(cur, Mapping)):  # exact type first: ABCs are slow
-        return cur[key] if key in cur else MISSING
+        return cur.get(key, MISSING)
     if isinstance(cur, list) and key.isdigit() and int(key) < len(cur):
         return cur[int(key)]
     return MISSING
