@@ -2,8 +2,8 @@
 
 1. Every expression of the bundled rules, on generated variables (missing fields,
    wrong types, int64 edges, NaN and infinities, broken and valid timestamps, long
-   and empty lists): the closure gives CEL's value (same type), or hands back
-   exactly where CEL reports an error.
+   and empty lists), with and without the events index the evaluator passes: the
+   closure gives CEL's value (same type), or hands back exactly where CEL reports an error.
 2. Whole results: an engine compiled with plans and one without judge generated
    variations of every process's example records identically.
 """
@@ -23,6 +23,7 @@ import sopengine
 import sopengine.expr as expr_mod
 from sopengine.expr import EvaluationError, Expression
 from sopengine.plan import Fallback
+from sopengine.plan.events import BY_TYPE, index_events
 
 from .conftest import EXAMPLES, NOW, RULES, read_jsonl
 from .plankit import same
@@ -97,10 +98,14 @@ def reference(e: Expression, env) -> object:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(variables, st.data())
 def test_every_rule_expression_agrees_with_cel(expressions, env, data):
+    planned = env  # and half the time with the evaluator's index of the events by type (plan/events.py)
+    index = index_events(env["events"]) if data.draw(st.booleans()) else None
+    if index is not None:
+        planned = {**env, BY_TYPE: index}
     for e in data.draw(st.lists(st.sampled_from(expressions), min_size=8, max_size=8)):
         want = reference(e, env)
         try:
-            got = e._plan(env)
+            got = e._plan(planned)
         except Fallback:
             continue  # CEL answers: the value, or its own error
         assert want is not EvaluationError, f"{e.source!r}: CEL reports an error, the plan answered {got!r}"

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, tzinfo
+from functools import lru_cache
 from itertools import islice
+from operator import itemgetter
 from typing import Any
 
 from .checks import CheckContext, Hit
@@ -30,7 +32,9 @@ from .compile import CheckDef, CompiledProcess, StepDef
 from .contract import unmet
 from .errors import EvaluationError
 from .expr import Bindings, Expression
+from .findings import MAX_LISTED, Findings
 from .loader import escape
+from .plan.events import BY_TYPE, index_events
 from .results import (
     SEVERITY_RANK,
     NextAction,
@@ -38,8 +42,6 @@ from .results import (
     Result,
     SourceRef,
     Text,
-    Unverified,
-    Violation,
 )
 from .rulebook import (
     DEADLINE_UNEVALUABLE,
@@ -48,19 +50,15 @@ from .rulebook import (
     LATE,
     OUT_OF_ORDER,
     OVERDUE,
-    UNLISTED,
     WRONG_ROLE,
     declared,
-    outcome,
     unevaluable,
 )
 from .text.masking import mask_value
 from .typecheck import TEMPLATE
 from .view import build_view, screened_view, view_problem
 
-# A 6 MB listing text of one banned word repeated had 1,000,000 findings: a 1 GB report and 5 GB of memory.
-# Past this many findings of one rule in one record the rest are counted, not listed.
-MAX_LISTED = 100
+_AT = itemgetter("at")
 
 
 def _instant(value: Any, tz: tzinfo, pointer: str) -> datetime:
@@ -89,43 +87,16 @@ def render(template: str, values: Mapping[str, Any]) -> str:
     return TEMPLATE.sub(sub, template)
 
 
-class _Run:
+class _Run(Findings):
     def __init__(self, proc: CompiledProcess, record: Mapping[str, Any], now: datetime, tables: Mapping[str, Any],
                  recorded: frozenset[str] = frozenset(), screened: bool = False, head: tuple[str, ...] = ()) -> None:
+        super().__init__()
         self.proc, self.record, self.now, self.tables, self.screened = proc, record, now, tables, screened
         self.recorded = recorded  # optional data the shop declares it records: its absence is a breach
-        self.unverified: dict[str, Unverified] = {}
         self.tz = proc.timezone
-        self.violations: list[Violation] = []
-        self._listed: dict[str, int] = {}
-        self._unlisted: dict[str, tuple[int, str, tuple[str, ...]]] = {}  # rule -> (count, worst severity, clauses)
         self.actions: list[NextAction] = []
         self.trace: list[str] = list(head)
         self.steps: list[ReplayStep] = []
-
-    def violation(self, rule: str, severity: str, clauses: tuple[str, ...], zh: str, en: str, path: str = "",
-                  evidence: Mapping[str, Any] | None = None) -> None:
-        n = self._listed.get(rule, 0)
-        if n >= MAX_LISTED:
-            self._unlist(rule, severity, clauses)
-            return
-        self._listed[rule] = n + 1
-        ev = mask_value(dict(evidence or {}))
-        self.violations.append(Violation(rule, severity, clauses, Text(mask_value(zh), mask_value(en)), path, ev))  # type: ignore[arg-type]  # severity: a schema-valid str, not yet Severity
-
-    def _unlist(self, rule: str, severity: str, clauses: tuple[str, ...], n: int = 1) -> None:
-        count, worst, _ = self._unlisted.get(rule, (0, severity, clauses))
-        if SEVERITY_RANK[severity] > SEVERITY_RANK[worst]:
-            worst = severity
-        self._unlisted[rule] = (count + n, worst, clauses)
-
-    def _report_unlisted(self) -> None:
-        """One violation per rule that had more than MAX_LISTED: how many more, at their worst severity."""
-        for rule, (n, severity, clauses) in self._unlisted.items():
-            self.violations.append(Violation(outcome(rule, UNLISTED), severity, clauses, Text(  # type: ignore[arg-type]  # severity, as above
-                f"另有 {n} 项 {rule} 违规未列出（每条记录每项规则最多列出 {MAX_LISTED} 项）",
-                f"{n} more violation(s) of {rule} not listed (a record lists at most {MAX_LISTED} of one rule)"),
-                "", {"rule": rule, "unlisted": n, "listed": self._listed.get(rule, 0), "limit": MAX_LISTED}))
 
     def run(self) -> tuple[str, list[str]]:
         proc, tz = self.proc, self.tz
@@ -136,12 +107,18 @@ class _Run:
         raw_events = self.record.get("events") or []
         events: list[Mapping[str, Any]] = []
         for i, e in enumerate(raw_events):
-            events.append({**e, "at": _instant(e["at"], tz, f"/events/{i}/at"), "_index": i})
-        order = sorted(range(len(events)), key=lambda i: events[i]["at"])
-        events = [events[i] for i in order]
+            try:
+                at = parse_instant(e["at"], tz)
+            except ValueProblem as exc:  # (the pointer is written only then)
+                raise ValueProblem(f"/events/{i}/at: {exc}") from None
+            events.append({**e, "at": at, "_index": i})
+        events.sort(key=_AT)  # stable: events at one instant keep their order
         ev_view = [view["events"][e["_index"]] for e in events] if events else []
         self.vars: dict[str, Any] = {"record": view, "events": ev_view, "event": {}, "item": None, "index": 0,
                                      "state": proc.initial, "now": self.now}
+        by_type = index_events(ev_view)  # read by the plans' comprehensions over events of one type
+        if by_type is not None:
+            self.vars[BY_TYPE] = by_type
         start = None
         if proc.start_field and self.record.get(proc.start_field) is not None:
             start = _instant(self.record[proc.start_field], tz, f"/{escape(proc.start_field)}")
@@ -242,10 +219,6 @@ class _Run:
                        f"step '{step.title.en}' ({etype}) is not allowed in state {prior}; it follows {', '.join(step.sources)}" + (f" ({detail})" if detail else ""),
                        path, {"event": etype, "state": prior, "expected_states": list(step.sources), "at": when})
 
-    def unverify(self, rule: str, clauses: tuple[str, ...], needs: Iterable[str]) -> None:
-        if rule not in self.unverified:
-            self.unverified[rule] = Unverified(rule, clauses, tuple(needs))
-
     def _deadline(self, sla: Sla, ctx: TimeContext, owner: str) -> Deadline | None:
         try:
             dl = sla.deadline(ctx)
@@ -267,9 +240,7 @@ class _Run:
     def next_actions(self, state: str, entered: datetime | None, events: list[Mapping[str, Any]]) -> None:
         if state in self.proc.finals:
             return
-        for step in self.proc.steps:
-            if not self._offered(step, state) or not step.expected:
-                continue
+        for step in _expected_next(self.proc, state, self.recorded):
             if step.expected_when is not None and not self._test(step.expected_when, step.id, step.clauses,
                                                                  step.sla.severity if step.sla else "error"):
                 continue
@@ -277,15 +248,6 @@ class _Run:
             if step.sla is not None:
                 dl = self._deadline(step.sla, TimeContext(self.record, self.tz, self.now, entered, events, self.vars), step.id)
             self._action(step.id, step.title, step.roles, step.clauses, dl, f"step {step.id}")
-
-    def _offered(self, step: StepDef, state: str) -> bool:
-        """A next step from ``state``: one of its own sources, or reached by skipping optional steps the shop does not record."""
-        if state in step.sources:
-            return True
-        if state not in step.skips:
-            return False
-        by_id = {s.id: s for s in self.proc.steps}
-        return not any(by_id[i].event in self.recorded for i in step.skips[state])
 
     def _action(self, action: str, title: Text, roles: tuple[str, ...], clauses: tuple[str, ...], dl: Deadline | None, owner: str) -> None:
         overdue = dl is not None and self.now > dl.due
@@ -364,11 +326,21 @@ class _Run:
         if self._listed.get(ck.id + h.suffix, 0) >= MAX_LISTED:  # before its message is rendered
             self._unlist(ck.id + h.suffix, h.severity or ck.severity, ck.clauses)
             return
-        ev = {**h.evidence}
+        ev = h.evidence  # read by the templates, then copied (masked) into the violation
         msg = h.message or ck.message
         shown = {"params": ck.param_text, **ev} if ck.param_text else ev  # {params.x}: the value this compile uses
         self.violation(ck.id + h.suffix, h.severity or ck.severity, ck.clauses, render(msg.zh, shown), render(msg.en, shown),
                        h.path, ev)
+
+
+@lru_cache(maxsize=1024)
+def _expected_next(proc: CompiledProcess, state: str, recorded: frozenset[str]) -> tuple[StepDef, ...]:
+    """The expected steps offered next in ``state``, in the process's order: those with ``state`` among
+    their sources, or reached from it by skipping optional steps the shop does not record. The same for
+    every record in that state, so found once."""
+    by_id = {s.id: s for s in proc.steps}
+    return tuple(s for s in proc.steps if s.expected and (
+        state in s.sources or (state in s.skips and not any(by_id[i].event in recorded for i in s.skips[state]))))
 
 
 def severity_at_least_warning(severity: str) -> str:

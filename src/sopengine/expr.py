@@ -26,6 +26,7 @@ from cel_expr_python import cel
 
 from .errors import EvaluationError, ExpressionError
 from .plan import Fallback, translate
+from .plan.events import BY_TYPE
 from .schema_fields import SchemaIndex
 
 _T = cel.Type
@@ -81,8 +82,13 @@ class Bindings(dict[str, Any]):
         try:
             return self._activation
         except AttributeError:
-            self._activation = _ENV.Activation(self)
+            self._activation = _ENV.Activation(_cel_only(self))
             return self._activation
+
+
+def _cel_only(variables: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``variables`` without what the evaluator passes the plans alone (the events index): CEL would convert it."""
+    return {k: v for k, v in variables.items() if k != BY_TYPE} if BY_TYPE in variables else variables
 
 
 @dataclass(frozen=True, eq=False)
@@ -114,7 +120,7 @@ class Expression:
             elif type(variables) is Bindings and not self.extra:
                 value = self._compiled.eval(variables.activation())
             else:
-                value = self._compiled.eval(data=variables)
+                value = self._compiled.eval(data=_cel_only(variables))
         except RuntimeError as exc:  # the runtime raises, not returns, e.g. past its iteration budget on a long list
             raise EvaluationError(_short(str(exc))) from None
         if value.type() == _T.ERROR:

@@ -24,7 +24,7 @@ from .chrono.instants import (
     to_decimal,
 )
 from .loader import escape
-from .schemas import ViewPlan
+from .schema_fields import ViewPlan
 
 _INT64 = 2**63 - 1
 

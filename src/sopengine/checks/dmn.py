@@ -211,7 +211,10 @@ class Row:
     out: Mapping[str, Any]
 
     def matches(self, values: Mapping[str, Any], test: Test) -> bool:
-        return all(c.matches(values.get(name), test) for name, c in self.conds.items())
+        for name, c in self.conds.items():  # a loop, not all() over a generator: every row of every record
+            if not c.matches(values.get(name), test):
+                return False
+        return True
 
 
 def overlaps(a: Row, b: Row) -> bool | None:

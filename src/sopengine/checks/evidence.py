@@ -10,6 +10,9 @@ from typing import Any
 
 def jsonable(v: Any) -> Any:
     """Evidence must be JSON: Decimals as their exact text, dates and instants as ISO 8601."""
+    t = type(v)
+    if t is str or t is int or t is float or t is bool or v is None:  # the common case, before the ABC checks
+        return v
     if isinstance(v, Decimal):
         return str(v)
     if isinstance(v, (datetime, date)):

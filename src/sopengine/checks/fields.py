@@ -29,7 +29,7 @@ class FieldPath:
     the ``banned_words`` check names fields.
     """
 
-    __slots__ = ("_escaped", "iterates", "steps", "text")
+    __slots__ = ("_escaped", "_pointer", "iterates", "steps", "text")
 
     def __init__(self, text: str, pointer: str) -> None:
         if not isinstance(text, str) or not text.strip():
@@ -50,11 +50,12 @@ class FieldPath:
         self.steps = tuple(steps)
         self._escaped = tuple(escape(k) for k, _ in steps)  # each key as a JSON Pointer token, once
         self.iterates = any(each for _, each in steps)
+        self._pointer = "".join(f"/{e}" for e in self._escaped)
 
     @property
     def pointer(self) -> str:
         """The path as a JSON Pointer relative to where it is read (for a path without ``[]``)."""
-        return "".join(f"/{escape(k)}" for k, _ in self.steps)
+        return self._pointer
 
     def values(self, data: Any, base: str = "") -> Iterator[tuple[str, Any]]:
         """(JSON Pointer, value) of every value the path reaches; absent keys and non-lists yield nothing."""
@@ -86,7 +87,7 @@ class FieldPath:
             cur = _step(cur, key)
             if cur is MISSING:
                 return base + self.pointer, MISSING
-        return base + "".join(f"/{e}" for e in self._escaped), cur
+        return base + self._pointer, cur
 
     def lint(self, env: CompileEnv, pointer: str) -> None:
         """Let the schema lint see the record-level prefix of the path (up to the first list)."""

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from . import ops
+from . import ops, times
+from .events import events_of, picked_type
 from .ops import FALLBACK, _Fallback
 from .parse import Node, _Unsupported, parse
 
@@ -23,7 +24,7 @@ ITERATION_LIMIT = 5000
 _BUDGET = " iterations"  # a key no CEL identifier can be
 _BIN = {"+": ops.add, "-": ops.sub, "*": ops.mul, "/": ops.div, "%": ops.mod}
 _CONVERSIONS = {"string": ops.string_of, "double": ops.double_of, "int": ops.int_of,
-                "timestamp": ops.timestamp_of, "duration": ops.duration_of}
+                "timestamp": times.timestamp_of, "duration": times.duration_of}
 _STRING_METHODS = {"contains": str.__contains__, "startsWith": str.startswith, "endsWith": str.endswith}
 
 
@@ -63,6 +64,7 @@ class _Translator:
     def __init__(self, variables: frozenset[str], consts: Mapping[str, Any] | None = None) -> None:
         self.scope = set(variables)
         self.consts = dict(consts or {})
+        self.bound: list[str] = []  # the comprehension variables in scope, innermost last
         self.macros = 0
         self.limit = [ITERATION_LIMIT]
 
@@ -208,10 +210,16 @@ class _Translator:
                 v = f(env)
                 return (v == lit) is same if type(v) is str else eq(v, lit) is same
             return eq_string
-        if op == "==":
-            return lambda env: eq(f(env), g(env))
-        if op == "!=":
-            return lambda env: not eq(f(env), g(env))
+        if op in ("==", "!="):
+            same = op == "=="
+
+            def equal(env: Mapping[str, Any]) -> bool:
+                a, b = f(env), g(env)
+                t = type(a)
+                if t is type(b) and (t is int or t is str or t is float or t is bool):
+                    return (a == b) is same  # what eq() answers for two values of one plain type
+                return eq(a, b) is same
+            return equal
         if op == "<":
             return lambda env: less(f(env), g(env))
         if op == ">":
@@ -272,7 +280,7 @@ class _Translator:
                 raise FALLBACK
             return string_method
         if name in ("getHours", "getMinutes", "getSeconds") and len(fns) <= 1:
-            part = ops.time_part
+            part = times.time_part
             if fns:
                 tz = fns[0]
                 return lambda env: part(name, recv(env), tz(env))
@@ -283,11 +291,14 @@ class _Translator:
         src = self.node(target)
         self.macros += 1
         limit = self.limit
+        etype = picked_type(kind, target, var, body, "events" in self.bound or "events" not in self.scope)
         had = var in self.scope
         self.scope.add(var)
+        self.bound.append(var)
         try:
             fn = self.node(body)
         finally:
+            self.bound.pop()
             if not had:
                 self.scope.discard(var)
 
@@ -303,12 +314,13 @@ class _Translator:
             return v
 
         def each(env: Mapping[str, Any]) -> tuple[list[Any], dict[str, Any], list[int]]:
-            xs = items(env)
+            picked = events_of(env, etype) if etype is not None else None
+            xs, n = picked if picked is not None else (items(env), -1)  # (plan/events.py: the same answer)
             scope = dict(env)
             budget = scope.get(_BUDGET)
             if budget is None:
                 budget = scope[_BUDGET] = [0]
-            budget[0] += len(xs)
+            budget[0] += len(xs) if n < 0 else n  # every event counts, visited or not
             if budget[0] > limit[0]:
                 raise FALLBACK
             return xs, scope, budget

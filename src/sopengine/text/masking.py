@@ -81,7 +81,22 @@ def _mobile(m: re.Match[str]) -> str:
     return f"{m.group(1)}****{m.group(3)}"
 
 
+_MASKED: dict[str, str] = {}  # short texts, masked once: results quote the same roles, types and messages again and again
+
+
 def mask_text(text: str) -> str:
+    if len(text) > 200:
+        return _mask(text)
+    masked = _MASKED.get(text)
+    if masked is None:
+        masked = _mask(text)
+        if len(_MASKED) >= 8192:
+            _MASKED.clear()
+        _MASKED[text] = masked
+    return masked
+
+
+def _mask(text: str) -> str:
     if not _ANY_DIGIT.search(text):
         return text
     while True:
@@ -94,6 +109,11 @@ def mask_text(text: str) -> str:
 
 
 def mask_value(value: Any) -> Any:
+    t = type(value)
+    if t is str:
+        return mask_text(value)
+    if t is int or t is float or t is bool or value is None:  # before the isinstance checks: most values
+        return value
     if isinstance(value, str):
         return mask_text(value)
     if isinstance(value, dict):

@@ -1,0 +1,143 @@
+"""CEL's timestamp and duration functions on Python values, exactly or not at all (as ``ops``).
+
+``timestamp(string)`` and ``duration(string)`` read RFC 3339 and CEL's duration text to the
+microsecond; ``getHours`` and its kin read a duration's span or a timestamp's clock in a zone.
+Anything finer, leap seconds, unknown zones and overflow raise ``_Fallback``: CEL answers.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .ops import FALLBACK, check_dur, check_ts
+
+__all__ = ["duration_of", "time_part", "timestamp_of"]
+
+
+_TS = re.compile(r"(\d{4})-(\d\d)-(\d\d)[Tt](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d\d):(\d\d))")
+
+
+_READ: dict[str, datetime] = {}  # text -> instant: a record's rules read the same few stamps many times
+
+
+def timestamp_of(v: Any) -> datetime:
+    """``timestamp(string)``: RFC 3339; fractions finer than a microsecond and leap seconds go to CEL."""
+    if type(v) is datetime and v.tzinfo is not None:
+        return v
+    if type(v) is not str:
+        raise FALLBACK
+    t = _READ.get(v)
+    if t is None:
+        t = _timestamp(v)
+        if len(_READ) >= 8192:
+            _READ.clear()
+        _READ[v] = t
+    return t
+
+
+def _timestamp(v: str) -> datetime:
+    m = _TS.fullmatch(v)
+    if not m:
+        raise FALLBACK
+    y, mo, d, h, mi, s, frac, z, sign, oh, om = m.groups()
+    if frac and len(frac.rstrip("0")) > 6:
+        raise FALLBACK
+    micro = int((frac or "0").ljust(6, "0")[:6])
+    try:
+        if z:
+            tz = UTC
+        else:
+            if int(oh) > 23 or int(om) > 59:
+                raise FALLBACK
+            off = timedelta(hours=int(oh), minutes=int(om))
+            tz = timezone(-off if sign == "-" else off)
+        t = datetime(int(y), int(mo), int(d), int(h), int(mi), int(s), micro, tzinfo=tz).astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise FALLBACK from None
+    return check_ts(t)
+
+
+_DUR_PART = re.compile(r"(\d+(?:\.\d+)?)(h|ms|us|ns|m|s)")
+_NS = {"h": 3_600_000_000_000, "m": 60_000_000_000, "s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
+
+
+def duration_of(v: Any) -> timedelta:
+    """``duration(string)``: a sign and number-unit pairs (h, m, s, ms, us, ns), to the microsecond."""
+    if type(v) is timedelta:
+        return v
+    if type(v) is not str:
+        raise FALLBACK
+    text = v
+    sign = 1
+    if text[:1] in "+-" and text:
+        sign = -1 if text[0] == "-" else 1
+        text = text[1:]
+    if not text or text == "0":
+        if text == "0":
+            return timedelta(0)
+        raise FALLBACK
+    pos, ns = 0, 0
+    while pos < len(text):
+        m = _DUR_PART.match(text, pos)
+        if not m:
+            raise FALLBACK
+        num, unit = m.groups()
+        whole, _, frac = num.partition(".")
+        scale = _NS[unit]
+        ns += int(whole or "0") * scale
+        if frac:
+            digits = int(frac)
+            denom = 10 ** len(frac)
+            if digits * scale % denom:
+                raise FALLBACK  # below a nanosecond
+            ns += digits * scale // denom
+        pos = m.end()
+    if ns % 1000:
+        raise FALLBACK  # finer than a microsecond
+    d = timedelta(microseconds=sign * ns // 1000)
+    return check_dur(d)
+
+
+def _trunc_div(n: int, d: int) -> int:
+    q = abs(n) // d
+    return q if n >= 0 else -q
+
+
+def _micros(d: timedelta) -> int:
+    return (d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds
+
+
+def _zone(name: Any) -> Any:
+    if type(name) is not str:
+        raise FALLBACK
+    m = re.fullmatch(r"([+-])(\d\d):(\d\d)", name)
+    if m:
+        off = timedelta(hours=int(m.group(2)), minutes=int(m.group(3)))
+        return timezone(-off if m.group(1) == "-" else off)
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+)*", name):
+        raise FALLBACK
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise FALLBACK from None
+
+
+_DUR_UNIT = {"getHours": 3_600_000_000, "getMinutes": 60_000_000, "getSeconds": 1_000_000}
+_TS_PART = {"getHours": "hour", "getMinutes": "minute", "getSeconds": "second"}
+
+
+def time_part(fn: str, v: Any, tz: Any = None) -> int:
+    """getHours/getMinutes/getSeconds: of a duration, the whole span truncated toward zero; of a
+    timestamp, the clock field in UTC or in the zone given."""
+    if type(v) is timedelta and tz is None:
+        return _trunc_div(_micros(v), _DUR_UNIT[fn])
+    if type(v) is datetime and v.tzinfo is not None:
+        try:
+            local = v.astimezone(UTC if tz is None else _zone(tz))
+        except OverflowError:
+            raise FALLBACK from None
+        return int(getattr(local, _TS_PART[fn]))
+    raise FALLBACK
