@@ -175,3 +175,107 @@ def test_an_extension_of_an_unknown_table_is_an_error(tmp_path):
         sopengine.load(rules)
     [f] = [f for f in ei.value.findings if f.code == "unknown-table"]
     assert f.source.line == 4 and "tables: cn" in f.hint
+
+
+# ------------------------------------------------------- a shop's own categories
+
+SHOP = """\
+qualifications:
+  extends: cn
+  qualifications:
+    liquor_retail_licence:
+      title: {zh: 酒类商品零售许可证, en: liquor retail licence}
+      aliases: [酒类零售许可证]
+  categories:
+    - id: condiments
+      match: [调味品]
+      requires: [[food_business_licence, prepackaged_food_filing]]
+      basis: {zh: 《食品安全法》第三十五条, en: Food Safety Law art. 35}
+    - id: liquor_here
+      match: [酒]
+      requires: [liquor_retail_licence]
+      basis: {zh: 本省酒类管理规定, en: the province's liquor rules}
+      message:
+        zh: "类目 {category} 在本省须有酒类商品零售许可证，缺少：{missing_zh}"
+        en: "category {category} needs the province's liquor retail licence; missing: {missing_en}"
+"""
+T = "2023-06-03T12:00:00+08:00"
+
+
+def shop(tmp_path: Path, text: str = SHOP) -> Path:
+    (tmp_path / "sopengine.yaml").write_text(text, "utf-8")
+    return tmp_path / "sopengine.yaml"
+
+
+def records(tmp_path: Path, *recs: dict[str, Any]) -> Path:
+    import json
+    f = tmp_path / "p.jsonl"
+    f.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in recs), "utf-8")
+    return f
+
+
+def test_a_shop_adds_a_category_and_a_document_in_its_configuration(capsys, tmp_path):
+    cfg = shop(tmp_path)
+    f = records(tmp_path, product("调味品-酱油"), product("调味品-醋", "食品经营许可证"),
+                product("酒-白酒", "食品经营许可证"), product("酒-黄酒", "食品经营许可证", "酒类零售许可证"))
+    code, out, _ = run(capsys, "check", f, "--rules", RULES, "--now", T, "--config", cfg, "--select", "PRD-qualifications",
+                       "--explain")
+    blocks = out.split("p.jsonl:")[1:]
+    assert code == 1
+    assert "PRD-qualifications" in blocks[0] and "sopengine.yaml:8, pattern 调味品)" in blocks[0]
+    assert "error   PRD-qualifications" not in blocks[1]
+    assert "needs the province's liquor retail licence" in blocks[2]
+    assert "error   PRD-qualifications" not in blocks[3]
+    # without the configuration, 调味品 is no table category and 酒 needs the food documents only
+    code, out, _ = run(capsys, "check", f, "--rules", RULES, "--now", T, "--select", "PRD-qualifications")
+    assert code == 0 and "error   PRD-qualifications" not in out
+
+
+def test_the_api_takes_the_same_section_as_a_policy(tmp_path):
+    from sopengine.config import read_config
+    from sopengine.policy import Policy
+
+    cfg = read_config(shop(tmp_path))
+    engine = sopengine.load(RULES, policy=Policy(documents=cfg.documents()))
+    [v] = findings(engine, product("调味品-酱油"))
+    assert v.evidence["entry"] == "condiments" and v.evidence["defined_at"].endswith("sopengine.yaml:8")
+    assert engine.process("product").digest != sopengine.load(RULES).process("product").digest
+    import pickle  # a worker process rebuilds the engine from its sources and policy: the shop's entries go along
+    [again] = findings(pickle.loads(pickle.dumps(engine)), product("调味品-酱油"))
+    assert again.evidence == v.evidence
+
+
+def test_config_prints_the_shops_entries_with_their_lines(capsys, tmp_path):
+    code, out, _ = run(capsys, "config", "--rules", RULES, "--config", shop(tmp_path))
+    assert code == 0
+    assert "qualifications.cn+condiments" in out and "调味品 -> food_business_licence or prepackaged_food_filing" in out
+    assert "sopengine.yaml:8)" in out and "qualifications.liquor_retail_licence" in out
+
+
+BAD_SHOP = [
+    (SHOP.replace("  extends: cn\n", ""), ":2:", "'extends' is a required property"),
+    (SHOP.replace("extends: cn", "extends: cm"), ":2:", "extends 'cm': no such table"),
+    (SHOP.replace("[[food_business_licence, prepackaged_food_filing]]", "[[food_busines_licence, prepackaged_food_filing]]"),
+     ":10:", "did you mean 'food_business_licence'"),
+    (SHOP.replace("match: [酒]", "match: [酒, 调味品]"), ":13:", "category '调味品' is mapped twice"),
+    (SHOP.replace("requires: [liquor_retail_licence]", "requires: [[food_business_licence, prepackaged_food_filing]]"),
+     ":13:", "adds nothing"),
+    (SHOP.replace("      basis: {zh: 本省酒类管理规定, en: the province's liquor rules}\n", ""), ":12:",
+     "'basis' is a required property"),
+    (SHOP.replace("aliases: [酒类零售许可证]", "aliases: [食品经营许可证]"), ":6:", "would name two qualifications"),
+]
+
+
+@pytest.mark.parametrize("text, where, message", BAD_SHOP)
+def test_a_bad_shop_table_is_a_positioned_error_in_the_configuration_and_exit_2(capsys, tmp_path, text, where, message):
+    f = records(tmp_path, product("调味品-酱油"))
+    code, out, err = run(capsys, "check", f, "--rules", RULES, "--now", T, "--config", shop(tmp_path, text))
+    assert code == 2 and out == ""
+    assert any(f"sopengine.yaml{where}" in ln and message in ln for ln in err.splitlines()), err
+
+
+def test_diff_shows_a_changed_table(capsys, tmp_path):
+    rules = scratch(tmp_path)
+    edit(rules / "qualifications" / "cn.yaml", "match: [化妆品, 美容护肤, 彩妆]", "match: [化妆品, 美容护肤, 彩妆, 香水]")
+    code, out, _ = run(capsys, "diff", RULES, rules)
+    assert code == 1 and "QualificationTable cn\n  + categories/cosmetics/match: 香水" in out, out

@@ -115,6 +115,18 @@ class Config:
     def ignore(self) -> tuple[str, ...]:
         return tuple(self.data.get("ignore") or ())
 
+    def documents(self) -> tuple[Document, ...]:
+        """The ``qualifications`` section as a rules document (a QualificationTable extending the rules' table),
+        so that the rules tree's own schema and lint judge it, each error at its line of this file."""
+        section = self.data.get("qualifications")
+        if not isinstance(section, Mapping):
+            return ()
+        data = {"apiVersion": "sopengine/v1", "kind": "QualificationTable", "id": SHOP_TABLE, **section}
+        if self.doc is not None:
+            return (Section(self.doc.path, data, self.doc.text, self.doc.positions, self.doc.key_positions,
+                            self.doc.styles, "/qualifications"),)
+        return (Section(self.path or CONFIG_FILE, data, "", root="/qualifications"),)
+
     def overrides(self) -> tuple[Override, ...]:
         out = []
         for i, o in enumerate(self.data.get("overrides") or ()):
@@ -126,6 +138,20 @@ class Config:
     def digest_data(self) -> Mapping[str, Any]:
         """What the result digest covers: the parsed content, not the file's layout or place."""
         return {k: v for k, v in self.data.items() if k != "rules"}
+
+
+SHOP_TABLE = "shop_configuration"  # the id of the table a configuration's `qualifications:` section makes
+
+
+@dataclass(frozen=True)
+class Section(Document):
+    """A part of a configuration file read as a document of its own: its pointers are relative to
+    ``root``, its positions those of the whole file."""
+
+    root: str = ""
+
+    def where(self, pointer: str = "", *, key: bool = False) -> SourceRef:
+        return super().where(self.root + pointer, key=key)
 
 
 def find_config(start: Path | None = None) -> Path | None:
@@ -343,5 +369,5 @@ def ck_params(engine: RuleSource, check_id: str) -> Mapping[str, Any]:
     return {}
 
 
-__all__ = ["CONFIG_FILE", "Config", "Override", "check_names", "declared_parameters", "find_config", "param_notes",
-           "read_config", "rule_matches"]
+__all__ = ["CONFIG_FILE", "SHOP_TABLE", "Config", "Override", "Section", "check_names", "declared_parameters",
+           "find_config", "param_notes", "read_config", "rule_matches"]

@@ -188,13 +188,15 @@ def _now(now: datetime | None) -> datetime:
 
 def _rebuild(sources: Iterable[tuple[str, str]], schema_docs: Mapping[str, dict[str, Any]], tables: Mapping[str, Any] | None,
              policy: Policy | None = None) -> Engine:
-    engine = build(tuple(sources), SchemaStore(schema_docs), tables, params=policy.params if policy else None)
+    engine = build(tuple(sources), SchemaStore(schema_docs), tables, params=policy.params if policy else None,
+                   documents=policy.documents if policy else ())
     return engine.with_policy(policy) if policy is not None else engine
 
 
 def build(sources: tuple[tuple[str, str], ...], store: SchemaStore, tables: Mapping[str, Any] | None = None,
-          extra_findings: Iterable[Finding] = (), params: Mapping[str, Mapping[str, Any]] | None = None) -> Engine:
-    engine, findings = compile_tree(sources, store, tables, extra_findings, params)
+          extra_findings: Iterable[Finding] = (), params: Mapping[str, Mapping[str, Any]] | None = None,
+          documents: Iterable[Document] = ()) -> Engine:
+    engine, findings = compile_tree(sources, store, tables, extra_findings, params, documents)
     if engine is None:
         raise DefinitionError(findings)
     return engine
@@ -202,13 +204,14 @@ def build(sources: tuple[tuple[str, str], ...], store: SchemaStore, tables: Mapp
 
 def compile_tree(sources: tuple[tuple[str, str], ...], store: SchemaStore, tables: Mapping[str, Any] | None = None,
                  extra_findings: Iterable[Finding] = (), params: Mapping[str, Mapping[str, Any]] | None = None,
-                 ) -> tuple[Engine | None, list[Finding]]:
+                 documents: Iterable[Document] = ()) -> tuple[Engine | None, list[Finding]]:
     """Validate and compile everything; (engine, warnings) or (None, all findings).
 
-    ``params`` (a shop's configuration: check id -> parameters) replace those keys of the checks' own params.
+    ``params`` (a shop's configuration: check id -> parameters) replace those keys of the checks' own params;
+    ``documents`` (its ``qualifications`` section) are rules documents added to the tree.
     """
     findings = list(extra_findings)
-    tree = with_params(read_sources(sources, store), params)
+    tree = with_params(read_sources(sources, store, documents), params)
     findings += tree.findings + tree_problems(sources, tree)
     res = Resources(tree, findings)
     processes: dict[str, list[CompiledProcess]] = {}
@@ -245,12 +248,14 @@ def load(path: str | Path | None = None, *, tables: Mapping[str, Any] | None = N
     sources, findings = tree_sources(root)
     store = SchemaStore.from_dirs(default_schema_dirs(root))
     key = (rulecache.tree_key(sources, store.docs) if rulecache.enabled() and not findings and not store.findings
-           and not policy.params else None)  # parameter overrides change what compiles: never from the cache
+           and not policy.params and not policy.documents else None)  # a shop's parameters and tables change
+    # what compiles: never from the cache
     if key is not None and rulecache.is_clean(key):
         processes, tree = clean_processes(tuple(sources), store, key)
         engine = Engine(processes, tree, store, tuple(sources), (), tables)
     else:
-        engine = build(tuple(sources), store, tables, [*findings, *store.findings], params=policy.params)
+        engine = build(tuple(sources), store, tables, [*findings, *store.findings], params=policy.params,
+                       documents=policy.documents)
         if key is not None and not engine.warnings:
             rulecache.mark_clean(key, len(sources), sum(len(engine.versions(p)) for p in engine.process_ids))
     if policy.params and not policy.param_notes:  # set through the API: --explain still names them

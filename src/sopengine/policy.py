@@ -39,6 +39,9 @@ class Policy:
     source: Any = None  # what the digest covers of the configuration (its parsed content)
     # process id -> trace lines naming the parameter overrides of its checks and where they are written
     param_notes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # rules documents the configuration adds (its `qualifications:` section, a QualificationTable that
+    # extends the rules' own), compiled with the rules and positioned in the configuration file
+    documents: tuple[Any, ...] = ()
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -54,7 +57,7 @@ class Policy:
     def is_default(self) -> bool:
         """No configuration at all: results (and digests) are exactly those of the rules alone."""
         return (self.profile == "core" and not any(self.records.values()) and not self.overrides and not self.select
-                and not self.ignore and not self.params)
+                and not self.ignore and not self.params and not self.documents)
 
     def selected(self, rule: str, clauses: tuple[str, ...]) -> bool:
         from .config import rule_matches

@@ -51,14 +51,19 @@ class Tree:
     findings: list[Finding]
 
 
-def read_sources(sources: Iterable[tuple[str, str]], store: SchemaStore) -> Tree:
-    """Parse each (path, text) and check it against its kind's schema; a broken file is a finding, not a stop."""
+def read_sources(sources: Iterable[tuple[str, str]], store: SchemaStore, documents: Iterable[Document] = ()) -> Tree:
+    """Parse each (path, text) and check it against its kind's schema; a broken file is a finding, not a stop.
+
+    ``documents`` are already parsed (a shop configuration's ``qualifications`` section), checked the same way."""
     docs: dict[str, list[Document]] = {}
     findings: list[Finding] = []
     validators: dict[str, Any] = {}
+    parsed: list[Document | None] = []
     for path, text in sources:
         doc, f = parse_yaml(text, path)
         findings += f
+        parsed.append(doc)
+    for doc in (*parsed, *documents):
         if doc is None:
             continue
         kind = doc.data.get("kind") if isinstance(doc.data, dict) else None

@@ -136,7 +136,8 @@ class _Builder:
         self.aliases: dict[str, str] = {}
         self.rows: list[Entry] = []
         self.findings: list[Finding] = []
-        self.patterns: dict[tuple[str, ...], tuple[Entry | None, SourceRef, str]] = {}
+        # pattern levels -> (entry, where, as written) of every entry that maps it (one per file)
+        self.patterns: dict[tuple[str, ...], list[tuple[Entry, SourceRef, str]]] = {}
 
     def error(self, message: str, where: SourceRef, code: str, hint: str = "") -> None:
         self.findings.append(Finding("error", message, where, code, hint))
@@ -185,37 +186,43 @@ class _Builder:
                         self.error(f"message placeholder {{{name}}} names no evidence of a qualification finding",
                                    doc.where(f"{ptr}/message/{lang}"), "message-placeholder",
                                    f"evidence: {', '.join(sorted(EVIDENCE))}")
-            pats, shown = [], []
-            entry = Entry(raw["id"], (), (), tuple(groups), Text(raw["basis"]["zh"], raw["basis"]["en"]),
-                          Text(msg["zh"], msg["en"]) if msg else None, where)
+            pats: list[tuple[tuple[str, ...], SourceRef, str]] = []
             for k, pattern in enumerate(raw["match"]):
                 lv = levels(pattern)
                 pw = doc.where(f"{ptr}/match/{k}")
                 if not lv:
                     self.error(f"pattern {pattern!r} names no category level", pw, "pattern")
                     continue
-                if lv in self.patterns:
-                    other, ow, oshown = self.patterns[lv]
-                    owner = f"entry {other.id!r}" if other is not None and other.id != entry.id else "this entry"
-                    self.error(f"category {pattern!r} is mapped twice (also as {oshown!r} by {owner} at {_at(ow)})",
+                # within one file a category has one entry; an extension may add to the entry it extends
+                twice = [(e, w, sh) for e, w, sh in self.patterns.get(lv, []) if w.file == pw.file]
+                twice += [(raw["id"], w, sh) for lv2, w, sh in pats if lv2 == lv]
+                if twice:
+                    other, ow, oshown = twice[0]
+                    owner = other.id if isinstance(other, Entry) else other
+                    self.error(f"category {pattern!r} is mapped twice (also as {oshown!r} by entry {owner!r} at {_at(ow)})",
                                pw, "category-twice")
                     continue
-                self.patterns[lv] = (None, pw, pattern)  # owner filled in below, once the entry exists
-                pats.append(lv)
-                shown.append(pattern)
-            entry = Entry(entry.id, tuple(pats), tuple(shown), entry.requires, entry.basis, entry.message, where)
-            for lv in pats:
-                self.patterns[lv] = (entry, self.patterns[lv][1], self.patterns[lv][2])
+                pats.append((lv, pw, pattern))
+            entry = Entry(raw["id"], tuple(lv for lv, _, _ in pats), tuple(sh for _, _, sh in pats), tuple(groups),
+                          Text(raw["basis"]["zh"], raw["basis"]["en"]), Text(msg["zh"], msg["en"]) if msg else None,
+                          where)
+            for lv, pw, pattern in pats:
+                self.patterns.setdefault(lv, []).append((entry, pw, pattern))
             self.rows.append(entry)
             ids[entry.id] = entry
 
     def overlaps(self) -> None:
-        """A pattern inside another of its own entry is redundant; a narrower entry must add a requirement."""
-        for lv, (entry, where, shown) in self.patterns.items():
-            if entry is None:
-                continue
-            wider = [(lv2, e2, w2, s2) for lv2, (e2, w2, s2) in self.patterns.items()
-                     if e2 is not None and len(lv2) < len(lv) and lv[: len(lv2)] == lv2]
+        """A pattern inside another of its own entry is redundant; a narrower entry (or an extension's entry
+        for the same category) must add a requirement."""
+        order = {e.id: i for i, e in enumerate(self.rows)}
+        mapped = [(lv, e, w, sh) for lv, owners in self.patterns.items() for e, w, sh in owners]
+        by_top: dict[str, list[tuple[tuple[str, ...], Entry, SourceRef, str]]] = {}
+        for m in mapped:  # only patterns with the same first level can overlap
+            by_top.setdefault(m[0][0], []).append(m)
+        for lv, entry, where, shown in mapped:
+            wider = [(lv2, e2, w2, s2) for lv2, e2, w2, s2 in by_top[lv[0]]
+                     if len(lv2) <= len(lv) and lv[: len(lv2)] == lv2 and w2 is not where and
+                     (len(lv2) < len(lv) or order[e2.id] < order[entry.id])]
             same = [(s2, w2) for _, e2, w2, s2 in wider if e2 is entry]
             if same:
                 self.error(f"pattern {shown!r} is already covered by {same[0][0]!r} of the same entry "

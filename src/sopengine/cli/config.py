@@ -54,6 +54,14 @@ def run(args: argparse.Namespace) -> int:
         for key, value in params.items():
             if key not in declared.get(cid, {}):
                 rows.append((f"params.{cid}.{key}", json.dumps(value, ensure_ascii=False), cfg.param_origin(cid, key)))
+    section = cfg.data.get("qualifications") or {}
+    for name in section.get("qualifications") or {}:
+        rows.append((f"qualifications.{name}", section["qualifications"][name]["title"]["zh"],
+                     cfg.origin(f"/qualifications/qualifications/{name}")))
+    for i, entry in enumerate(section.get("categories") or ()):
+        needs = "; ".join(r if isinstance(r, str) else " or ".join(r) for r in entry["requires"])
+        rows.append((f"qualifications.{section['extends']}+{entry['id']}", f"{', '.join(entry['match'])} -> {needs}",
+                     cfg.origin(f"/qualifications/categories/{i}")))
     for key in ("select", "ignore"):
         from_file = list(cfg.data.get(key) or ())
         for i, pat in enumerate(getattr(pol, key)):

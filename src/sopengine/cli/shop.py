@@ -51,9 +51,9 @@ def shop_engine(args: argparse.Namespace, tables: Mapping[str, Any] | None = Non
     rules = args.rules or cfg.rules
     policy = Policy(profile=args.profile or cfg.profile or "core", records=cfg.records, overrides=cfg.overrides(),
                     select=(*cfg.select, *args.select), ignore=(*cfg.ignore, *args.ignore), params=cfg.params,
-                    source=cfg.digest_data())
+                    source=cfg.digest_data(), documents=cfg.documents())
     # names and parameter values are checked against the rules as written, before parameters change any check
-    engine = load(rules, tables=tables, policy=replace(policy, params={}))
+    engine = load(rules, tables=tables, policy=replace(policy, params={}, documents=()))
     problems = check_names(cfg, engine, today or date.today())
     for opt, pats in (("--select", args.select), ("--ignore", args.ignore)):
         for pat in pats:
@@ -61,8 +61,9 @@ def shop_engine(args: argparse.Namespace, tables: Mapping[str, Any] | None = Non
                 problems.append(Finding("error", f"{opt} {pat!r} matches no rule", SourceRef("(command line)"), "config"))
     if problems:
         raise ConfigError(problems)
-    if policy.params:
-        engine = load(rules, tables=tables, policy=replace(policy, param_notes=param_notes(cfg.params, engine, cfg.param_origin)))
+    if policy.params or policy.documents:
+        notes = param_notes(cfg.params, engine, cfg.param_origin) if policy.params else {}
+        engine = load(rules, tables=tables, policy=replace(policy, param_notes=notes))
     return engine, cfg
 
 

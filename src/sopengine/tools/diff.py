@@ -25,7 +25,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ..compile import CompiledProcess
     from ..engine import Engine
 
-RESOURCE_KINDS = ("Vocabulary", "Calendar", "PromotionWindows", "Manual")
+RESOURCE_KINDS = ("Vocabulary", "Calendar", "PromotionWindows", "Manual", "QualificationTable")
 SETTINGS = ("title", "timezone", "calendar", "record_schema", "start_field", "version_by", "effective_from",
             "effective_until", "roles", "clauses")
 
