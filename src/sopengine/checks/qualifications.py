@@ -41,7 +41,6 @@ from datetime import date
 from typing import Any
 
 from ..chrono.instants import parse_date
-from ..contract import read_optional
 from ..results import Text
 from ..rulebook import outcome_suffix
 from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit, register
@@ -61,6 +60,16 @@ OUTCOMES = {
 }
 
 Doc = tuple[int, str, str, date | None]  # (index in the list, type as written, canonical type, last valid day)
+
+
+def _optional_name(schema: Mapping[str, Any], pointer: str) -> str | None:
+    """The record schema's ``x-optional`` name of the record field at ``pointer`` (contract.py reads the same
+    map for the engine; a check type does not import it, being below it), or None when the field is core."""
+    raw = schema.get("x-optional") if isinstance(schema, Mapping) else None
+    for name, spec in (raw or {}).items():
+        if isinstance(spec, Mapping) and spec.get("event") is None and spec.get("pointer") == pointer:
+            return str(name)
+    return None
 
 
 @register
@@ -106,7 +115,6 @@ class QualificationsCheck(CheckType):
         """qualification -> (the record field that must be true for it to count, its optional-data name or None if core)."""
         if self.table is None:
             return {}
-        optional = read_optional(env.record_schema)
         out = {}
         for q in self.table.qualifications.values():
             if q.only_if is None:
@@ -117,8 +125,7 @@ class QualificationsCheck(CheckType):
                 path.lint(env, "/table")
             except CheckConfigError as exc:
                 raise CheckConfigError(f"{where}: {exc.message}", "/table") from None
-            name = next((o.name for o in optional.values() if o.event is None and o.pointer == path.pointer), None)
-            out[q.name] = (path, name)
+            out[q.name] = (path, _optional_name(env.record_schema, path.pointer))
         return out
 
     def reads(self) -> list[str]:
