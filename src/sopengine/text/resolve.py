@@ -17,6 +17,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .exemptions import Clearance, CompiledRule
 from .intervals import Cover
@@ -49,9 +50,12 @@ class WordHit:
     legal_basis: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Scan:
-    """What one text holds: the hits, and the words found but cleared by an exemption (for audit)."""
+class Scan(NamedTuple):
+    """What one text holds: the hits, and the words found but cleared by an exemption (for audit).
+
+    A named tuple for the reason :class:`~.exemptions.Clearance` is one: it is built
+    for every text with a candidate word. Like the dataclass it was, it is always true.
+    """
 
     hits: tuple[WordHit, ...]
     cleared: tuple[Clearance, ...]
@@ -86,17 +90,23 @@ class Resolver:
     anchor containing it can start.
     """
 
-    __slots__ = ("_anchored", "_edged", "_entries", "_entry_rules", "_gates", "_longest", "_nwords", "_rules",
-                 "_screen_of_entry", "_screens")
+    __slots__ = ("_anchored", "_clears", "_edged", "_entries", "_entry_rules", "_gates", "_labels", "_longest",
+                 "_nwords", "_plain", "_rules", "_screen_of_entry", "_screens")
 
     def __init__(self, entries: Sequence[Entry], rules: Sequence[CompiledRule],
                  anchored: Sequence[Sequence[int]], longest: int) -> None:
         self._entries = tuple(entries)
         self._nwords = len(self._entries)
         self._rules = tuple(rules)
+        self._labels = tuple((r.rule.id, r.rule.title, r.rule.basis) for r in self._rules)  # per clearance
         self._anchored = tuple(tuple(a) for a in anchored)
         self._longest = longest
         self._edged = tuple(ent[3] or ent[4] for ent in self._entries)
+        # For each word, the rules that may clear it through an anchor (none for a never-exempt category),
+        # and for each rule whether it holds wherever its anchor is (a listed phrase, a brand without context).
+        self._clears = tuple(frozenset(ri for ri, r in enumerate(self._rules) if r.applies(ent[6], ent[1]))
+                             if ent[5] else frozenset() for ent in self._entries)
+        self._plain = tuple(r.plain for r in self._rules)
         # For each word, the rules without terms that may clear it (none for a never-exempt category) ...
         word_rules = [ri for ri, r in enumerate(self._rules) if not r.rule.terms]
         self._entry_rules = tuple(() if not ent[5] else tuple(ri for ri in word_rules
@@ -151,15 +161,6 @@ class Resolver:
         return (always or (in_folded is not None and in_folded.search(folded) is not None)
                 or (in_text is not None and in_text.search(text) is not None))
 
-    def _open(self, ri: int, text: str, folded: str) -> bool:
-        """Whether rule ``ri`` can hold anywhere in the text (see the gates in ``__init__``)."""
-        trigger, openers, in_text = self._gates[ri]
-        if trigger is not None and trigger.search(folded) is None:
-            return False
-        if openers is not None and openers.search(text) is None:
-            return False
-        return all(rx.search(folded) for rx in in_text)
-
     def resolve(self, text: str, folded: str, found: Sequence[Match], audit: bool = True) -> Scan:
         """Steps 2-4 of the matcher's docstring on one text; ``audit=False`` skips building the clearances."""
         nwords, anchored = self._nwords, self._anchored
@@ -184,56 +185,79 @@ class Resolver:
                              or (entries[m[0]][4] and m[2] < n and _joined(text, src, m[2] - 1)))]
             if not cands:
                 return NOTHING
-        if not anchors and len(cands) == 1 and not self._may_clear(cands[0][0], text, folded):
-            why: dict[int, tuple[int, int, int]] = {}  # the usual claim: no rule of its set can hold here
+        screened: dict[int, bool] = {}  # screen -> whether it let the text through
+        if not anchors and len(cands) == 1:
+            idx = cands[0][0]
+            if not self._may_clear(idx, text, folded):
+                why: dict[int, tuple[int, int, int]] = {}  # the usual claim: no rule of its set can hold here
+            else:
+                screened[self._screen_of_entry[idx]] = True  # not searched again in _clear
+                why = self._clear(text, folded, src, cands, anchors, screened)
         else:
-            why = self._clear(text, folded, src, cands, anchors)
-        survivors = [m for ci, m in enumerate(cands) if ci not in why] if why else cands
+            why = self._clear(text, folded, src, cands, anchors, screened)
+        if not why:
+            survivors = cands
+        elif len(why) == len(cands):
+            survivors = []
+        else:
+            survivors = [m for ci, m in enumerate(cands) if ci not in why]
         if len(survivors) > 1:
             survivors = _leftmost_longest(survivors)
-        hits = []
-        for idx, s, e in survivors:
-            ent = entries[idx]
-            start, end = src[s], src[e - 1] + 1
-            hits.append(WordHit(ent[0], ent[1], start, end, text[start:end], ent[2]))
+        hits: tuple[WordHit, ...] = ()
+        if survivors:
+            found_hits = []
+            for idx, s, e in survivors:
+                ent = entries[idx]
+                start, end = src[s], src[e - 1] + 1
+                found_hits.append(WordHit(ent[0], ent[1], start, end, text[start:end], ent[2]))
+            hits = tuple(found_hits)
         if not audit or not why:
-            return Scan(tuple(hits), ()) if hits else NOTHING
-        cleared = []
+            return Scan(hits, ()) if hits else NOTHING
+        if len(why) == 1:  # the usual exempt use: one word, one clearance
+            ((ci, (ri, lo, hi)),) = why.items()
+            idx, s, e = cands[ci]
+            return Scan(hits, (self._clearance(text, src, entries[idx], ri, s, e, lo, hi),))
         done = [(ci, cands[ci][1], cands[ci][2]) for ci in why]
-        for idx, s, e in (_leftmost_longest(done) if len(done) > 1 else done):
-            ri, lo, hi = why[idx]
-            ent = entries[cands[idx][0]]
-            rule = self._rules[ri].rule
-            start, end = src[s], src[e - 1] + 1
-            c_lo, c_hi = src[min(lo, s)], src[max(hi, e) - 1] + 1
-            cleared.append(Clearance(ent[0], ent[1], start, end, text[start:end], rule.id, rule.title, rule.basis,
-                                     text[c_lo:c_hi]))
-        return Scan(tuple(hits), tuple(cleared))
+        cleared = []
+        for ci, s, e in _leftmost_longest(done):
+            ri, lo, hi = why[ci]
+            cleared.append(self._clearance(text, src, entries[cands[ci][0]], ri, s, e, lo, hi))
+        return Scan(hits, tuple(cleared))
+
+    def _clearance(self, text: str, src: Sequence[int], ent: Entry, ri: int, s: int, e: int, lo: int,
+                   hi: int) -> Clearance:
+        """Word [s, e) of the folded text cleared by rule ``ri``, its context [lo, hi), in the original's terms."""
+        exemption, title, basis = self._labels[ri]
+        start, end = src[s], src[e - 1] + 1
+        c_lo, c_hi = (start if lo >= s else src[lo]), (end if hi <= e else src[hi - 1] + 1)
+        return Clearance(ent[0], ent[1], start, end, text[start:end], exemption, title, basis, text[c_lo:c_hi])
 
     def _clear(self, text: str, folded: str, src: Sequence[int], cands: list[Match],
-               anchors: list[tuple[int, int, int]]) -> dict[int, tuple[int, int, int]]:
-        """Candidate index -> (rule, context start, context end) for each candidate an exemption clears."""
+               anchors: list[tuple[int, int, int]], screened: dict[int, bool]) -> dict[int, tuple[int, int, int]]:
+        """Candidate index -> (rule, context start, context end) for each candidate an exemption clears.
+
+        ``screened`` maps a screen (see ``__init__``) to whether it already let this text through."""
         entries, rules = self._entries, self._rules
         memo: dict[int, bool] = {}
         why: dict[int, tuple[int, int, int]] = {}
         if anchors:  # a term occurrence containing the word; only one starting at most `longest` before can
-            anchors.sort()
+            if len(anchors) > 1:
+                anchors.sort()
             starts = [a[0] for a in anchors]
-            longest = self._longest
+            longest, clears, plain = self._longest, self._clears, self._plain
             for ci, (idx, s, e) in enumerate(cands):
-                ent = entries[idx]
-                if not ent[5]:
+                may = clears[idx]
+                if not may:
                     continue
                 for k in range(bisect_left(starts, e - longest), bisect_right(starts, s)):
                     a_s, a_e, ri = anchors[k]
-                    if a_e >= e and rules[ri].applies(ent[6], ent[1]):
-                        span = rules[ri].holds(folded, a_s, a_e, text, src, memo)
+                    if a_e >= e and ri in may:
+                        span = (a_s, a_e) if plain[ri] else rules[ri].holds(folded, a_s, a_e, text, src, memo)
                         if span is not None:
                             why[ci] = (ri, *span)
                             break
         gate: dict[int, bool] = {}
-        screened: dict[int, bool] = {}  # screen -> whether it let the text through
-        entry_rules, screen_of = self._entry_rules, self._screen_of_entry
+        entry_rules, screen_of, gates = self._entry_rules, self._screen_of_entry, self._gates
         for ci, (idx, s, e) in enumerate(cands):
             if ci in why or not entry_rules[idx]:
                 continue
@@ -244,8 +268,11 @@ class Resolver:
                 continue
             for ri in entry_rules[idx]:
                 ok = gate.get(ri)
-                if ok is None:
-                    ok = gate[ri] = self._open(ri, text, folded)
+                if ok is None:  # whether rule ri can hold anywhere in the text (see the gates in __init__)
+                    trigger, openers, in_text = gates[ri]
+                    ok = gate[ri] = ((trigger is None or trigger.search(folded) is not None)
+                                     and (openers is None or openers.search(text) is not None)
+                                     and (not in_text or all(rx.search(folded) for rx in in_text)))
                 if ok:
                     span = rules[ri].holds(folded, s, e, text, src, memo)
                     if span is not None:
@@ -254,6 +281,13 @@ class Resolver:
         if why and len(why) < len(cands) and any(ci not in why and entries[m[0]][5] for ci, m in enumerate(cands)):
             # a word inside a cleared word is cleared with it (最 inside 最高 of 最高转速3000rpm)
             done = sorted(why)
+            if len(done) == 1:  # the usual: one cleared word, compared with directly
+                (c,) = done
+                lo, hi = cands[c][1], cands[c][2]
+                for ci, (idx, s, e) in enumerate(cands):
+                    if ci != c and lo <= s and e <= hi and entries[idx][5]:
+                        why[ci] = why[c]
+                return why
             inner = Cover((cands[ci][1], cands[ci][2]) for ci in done)
             for ci, (idx, s, e) in enumerate(cands):
                 if ci not in why and entries[idx][5]:
