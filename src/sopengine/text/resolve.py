@@ -71,6 +71,11 @@ def _joined(text: str, src: Sequence[int], i: int) -> bool:
 
 
 def _leftmost_longest(matches: list[Match]) -> list[Match]:
+    if len(matches) == 2:  # the usual pair, a word and the word inside it (最 in 最好): the sort below, unrolled
+        a, b = matches
+        if (b[1], b[1] - b[2]) < (a[1], a[1] - a[2]):
+            a, b = b, a
+        return [a, b] if b[1] >= a[2] else [a]
     matches.sort(key=lambda m: (m[1], m[1] - m[2]))
     out, reached = [], 0
     for m in matches:
@@ -91,7 +96,7 @@ class Resolver:
     """
 
     __slots__ = ("_anchored", "_clears", "_edged", "_entries", "_entry_rules", "_gates", "_labels", "_longest",
-                 "_nwords", "_plain", "_rules", "_screen_of_entry", "_screens")
+                 "_nwords", "_plain", "_rules", "_screen_of_entry", "_screens", "_windowed")
 
     def __init__(self, entries: Sequence[Entry], rules: Sequence[CompiledRule],
                  anchored: Sequence[Sequence[int]], longest: int) -> None:
@@ -116,6 +121,7 @@ class Resolver:
         # hold anywhere in it (one of its contexts, a digit for a quantity, an opening bracket, each
         # in_text group). Most texts with a word have none of it, and then cost no windowed regex.
         self._gates = {ri: self._gate_of(self._rules[ri]) for ri in word_rules}
+        self._windowed = tuple(ri in self._gates and self._gates[ri][0] is not None for ri in range(len(rules)))
         # Words share their rule sets (every 第一 word has the same few), and a text with a candidate
         # usually opens none of the set's rules: one screen per set, the union of what its rules need,
         # says so in one or two regex searches instead of a gate per rule.
@@ -160,6 +166,15 @@ class Resolver:
         always, in_folded, in_text = self._screens[self._screen_of_entry[idx]]
         return (always or (in_folded is not None and in_folded.search(folded) is not None)
                 or (in_text is not None and in_text.search(text) is not None))
+
+    def _open(self, ri: int, text: str, folded: str) -> bool:
+        """Whether rule ``ri`` can hold anywhere in the text (see the gates in ``__init__``)."""
+        trigger, openers, in_text = self._gates[ri]
+        if trigger is not None and trigger.search(folded) is None:
+            return False
+        if openers is not None and openers.search(text) is None:
+            return False
+        return all(rx.search(folded) for rx in in_text)
 
     def resolve(self, text: str, folded: str, found: Sequence[Match], audit: bool = True) -> Scan:
         """Steps 2-4 of the matcher's docstring on one text; ``audit=False`` skips building the clearances."""
@@ -256,8 +271,9 @@ class Resolver:
                         if span is not None:
                             why[ci] = (ri, *span)
                             break
-        gate: dict[int, bool] = {}
-        entry_rules, screen_of, gates = self._entry_rules, self._screen_of_entry, self._gates
+        gate: dict[int, bool | None] = {}
+        entry_rules, screen_of, windowed = self._entry_rules, self._screen_of_entry, self._windowed
+        few = len(cands) <= 2
         for ci, (idx, s, e) in enumerate(cands):
             if ci in why or not entry_rules[idx]:
                 continue
@@ -267,12 +283,12 @@ class Resolver:
             if not through:
                 continue
             for ri in entry_rules[idx]:
-                ok = gate.get(ri)
-                if ok is None:  # whether rule ri can hold anywhere in the text (see the gates in __init__)
-                    trigger, openers, in_text = gates[ri]
-                    ok = gate[ri] = ((trigger is None or trigger.search(folded) is not None)
-                                     and (openers is None or openers.search(text) is not None)
-                                     and (not in_text or all(rx.search(folded) for rx in in_text)))
+                # A gate (whether rule ri can hold anywhere in the text, see __init__) is only a necessary
+                # condition of `holds`. A gate of contexts is worth its search of the whole text when many
+                # candidates share it; for one or two it costs as much as the windowed tests it guards.
+                ok = (few and windowed[ri]) or gate.get(ri)
+                if ok is None:
+                    ok = gate[ri] = self._open(ri, text, folded)
                 if ok:
                     span = rules[ri].holds(folded, s, e, text, src, memo)
                     if span is not None:
