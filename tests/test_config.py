@@ -173,3 +173,21 @@ def test_a_baseline_file_that_is_not_one_is_a_positioned_error(capsys, tmp_path,
     base.write_text(content, "utf-8")
     code, out, err = check(capsys, shop(tmp_path, "{}\n"), EXAMPLES / "orders.jsonl", "--baseline", base)
     assert code == 2 and out == "" and message in err and "baseline.json:" in err
+
+
+def test_the_configurations_rules_tree_is_used_unless_rules_names_another(capsys, tmp_path):
+    """`rules:` in sopengine.yaml names the tree (relative to the file); --rules outranks it."""
+    cfg = shop(tmp_path, "rules: nowhere\n")
+    code, _, err = run(capsys, "check", EXAMPLES / "orders.jsonl", "--now", T, "--config", cfg)
+    assert code == 2 and "nowhere" in err  # the configuration's tree is the one loaded (and it is missing)
+    code, out, _ = run(capsys, "config", "--config", cfg, "--rules", RULES)
+    assert code == 0 and rules_row(out) == [str(RULES), "(--rules)"]
+    cfg = shop(tmp_path, f"rules: {RULES}\n")
+    code, out, _ = run(capsys, "config", "--config", cfg)
+    assert code == 0 and rules_row(out) == [str(RULES), f"({cfg}:1)"]
+    code, out, _ = run(capsys, "check", EXAMPLES / "orders.jsonl", "--now", T, "--config", cfg)
+    assert code == 1
+
+
+def rules_row(out: str) -> list[str]:
+    return next(line for line in out.splitlines() if line.startswith("rules ")).split()[1:]

@@ -92,10 +92,13 @@ def settle_args(args: argparse.Namespace) -> None:
             raise UsageError(f"the process version is given twice ({pin!r} and --process-version {args.pin!r})")
         deprecated(f"'sopengine {args.command} --version {pin}'", f"--process-version {pin}")
         args.pin = pin
-    if "rules" in vars(args) and args.rules is None:
-        from ..engine import resolve_rules_dir
+    if "rules" in vars(args):
+        # a shop's sopengine.yaml may name the tree too; only a tree named here outranks it
+        args.rules_given = args.rules is not None
+        if args.rules is None:
+            from ..engine import resolve_rules_dir
 
-        args.rules = str(resolve_rules_dir(None))
+            args.rules = str(resolve_rules_dir(None))
 
 
 def parse_now(text: str | None) -> datetime | None:

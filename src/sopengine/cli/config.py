@@ -14,7 +14,7 @@ import json
 
 from ..config import declared_parameters
 from .common import EXIT_OK, add_rules_arg
-from .shop import add_shop_args, shop_engine
+from .shop import add_shop_args, shop_engine, shop_rules
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,8 +31,11 @@ def run(args: argparse.Namespace) -> int:
     pol = engine.policy
     rows: list[tuple[str, object, str]] = [("configuration", cfg.path or "(none found)", "--config" if args.config else
                                             ("found from the working directory" if cfg.path else "default"))]
-    rules_from = "--rules" if args.rules else (cfg.origin("/rules") if "rules" in cfg.data else "default")
-    rows.append(("rules", str(args.rules or cfg.rules or "./rules if it exists, else the bundled rules"), rules_from))
+    given = getattr(args, "rules_given", True)
+    if given or cfg.rules is not None:
+        rows.append(("rules", str(shop_rules(args, cfg)), "--rules" if given else cfg.origin("/rules")))
+    else:
+        rows.append(("rules", "./rules if it exists, else the bundled rules", "default"))
     rows.append(("profile", pol.profile, "--profile" if args.profile else
                  (cfg.origin("/profile") if "profile" in cfg.data else "default")))
     for pid in engine.process_ids:

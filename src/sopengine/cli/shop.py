@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..config import Config, check_names, find_config, param_notes, read_config
 from ..errors import ConfigError, Finding
@@ -48,7 +48,7 @@ def shop_engine(args: argparse.Namespace, tables: Mapping[str, Any] | None = Non
     from ..policy import Policy
 
     cfg = shop_config(args)
-    rules = args.rules or cfg.rules
+    rules = shop_rules(args, cfg)
     policy = Policy(profile=args.profile or cfg.profile or "core", records=cfg.records, overrides=cfg.overrides(),
                     select=(*cfg.select, *args.select), ignore=(*cfg.ignore, *args.ignore), params=cfg.params,
                     source=cfg.digest_data(), documents=cfg.documents())
@@ -65,6 +65,13 @@ def shop_engine(args: argparse.Namespace, tables: Mapping[str, Any] | None = Non
         notes = param_notes(cfg.params, engine, cfg.param_origin) if policy.params else {}
         engine = load(rules, tables=tables, policy=replace(policy, param_notes=notes))
     return engine, cfg
+
+
+def shop_rules(args: argparse.Namespace, cfg: Config) -> str | Path | None:
+    """--rules, else the configuration's ``rules:``, else the command line's default tree."""
+    if getattr(args, "rules_given", args.rules is not None) or cfg.rules is None:
+        return cast("str | None", args.rules)
+    return cfg.rules
 
 
 def _matches(pattern: str, info: RuleInfo) -> bool:
