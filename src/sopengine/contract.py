@@ -14,6 +14,24 @@ check is reported as ``unverified`` (with what it needed) instead of a
 violation: absent evidence is not a breach unless the shop records that
 evidence. A schema without ``x-optional`` (an older rules tree) is all core.
 
+Unless the breach stands without that data: a record that lacks the supplier
+terms (optional) *and* the inspection report (core) breaks PRD-02 whatever the
+supplier terms would say. Before a hit is set aside, ``standing`` asks whether it
+holds in every world the absent data allows: that data becomes unknown
+(``plan.unknown``: a map key that may or may not exist, an event type that may
+have happened any number of times at unknown times), and the check's ``when``
+and verdict are evaluated by the plans with CEL's own error semantics, where an
+operation on an unknown is an error and ``false && error == false``,
+``true || error == true``, ``exists``/``all`` absorb the same way. A definite
+answer therefore does not depend on the unknown (sound, if not complete); an
+error, or an expression the plans do not translate, leaves the hit unverified.
+Per hit: with ``for_each`` each item is judged alone, so one archived event kept
+too briefly is a violation while another without ``retain_until`` stays
+unverified. The evidence quotes the record as it is. The state is taken as
+replayed (optional steps are skippable, so recording them would not move where
+the record ends). A check type that cannot answer (``CheckType.decided``) keeps
+all its hits unverified.
+
 A step whose event is optional may be skipped: the steps after it also accept
 the states before it (``skip_sources``), so a shop that does not record
 inspections can pack straight after allocation. Who reports the skipped event
@@ -26,7 +44,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from itertools import combinations
+from typing import TYPE_CHECKING, Any
+
+from .plan.events import BY_TYPE
+from .plan.unknown import Open, Partial
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .checks.base import Hit
+    from .compiled import CheckDef
 
 ALL = "*"  # a declared set meaning "every optional name" (profile full)
 
@@ -115,6 +141,87 @@ def unmet(needs: Iterable[str], record: Mapping[str, Any], optional: Mapping[str
     return out
 
 
+MAX_UNKNOWN_EVENTS = 3  # absent event types of one check: 2**3 worlds at most, else nothing stands
+
+
+def _unknown_at(value: Any, parts: Sequence[str]) -> Any:
+    """``value`` with the key at the end of ``parts`` unknown where it is absent (``*``: in each list item).
+    Returns ``value`` itself when nothing is absent; an absent parent is core data, absent for sure."""
+    if not parts:
+        return value
+    head, rest = parts[0], parts[1:]
+    if head == "*":
+        if type(value) is not list:
+            return value
+        items = [_unknown_at(x, rest) for x in value]
+        return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
+    if not isinstance(value, dict):
+        return value
+    known = value.unknown if isinstance(value, Partial) else frozenset()
+    if value.get(head) is None:  # absent, or JSON null, which ``missing`` reads as absent too
+        if rest:
+            return value
+        return Partial({k: v for k, v in value.items() if k != head}, None if known is None else known | {head})
+    child = _unknown_at(value[head], rest)
+    if child is value[head]:
+        return value
+    return Partial({**value, head: child}, known) if isinstance(value, Partial) else {**value, head: child}
+
+
+def unknown_worlds(variables: Mapping[str, Any], needs: Iterable[str], optional: Mapping[str, OptionalData],
+                   recorded: frozenset[str]) -> list[dict[str, Any]] | None:
+    """The CEL variables of a record with the optional data of ``needs`` it lacks (and the shop does not
+    record) made unknown, one set per possible world; None when there are too many worlds to ask.
+
+    A field becomes unknown in its map (``plan.unknown.Partial``). An event type the record has none
+    of may have happened zero or more times: one world as recorded, and one where ``events`` is an
+    ``Open`` list with a phantom event of that type whose every other field is unknown (one phantom
+    answers ``exists``/``all`` for any number of them; anything that counts or orders them is an error).
+    """
+    record: Any = variables["record"]
+    events: list[Any] = list(variables["events"])
+    raw: list[Any] = list(record.get("events") or []) if isinstance(record, Mapping) else []
+    absent_types: list[str] = []
+    for name in needs:
+        opt = optional.get(name)
+        if opt is None or name in recorded:
+            continue
+        if opt.event is None:
+            record = _unknown_at(record, _parts(opt.pointer))
+        elif not opt.pointer:
+            if not any(isinstance(e, Mapping) and e.get("type") == opt.event for e in raw) and opt.event not in absent_types:
+                absent_types.append(opt.event)
+        else:
+            swap = {id(e): _unknown_at(e, _parts(opt.pointer)) for e in raw if isinstance(e, Mapping) and e.get("type") == opt.event}
+            raw = [swap.get(id(e), e) for e in raw]
+            events = [swap.get(id(e), e) for e in events]
+    if len(absent_types) > MAX_UNKNOWN_EVENTS:
+        return None
+    worlds: list[dict[str, Any]] = []
+    for n in range(len(absent_types) + 1):
+        for happened in combinations(absent_types, n):
+            phantoms = [Partial({"type": t}, None) for t in happened]
+            evs, rec_evs = (Open(events + phantoms), Open(raw + phantoms)) if phantoms else (events, raw)
+            rec = Partial({**record, "events": rec_evs}, record.unknown) if isinstance(record, Partial) else {**record, "events": rec_evs}
+            # without the evaluator's index of the events by type (plan/events.py): it holds the recorded events
+            worlds.append({**{k: v for k, v in variables.items() if k != BY_TYPE}, "record": rec, "events": evs})
+    return worlds
+
+
+def standing(ck: CheckDef, hits: Sequence[Hit], variables: Mapping[str, Any], optional: Mapping[str, OptionalData],
+             recorded: frozenset[str]) -> list[Hit]:
+    """The hits of ``ck`` that stand whatever the optional data it needs (and the record lacks) holds:
+    its ``when`` is true and the hit's own verdict false in every world of ``unknown_worlds``. The rest
+    rest on the absence and are unverified. The reached state is taken as replayed (optional steps are
+    skippable, so recording them does not move where a record ends)."""
+    worlds = unknown_worlds(variables, ck.needs, optional, recorded)
+    if worlds is None:
+        return []
+    if ck.when is not None and any(ck.when.over_unknowns(w) is not True for w in worlds):
+        return []
+    return ck.impl.decided(worlds, hits)
+
+
 MAX_SKIPPED = 4  # optional steps skipped in a row: bounds the work on hostile definitions (10,000-step chains)
 
 
@@ -152,4 +259,5 @@ def skip_sources(steps: Sequence[Any], optional_events: frozenset[str]) -> dict[
     return out
 
 
-__all__ = ["ALL", "OptionalData", "declared", "missing", "read_optional", "skip_sources", "unmet"]
+__all__ = ["ALL", "OptionalData", "declared", "missing", "read_optional", "skip_sources", "standing", "unknown_worlds",
+           "unmet"]

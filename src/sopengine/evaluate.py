@@ -29,7 +29,7 @@ from .chrono.instants import (
 from .chrono.reader import CalendarRangeError
 from .chrono.sla import Deadline, Sla, TimeContext
 from .compile import CheckDef, CompiledProcess, StepDef
-from .contract import unmet
+from .contract import standing, unmet
 from .errors import EvaluationError
 from .expr import Bindings, Expression
 from .findings import MAX_LISTED, Findings
@@ -302,9 +302,14 @@ class _Run(Findings):
                                "", {"error": str(exc)})
                 continue
             if hits and ck.needs and (lacking := unmet(ck.needs, self.record, self.proc.optional, self.recorded)):
-                # it would fire, but on the absence of data the shop does not record: not a breach, not checked
-                self.unverify(ck.id, ck.clauses, lacking)
-                continue
+                # the shop does not record data it needs: a hit that stands whatever that data holds is a breach,
+                # the others are not checked (contract.standing)
+                kept = standing(ck, hits, self.vars, self.proc.optional, self.recorded)
+                if len(kept) < len(hits) or rest:
+                    self.unverify(ck.id, ck.clauses, lacking)
+                if not (hits := kept):
+                    continue
+                rest = {}
             fired = False
             for h in hits:
                 if h.needs and (lacking := unmet(h.needs, self.record, self.proc.optional, self.recorded)):

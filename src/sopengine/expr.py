@@ -64,6 +64,8 @@ _NAMES = frozenset(VARIABLES)
 # Expressions compiled while this is false are evaluated by CEL only: the reference the
 # differential tests compare the translated plans with.
 USE_PLANS = True
+UNDECIDED: Any = object()  # Expression.over_unknowns: the value depends on what is unknown
+_UNKNOWN_PLANS: dict[tuple[str, tuple[str, ...]], Any] = {}  # plans of expressions compiled without one
 _ERR_POS = re.compile(r"<input>:(\d+):(\d+): (.*?)(?:\n|$)")
 
 
@@ -126,6 +128,22 @@ class Expression:
         if value.type() == _T.ERROR:
             raise EvaluationError(_short(str(value.value())))
         return value.plain_value()
+
+    def over_unknowns(self, variables: Mapping[str, Any]) -> Any:
+        """Its value where ``variables`` hold unknowns (``plan.unknown``), or ``UNDECIDED`` when that value
+        depends on them, or the expression is outside the translated subset (CEL has no unknowns to ask)."""
+        plan = self._plan
+        if plan is None:  # CEL alone (USE_PLANS off, the differential tests): the verdict must not change
+            key = (self.source, self.extra)
+            if key not in _UNKNOWN_PLANS:
+                _UNKNOWN_PLANS[key] = translate(self.source, _NAMES | frozenset(self.extra))
+            plan = _UNKNOWN_PLANS[key]
+            if plan is None:
+                return UNDECIDED
+        try:
+            return plan(variables)
+        except Fallback:
+            return UNDECIDED
 
     def test(self, variables: Mapping[str, Any]) -> bool:
         plan = self._plan

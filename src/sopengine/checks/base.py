@@ -11,7 +11,7 @@ register themselves here (``@register``, ``REGISTRY`` below), are imported by
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
@@ -95,6 +95,12 @@ class CheckType(ABC):
     @abstractmethod
     def run(self, ctx: CheckContext) -> Iterable[Hit]:
         """Yield one Hit per finding; yield nothing when the record complies."""
+
+    def decided(self, worlds: Sequence[Mapping[str, Any]], hits: Sequence[Hit]) -> list[Hit]:
+        """The ``hits`` that stand in every one of ``worlds`` (CEL variables in which the optional
+        data the rule needs and the record lacks is unknown, see ``contract.standing``). A check
+        type that cannot tell says none: its hits stay unverified, which is never a false breach."""
+        return []
 
     def evidence_keys(self) -> frozenset[str] | None:
         """The evidence every Hit of this check carries, against which the rule's message

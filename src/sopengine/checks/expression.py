@@ -7,7 +7,7 @@ no code, only an assertion and the evidence worth quoting when it fails.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, time, timedelta
 from typing import Any
 
@@ -43,6 +43,22 @@ class ExpressionCheck(CheckType):
         if not isinstance(v, bool):
             raise EvaluationError(f"assert gave {v!r}, not true or false")
         return v
+
+    def decided(self, worlds: Sequence[Mapping[str, Any]], hits: Sequence[Hit]) -> list[Hit]:
+        """A hit stands if its assertion is false in every world. With ``for_each``, the list must be the
+        same in every world (then it is the one ``run`` iterated, and each hit's ``index`` names its item)."""
+        if self.for_each is None:
+            return list(hits) if all(self.assertion.over_unknowns(w) is False for w in worlds) else []
+        lists = [self.for_each.over_unknowns(w) for w in worlds]
+        if not all(type(xs) is list for xs in lists):
+            return []
+        out = []
+        for h in hits:
+            i = h.evidence.get("index")
+            if type(i) is int and all(0 <= i < len(xs) and self.assertion.over_unknowns({**w, "item": xs[i], "index": i}) is False
+                                      for w, xs in zip(worlds, lists, strict=True)):
+                out.append(h)
+        return out
 
     def run(self, ctx: CheckContext) -> Iterable[Hit]:
         if self.for_each is None:

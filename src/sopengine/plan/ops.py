@@ -14,6 +14,8 @@ import math
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from .unknown import Open, Partial
+
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 EXACT_FLOAT_INT = 2**53  # beyond this an int and a double may compare differently in C++
 MAX_DURATION_S = 315_576_000_000  # CEL's duration range, +-10000 years
@@ -236,16 +238,16 @@ def size(v: Any) -> int:
 
 
 def select(v: Any, name: str) -> Any:
-    if type(v) is dict:
+    if type(v) is dict or (type(v) is Partial and name in v):
         try:
             return v[name]
         except KeyError:
             raise FALLBACK from None  # no such key
-    raise FALLBACK
+    raise FALLBACK  # not a map, or a key of a Partial that may or may not exist
 
 
 def has(v: Any, name: str) -> bool:
-    if type(v) is dict:
+    if type(v) is dict or (type(v) is Partial and not v.unknowable(name)):
         return name in v
     raise FALLBACK
 
@@ -311,4 +313,6 @@ def plain(v: Any) -> Any:
         return {k: plain(x) for k, x in v.items()}
     if t is datetime and v.tzinfo is not None:
         return v.astimezone(UTC)
+    if t is Partial or t is Open:
+        return v  # only over unknowns (contract.standing), whose callers never hand it to CEL
     raise FALLBACK

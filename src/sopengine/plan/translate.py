@@ -18,6 +18,7 @@ from . import ops, times
 from .events import events_of, picked_type
 from .ops import FALLBACK, _Fallback
 from .parse import Node, _Unsupported, parse
+from .unknown import Open
 
 Fn = Callable[[Mapping[str, Any]], Any]
 ITERATION_LIMIT = 5000
@@ -121,11 +122,13 @@ class _Translator:
     def t_has(self, operand: Node, field: str) -> Fn:
         f = self.node(operand)
 
+        has_of = ops.has
+
         def has(env: Mapping[str, Any]) -> bool:
             v = f(env)
             if type(v) is dict:
                 return field in v
-            raise FALLBACK
+            return has_of(v, field)  # a Partial (plan/unknown.py), else an error
         return has
 
     def t_index(self, operand: Node, idx: Node) -> Fn:
@@ -309,7 +312,7 @@ class _Translator:
                 for k in v:
                     if type(k) is not str:
                         raise FALLBACK
-            elif type(v) is not list:
+            elif type(v) is not list and type(v) is not Open:
                 raise FALLBACK
             return v
 
@@ -350,6 +353,8 @@ class _Translator:
         if kind == "exists_one":
             def exists_one(env: Mapping[str, Any]) -> bool:
                 xs, scope, _ = each(env)
+                if type(xs) is Open:
+                    raise FALLBACK  # how many of the unknown elements match is unknown
                 n = 0
                 for x in xs:
                     scope[var] = x
@@ -371,7 +376,7 @@ class _Translator:
                         out.append(x)
                     elif r is not False:
                         raise FALLBACK
-                return out
+                return Open(out) if type(xs) is Open else out
             return filter_
 
         def map_(env: Mapping[str, Any]) -> list[Any]:
@@ -380,5 +385,5 @@ class _Translator:
             for x in xs:
                 scope[var] = x
                 out.append(fn(scope))
-            return out
+            return Open(out) if type(xs) is Open else out
         return map_
