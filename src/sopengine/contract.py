@@ -45,14 +45,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import combinations
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .plan.events import BY_TYPE
 from .plan.unknown import Open, Partial
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .checks.base import Hit
-    from .compiled import CheckDef
+    from .checks.base import CheckType, Hit
+    from .expr import Expression
 
 ALL = "*"  # a declared set meaning "every optional name" (profile full)
 
@@ -208,7 +208,18 @@ def unknown_worlds(variables: Mapping[str, Any], needs: Iterable[str], optional:
     return worlds
 
 
-def standing(ck: CheckDef, hits: Sequence[Hit], variables: Mapping[str, Any], optional: Mapping[str, OptionalData],
+class NeedingCheck(Protocol):
+    """What ``standing`` reads of a compiled check (compiled.CheckDef; named here, as compiled imports this module)."""
+
+    @property
+    def needs(self) -> tuple[str, ...]: ...
+    @property
+    def when(self) -> Expression | None: ...
+    @property
+    def impl(self) -> CheckType: ...
+
+
+def standing(ck: NeedingCheck, hits: Sequence[Hit], variables: Mapping[str, Any], optional: Mapping[str, OptionalData],
              recorded: frozenset[str]) -> list[Hit]:
     """The hits of ``ck`` that stand whatever the optional data it needs (and the record lacks) holds:
     its ``when`` is true and the hit's own verdict false in every world of ``unknown_worlds``. The rest
