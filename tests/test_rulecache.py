@@ -119,3 +119,21 @@ def test_checking_one_order_compiles_the_order_process_only(cache, capsys, tmp_p
                        "--now", "2023-06-03T12:00:00+08:00")
     assert code == 1 and len(out.splitlines()) == len(read_jsonl(EXAMPLES / "orders.jsonl"))
     assert compiled and set(compiled) == {"order"}
+
+
+def test_a_process_that_does_not_compile_is_not_compiled_again_for_every_record(cache, monkeypatch):
+    from sopengine import lazy
+
+    sopengine.load(RULES)
+    engine = sopengine.load(RULES)  # from the entry: nothing compiled yet
+    calls = []
+
+    def broken(*args, **kw):
+        calls.append(1)
+        raise ModuleNotFoundError("No module named 'pypinyin'")
+
+    monkeypatch.setattr(lazy, "compile_process", broken)
+    products = read_jsonl(EXAMPLES / "products.jsonl")[:3]
+    results = [engine.evaluate(r, NOW) for r in products]
+    assert all("ModuleNotFoundError" in (r.error or "") for r in results)  # each record says why
+    assert len(calls) == 1  # and the process was tried once, not once a record

@@ -28,6 +28,8 @@ class LazyProcesses(Mapping[str, tuple[CompiledProcess, ...]]):
         self._docs = docs
         self._build = build
         self._done: dict[str, tuple[CompiledProcess, ...]] = {}
+        self._failed: dict[str, Exception] = {}  # a process that did not compile fails each record at once, not
+        # after another compile (a missing module made every product record pay 26 ms)
         self._lock = threading.Lock()
 
     def __getitem__(self, pid: str) -> tuple[CompiledProcess, ...]:
@@ -36,8 +38,14 @@ class LazyProcesses(Mapping[str, tuple[CompiledProcess, ...]]):
             return done
         docs = self._docs[pid]  # KeyError for an unknown process, as a dict would
         with self._lock:
+            if pid in self._failed:
+                raise self._failed[pid]
             if pid not in self._done:
-                self._done[pid] = self._build(docs)
+                try:
+                    self._done[pid] = self._build(docs)
+                except Exception as exc:
+                    self._failed[pid] = exc
+                    raise
             return self._done[pid]
 
     def __iter__(self) -> Iterator[str]:
