@@ -14,7 +14,7 @@ result is stamped with that version and the digest of what judged it.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,7 +35,7 @@ from .policy import Policy
 from .results import Result, SourceRef
 from .schema_fields import record_event_types
 from .schemas import SchemaStore, default_schema_dirs
-from .text.masking import mask_text
+from .trace import version_line
 from .tree import (
     KIND_SCHEMAS,
     MAX_RULE_FILES,
@@ -45,7 +45,7 @@ from .tree import (
     tree_problems,
     tree_sources,
 )
-from .versions import choose, in_force, order_versions, pinned
+from .versions import choice, in_force, order_versions, pinned
 
 __all__ = [
     # the rules tree's reading lives in tree.py; re-exported for callers of the old place
@@ -124,6 +124,11 @@ class Engine:
         The reason names the deciding field and its value, the chosen version's period
         and the file it is defined in, so a reader can check the choice by hand.
         """
+        proc, why = self._select(record, version)
+        return proc, why()
+
+    def _select(self, record: Mapping[str, Any], version: str | None) -> tuple[CompiledProcess, Callable[[], str]]:
+        """``select``, the reason written only when the trace is read."""
         pid = record.get("process")
         versions = self._processes.get(pid) if isinstance(pid, str) else None
         if not versions or not isinstance(pid, str):
@@ -132,7 +137,7 @@ class Engine:
                 raise LookupError(f"the record has no 'process' field, which names the process that judges it (one of: {known})")
             close = difflib.get_close_matches(pid, self.process_ids, n=1) if isinstance(pid, str) else []
             raise LookupError(f"unknown process {pid!r}" + (f"; did you mean {close[0]!r}?" if close else "") + f" (known: {known})")
-        return choose(pid, versions, record, version)
+        return choice(pid, versions, record, version)
 
     # -- evaluation -------------------------------------------------------
     def evaluate(self, record: Any, now: datetime | None = None, *, version: str | None = None,
@@ -151,12 +156,12 @@ class Engine:
             return Result(rid if clean else None, pid if clean else None, None, None,
                           error=f"not JSON data: {problem}", source=source)
         try:
-            proc, why = self.select(record, version)
+            proc, why = self._select(record, version)
         except (LookupError, ValueProblem) as exc:
             return Result(rid, pid, None, None, error=str(exc), source=source)
         except Exception as exc:  # noqa: BLE001 - as below: a bug of ours must cost one record, not the batch
             return Result(rid, pid, None, None, error=f"internal error: {type(exc).__name__}: {exc}", source=source)
-        head = (f"version: {mask_text(why)}",)  # the version may quote the record
+        head = ((version_line, (why,)),)
         try:
             result = evaluate_record(proc, record, now, {**self.tables, **tables} if tables else self.tables, source,
                                      self.policy.recorded(proc), screened, head)

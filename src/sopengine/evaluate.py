@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, tzinfo
 from functools import lru_cache
 from itertools import islice
@@ -38,10 +38,10 @@ from .plan.events import BY_TYPE, index_events
 from .results import (
     SEVERITY_RANK,
     NextAction,
-    ReplayStep,
     Result,
     SourceRef,
     Text,
+    deferred,
 )
 from .rulebook import (
     DEADLINE_UNEVALUABLE,
@@ -54,7 +54,7 @@ from .rulebook import (
     declared,
     unevaluable,
 )
-from .text.masking import mask_value
+from .trace import Entry, Steps, Trace, event_line, start_line, unmatched_line
 from .typecheck import TEMPLATE
 from .view import build_view, screened_view, view_problem
 
@@ -89,16 +89,16 @@ def render(template: str, values: Mapping[str, Any]) -> str:
 
 class _Run(Findings):
     def __init__(self, proc: CompiledProcess, record: Mapping[str, Any], now: datetime, tables: Mapping[str, Any],
-                 recorded: frozenset[str] = frozenset(), screened: bool = False, head: tuple[str, ...] = ()) -> None:
+                 recorded: frozenset[str] = frozenset(), screened: bool = False, head: Iterable[Entry] = ()) -> None:
         super().__init__()
         self.proc, self.record, self.now, self.tables, self.screened = proc, record, now, tables, screened
         self.recorded = recorded  # optional data the shop declares it records: its absence is a breach
         self.tz = proc.timezone
         self.actions: list[NextAction] = []
-        self.trace: list[str] = list(head)
-        self.steps: list[ReplayStep] = []
+        self.trace = Trace(head)
+        self.steps = Steps()
 
-    def run(self) -> tuple[str, list[str]]:
+    def run(self) -> str:
         proc, tz = self.proc, self.tz
         try:
             view = (screened_view if self.screened else build_view)(self.record, proc.view, tz)
@@ -126,29 +126,28 @@ class _Run(Findings):
             start = events[0]["at"]
         state = proc.initial
         entered = start
-        self.trace.append(f"start in {proc.initial!r} at {rfc3339(start, tz) if start else 'unknown time'}")
+        self.trace.later(start_line, proc.initial, start, tz)
         for k, ev in enumerate(events):
-            state, entered = self.replay(state, ev, ev_view[k], events[:k], entered)
+            state, entered = self.replay(state, ev, ev_view[k], events, k, entered)
         # from here on the variables no longer change: convert them to CEL once for all checks and deadlines
         self.vars = Bindings({**self.vars, "state": state, "event": {}})
         self.next_actions(state, entered, events)
         self.run_checks(state, events)
         self._report_unlisted()
-        return state, self.trace
+        return state
 
     # -- replay -----------------------------------------------------------
-    def replay(self, prior: str, ev: Mapping[str, Any], ev_view: Any, before: list[Mapping[str, Any]],
+    def replay(self, prior: str, ev: Mapping[str, Any], ev_view: Any, events: list[Mapping[str, Any]], k: int,
                entered: datetime | None) -> tuple[str, datetime | None]:
-        """One event: the state it leads to and when the state was entered. The step is the first
-        of the (state, event) table whose guard holds, as the machine's own trigger would choose."""
-        proc = self.proc
-        path = f"/events/{ev['_index']}"
+        """Event ``k`` of ``events``: the state it leads to and when the state was entered. The step is the
+        first of the (state, event) table whose guard holds, as the machine's own trigger would choose.
+        Its pointer and time are written out only for a finding."""
+        proc, tz = self.proc, self.tz
         etype, at = ev.get("type"), ev["at"]
-        when = rfc3339(at, self.tz)
         if not isinstance(etype, str) or not (steps := proc.steps_by_event.get(etype)):  # (the schema asks for a string)
             self.violation(EVENT_UNKNOWN, "error", proc.rules[EVENT_UNKNOWN].clauses,
                            f"事件类型 {etype!r} 不是流程 {proc.id} 的任何步骤", f"event type {etype!r} is not a step of process {proc.id}",
-                           path + "/type", {"event": etype, "at": when})
+                           f"/events/{ev['_index']}/type", {"event": etype, "at": rfc3339(at, tz)})
             return prior, entered
         variables = {**self.vars, "event": ev_view, "state": prior}
         step = None
@@ -169,26 +168,31 @@ class _Run(Findings):
             fits = [s for s in steps if s.when is None or _safe_test(s.when, variables)]
             step = fits[0] if fits else steps[0]
             detail = "; ".join(f"{sid}: {msg}" for sid, msg in guard_errors)
-            self.out_of_order(step, prior, path, etype, when, detail)
+            self.out_of_order(step, prior, ev, etype, detail)
             if not fits:
-                self.trace.append(f"{when} {mask_value(etype)}: no step matches, state stays {prior!r}")
+                self.trace.later(unmatched_line, at, tz, etype, prior)
                 return prior, entered
         state = step.to
         if prior in step.skips and prior not in step.sources:
-            self.skipped(step, prior, path, etype, when)
-        self.trace.append(f"{when} {mask_value(etype)} by {mask_value(ev.get('role')) or '?'}: {step.id} {prior!r} -> {state!r}")
-        self.steps.append(ReplayStep(ev["_index"], step.id, prior, state))
+            self.skipped(step, prior, ev, etype)
         role = ev.get("role")
+        if role is None or type(role) is str:  # immutable: formatted when read
+            self.trace.later(event_line, at, tz, etype, role, step.id, prior, state)
+        else:
+            self.trace.add(event_line(at, tz, etype, role, step.id, prior, state))
+        self.steps.done.append((ev["_index"], step.id, prior, state))
         if role not in step.roles:
+            path, when = f"/events/{ev['_index']}", rfc3339(at, tz)
             who = f"角色 {role}" if role else "未注明角色"
             self.violation(WRONG_ROLE.id(step.id), "error", step.clauses,
                            f"步骤“{step.title.zh}”由{who}执行，应由 {'、'.join(step.roles)} 执行",
                            f"step '{step.title.en}' was done by {('role ' + role) if role else 'no stated role'}; allowed: {', '.join(step.roles)}",
                            path + "/role", {"role": role, "allowed": list(step.roles), "actor": ev.get("actor"), "at": when})
         if step.sla is not None:
-            ctx = TimeContext(self.record, self.tz, at, entered, before, {**variables, "now": at})
+            ctx = TimeContext(self.record, tz, at, entered, events[:k], {**variables, "now": at})
             dl = self._deadline(step.sla, ctx, step.id)
             if dl is not None and at > dl.due:
+                path, when = f"/events/{ev['_index']}", rfc3339(at, tz)
                 late = format_duration(at - dl.due)
                 zh, en, ev = dl.labelled(
                     f"步骤“{step.title.zh}”于 {when} 完成，期限为 {rfc3339(dl.due, self.tz)}，迟了 {late}",
@@ -199,7 +203,7 @@ class _Run(Findings):
         # of the state keep running from when it was entered, or ORD-09's 15 days would restart.
         return state, (at if state != prior else entered)
 
-    def skipped(self, step: StepDef, prior: str, path: str, etype: str, when: str) -> None:
+    def skipped(self, step: StepDef, prior: str, ev: Mapping[str, Any], etype: str) -> None:
         """A step done after optional steps were left out. The checks that need the missing event report it
         (once); otherwise it is out of order where the shop records that event, and unverified where it does not."""
         by_id = {s.id: s for s in self.proc.steps}
@@ -211,9 +215,10 @@ class _Run(Findings):
         if all(e not in self.recorded and e not in have for e in events):
             self.unverify(OUT_OF_ORDER.id(step.id), step.clauses, events)
             return
-        self.out_of_order(step, prior, path, etype, when)
+        self.out_of_order(step, prior, ev, etype)
 
-    def out_of_order(self, step: StepDef, prior: str, path: str, etype: str, when: str, detail: str = "") -> None:
+    def out_of_order(self, step: StepDef, prior: str, ev: Mapping[str, Any], etype: str, detail: str = "") -> None:
+        path, when = f"/events/{ev['_index']}", rfc3339(ev["at"], self.tz)
         self.violation(OUT_OF_ORDER.id(step.id), "error", step.clauses,
                        f"步骤“{step.title.zh}”（{etype}）不能在状态 {prior} 下执行；应在 {'、'.join(step.sources)} 之后" + (f"（{detail}）" if detail else ""),
                        f"step '{step.title.en}' ({etype}) is not allowed in state {prior}; it follows {', '.join(step.sources)}" + (f" ({detail})" if detail else ""),
@@ -223,7 +228,7 @@ class _Run(Findings):
         try:
             dl = sla.deadline(ctx)
             if dl is not None and dl.estimated:
-                self.trace.append(f"{owner}: {dl.explain()}")
+                self.trace.add(f"{owner}: {dl.explain()}")
             return dl
         except CalendarRangeError as exc:  # the time data stops short of this record: say so, never guess
             self.violation(DEADLINE_UNEVALUABLE.id(owner), "error", sla.clauses,
@@ -318,7 +323,7 @@ class _Run(Findings):
                 self._hit(ck, h)
                 fired = True
             if ctx.trace:
-                self.trace.extend(f"{ck.id}: {line}" for line in ctx.trace)
+                self.trace.entries.extend(f"{ck.id}: {line}" for line in ctx.trace)
                 ctx.trace.clear()
             for (suffix, severity), n in rest.items():
                 self._unlist(ck.id + suffix, severity, ck.clauses, n)
@@ -364,19 +369,19 @@ def _safe_test(e: Expression, variables: Mapping[str, Any]) -> bool:
 def evaluate_record(proc: CompiledProcess, record: Mapping[str, Any], now: datetime,
                     tables: Mapping[str, Any], source: SourceRef | None = None,
                     recorded: frozenset[str] = frozenset(), screened: bool = False,
-                    head: tuple[str, ...] = ()) -> Result:
+                    head: Iterable[Entry] = ()) -> Result:
     """``record`` judged by ``proc`` at ``now``. ``screened``: the caller has found it plain JSON data
     (``inputs.json_data.screen``); ``head``: trace lines that come first (why this version judges it)."""
     rid = record.get("id") if isinstance(record.get("id"), str) else None
     problems = proc.validator.errors(record)
     if problems:
         return Result(rid, proc.id, proc.version, None, error=f"record does not match {proc.record_schema}: " + "; ".join(problems),
-                      digest=proc.digest, source=source, trace=head)
+                      digest=proc.digest, source=source, trace=deferred(Trace(head)))
     run = _Run(proc, record, now, tables, recorded, screened, head)
     try:
-        state, trace = run.run()
+        state = run.run()
     except ValueProblem as exc:
         return Result(rid, proc.id, proc.version, None, error=f"bad value: {exc}", digest=proc.digest, source=source,
-                      trace=head)
+                      trace=deferred(Trace(head)))
     return Result(rid, proc.id, proc.version, state, tuple(run.violations), tuple(run.actions), None, proc.digest, source,
-                  tuple(trace), tuple(run.unverified.values()), tuple(run.steps))
+                  deferred(run.trace), tuple(run.unverified.values()), deferred(run.steps))

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from .contract import declared
-from .results import Result
+from .results import Result, Unverified, Violation
 
 if TYPE_CHECKING:  # pragma: no cover
     from .compile import CompiledProcess
@@ -42,6 +42,7 @@ class Policy:
     # rules documents the configuration adds (its `qualifications:` section, a QualificationTable that
     # extends the rules' own), compiled with the rules and positioned in the configuration file
     documents: tuple[Any, ...] = ()
+    _digests: dict[str, str] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
@@ -82,9 +83,17 @@ class Policy:
         """The result as this shop's configuration reads it (unchanged under the default policy)."""
         if self.is_default:
             return result
-        from .compile import canonical_digest
+        notes: list[str] = []
+        kept, unverified = self._kept(result, notes) if self.select or self.ignore or self.overrides else (
+            result.violations, result.unverified)  # a profile or records alone change only the digest
+        notes += [n for n in self.param_notes.get(result.process or "", ()) if n not in notes]
+        return result.but(violations=kept, unverified=unverified, digest=self._digest(result.digest),
+                          trace=result.trace_then(notes))
 
-        kept, notes = [], []
+    def _kept(self, result: Result, notes: list[str]) -> tuple[tuple[Violation, ...], tuple[Unverified, ...]]:
+        """The violations and unverified rules this configuration selects, re-graded by its overrides
+        (each override that applied described in ``notes``)."""
+        kept = []
         for v in result.violations:
             if not self.selected(v.rule, v.clauses):
                 continue
@@ -98,10 +107,22 @@ class Policy:
             kept.append(v)
         unverified = tuple(u for u in result.unverified if self.selected(u.rule, u.clauses)
                            and not getattr(self.override_for(u.rule), "off", False))
-        notes += [n for n in self.param_notes.get(result.process or "", ()) if n not in notes]
-        digest = canonical_digest(result.digest, self.digest_part()) if result.digest else result.digest
-        return replace(result, violations=tuple(kept), unverified=unverified, digest=digest,
-                       trace=(*result.trace, *notes))
+        return tuple(kept), unverified
+
+    def _digest(self, digest: str | None) -> str | None:
+        """The digest of the rules that judged a result (``digest``) and this configuration: the same for every
+        result of one process version, so hashed once per version (a bounded memo; the policy is immutable)."""
+        if not digest:
+            return digest
+        memo = self._digests
+        out = memo.get(digest)
+        if out is None:
+            from .compile import canonical_digest
+
+            if len(memo) >= 1024:
+                memo.clear()
+            out = memo[digest] = canonical_digest(digest, self.digest_part())
+        return out
 
 
 __all__ = ["PROFILES", "Policy"]

@@ -7,9 +7,9 @@ fields RECORDS.md fixes, plus extensions that never rename them).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any, Literal, cast
 
 from .text.masking import mask_text
 
@@ -169,6 +169,24 @@ class Result:
                 best = v.severity
         return best
 
+    def but(self, **changes: Any) -> Result:
+        """``dataclasses.replace``, except that a trace or steps not read yet stay unread (``Deferred``)."""
+        new = object.__new__(Result)
+        for name, slot in _SLOTS:
+            slot.__set__(new, changes.pop(name) if name in changes else slot.__get__(self))
+        if changes:
+            raise TypeError(f"Result has no field {next(iter(changes))!r}")
+        if new.error is not None:
+            _ERROR.__set__(new, mask_text(new.error))  # as __post_init__ does
+        return new
+
+    def trace_then(self, more: Sequence[str]) -> tuple[str, ...]:
+        """The trace followed by ``more``, for ``but(trace=...)``: left unformatted if it is not read yet."""
+        raw = _raw(self, "trace")
+        if not more:
+            return raw  # type: ignore[no-any-return]
+        return deferred(raw.extended(more)) if isinstance(raw, Deferred) else (*raw, *more)
+
     def to_dict(self, lang: str = "en", trace: bool = False) -> dict[str, Any]:
         d: dict[str, Any] = {
             "record": self.record,
@@ -187,3 +205,66 @@ class Result:
         if trace:
             d["trace"] = list(self.trace)
         return d
+
+
+class Deferred:
+    """A tuple that an evaluation leaves to be built when first read: its ``--explain`` trace, formatted
+    only then (most runs never write it), and its replay steps. Subclasses say how, in ``resolve``."""
+
+    __slots__ = ()
+
+    def resolve(self) -> tuple[Any, ...]:
+        raise NotImplementedError
+
+    def extended(self, more: Iterable[Any]) -> Deferred:
+        """This, followed by ``more`` (already what ``resolve`` gives), still unresolved."""
+        return _Then(self, tuple(more))
+
+
+@dataclass(frozen=True, slots=True)
+class _Then(Deferred):
+    first: Deferred
+    more: tuple[Any, ...]
+
+    def resolve(self) -> tuple[Any, ...]:
+        return self.first.resolve() + self.more
+
+
+def deferred(value: Deferred) -> tuple[Any, ...]:
+    """``value`` as a field of ``Result`` takes it: typed as what every reader of the field gets."""
+    return cast("tuple[Any, ...]", value)
+
+
+class _Resolved:
+    """The ``trace`` and ``steps`` fields of Result: set to a tuple or a ``Deferred``, always read as a tuple
+    (resolved once, on first read, and kept). Equality, hashing, pickling and ``repr`` read the fields, so
+    they see the tuple too."""
+
+    __slots__ = ("slot",)
+
+    def __init__(self, slot: Any) -> None:
+        self.slot = slot  # the member descriptor of the dataclass's own slot
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self.slot
+        value = self.slot.__get__(obj, owner)
+        if type(value) is not tuple:
+            value = value.resolve() if isinstance(value, Deferred) else tuple(value)
+            self.slot.__set__(obj, value)
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        self.slot.__set__(obj, value)
+
+
+def _raw(result: Result, name: str) -> Any:
+    attr = type(result).__dict__[name]
+    return attr.slot.__get__(result) if isinstance(attr, _Resolved) else getattr(result, name)
+
+
+# each field's own slot (``but`` copies a result slot by slot, a Deferred left as it is)
+_SLOTS = tuple((f.name, Result.__dict__[f.name]) for f in fields(Result))
+_ERROR = Result.__dict__["error"]
+for _name in ("trace", "steps"):
+    setattr(Result, _name, _Resolved(Result.__dict__[_name]))

@@ -10,9 +10,9 @@ defined twice, overlap in time or disagree on what decides are load errors.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, tzinfo
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import TYPE_CHECKING, Any
 
 from .chrono.instants import ValueProblem, parse_instant, rfc3339
@@ -53,12 +53,21 @@ def in_force(process: str, versions: Versions, at: datetime) -> CompiledProcess:
 def choose(process: str, versions: Versions, record: Mapping[str, Any],
            version: str | None = None) -> tuple[CompiledProcess, str]:
     """The version that judges ``record`` (pinned by ``version``, else by its deciding instant), and why."""
+    p, why = choice(process, versions, record, version)
+    return p, why()
+
+
+def choice(process: str, versions: Versions, record: Mapping[str, Any],
+           version: str | None = None) -> tuple[CompiledProcess, Callable[[], str]]:
+    """``choose``, with the reason left to be written when asked (``--explain``): every record is judged
+    by a chosen version, few results have their trace read. The reason quotes only immutable values."""
     if version is not None:
         p = pinned(process, versions, version)
-        return p, f"{process} {p.version} pinned by the caller{_by_date_note(record, versions, p)}; defined in {_defined_in(p)}"
+        why = f"{process} {p.version} pinned by the caller{_by_date_note(record, versions, p)}; defined in {_defined_in(p)}"
+        return p, lambda: why
     if _timeless(versions):
         p = versions[0]
-        return p, f"{process} {p.version} is the only version and has no effective period; defined in {_defined_in(p)}"
+        return p, partial(_timeless_reason, process, p)
     by = versions[-1].version_by or "first_event"
     try:
         at = deciding_instant(record, by, versions[-1].timezone)
@@ -67,7 +76,15 @@ def choose(process: str, versions: Versions, record: Mapping[str, Any],
         raise LookupError(f"cannot choose a version of {process!r} by {by}: {exc}") from None
     except ValueProblem as exc:
         raise ValueProblem(f"cannot choose a version of {process!r} by {by}: {exc}") from None
-    return p, f"{by} = {rfc3339(at, p.timezone)} falls in {process} {_chosen(tuple(versions), p)}"
+    return p, partial(_in_force_reason, process, tuple(versions), p, by, at)
+
+
+def _timeless_reason(process: str, p: CompiledProcess) -> str:
+    return f"{process} {p.version} is the only version and has no effective period; defined in {_defined_in(p)}"
+
+
+def _in_force_reason(process: str, versions: tuple[CompiledProcess, ...], p: CompiledProcess, by: str, at: datetime) -> str:
+    return f"{by} = {rfc3339(at, p.timezone)} falls in {process} {_chosen(versions, p)}"
 
 
 def deciding_instant(record: Mapping[str, Any], by: str, tz: tzinfo) -> datetime:

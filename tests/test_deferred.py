@@ -1,0 +1,71 @@
+"""The trace and replay steps of a result are formatted when first read: to every reader, the same tuples."""
+
+import pickle
+from datetime import datetime
+
+import pytest
+
+from sopengine.policy import Policy
+from sopengine.results import Deferred, ReplayStep, Result, deferred
+from sopengine.trace import Steps, Trace, event_line
+
+from .conftest import NOW, SH
+
+
+class Counted(Deferred):
+    def __init__(self, lines: tuple[str, ...]) -> None:
+        self.lines, self.calls = lines, 0
+
+    def resolve(self) -> tuple[str, ...]:
+        self.calls += 1
+        return self.lines
+
+
+def test_a_deferred_trace_reads_as_its_tuple_once():
+    lines = Counted(("a", "b"))
+    r = Result("R1", "order", "1.0.0", "placed", trace=deferred(lines))
+    assert lines.calls == 0
+    assert r.trace == ("a", "b") and r.trace is r.trace and lines.calls == 1
+    assert r == Result("R1", "order", "1.0.0", "placed", trace=("a", "b"))
+    assert "('a', 'b')" in repr(r)
+
+
+def test_but_keeps_an_unread_trace_unread_and_appends_lines():
+    lines = Counted(("a",))
+    r = Result("R1", "order", "1.0.0", "placed", error="call 13812345678", trace=deferred(lines))
+    s = r.but(digest="sha256:x", trace=r.trace_then(["note"]))
+    assert lines.calls == 0
+    assert (s.digest, s.error, s.trace, s.record) == ("sha256:x", r.error, ("a", "note"), "R1")
+    assert "13812345678" not in (s.error or "")
+    with pytest.raises(TypeError):
+        r.but(colour="red")
+
+
+def test_pickling_and_hashing_see_the_tuple():
+    r = Result("R1", "order", "1.0.0", "placed", trace=deferred(Trace(["x", (str.upper, ("y",))])))
+    assert pickle.loads(pickle.dumps(r)).trace == ("x", "Y")
+    assert hash(r) == hash(Result("R1", "order", "1.0.0", "placed", trace=("x", "Y")))
+
+
+def test_steps_become_replay_steps():
+    steps = Steps()
+    steps.done.append((0, "pay", "placed", "paid"))
+    r = Result("R1", "order", "1.0.0", "paid", steps=deferred(steps))
+    assert r.steps == (ReplayStep(0, "pay", "placed", "paid"),)
+
+
+def test_event_lines_mask_what_they_quote():
+    at = datetime(2023, 6, 1, 10, tzinfo=SH)
+    assert event_line(at, SH, "pay", "13812345678", "pay", "placed", "paid") == (
+        "2023-06-01T10:00:00+08:00 pay by 138****5678: pay 'placed' -> 'paid'")
+    assert event_line(at, SH, "pay", None, "pay", "placed", "paid").endswith("pay by ?: pay 'placed' -> 'paid'")
+
+
+def test_an_evaluated_trace_is_text_and_policy_notes_follow_it(engine, orders):
+    plain = engine.evaluate(orders["DD20230601004"], NOW)
+    assert type(plain.trace) is tuple and all(type(t) is str for t in plain.trace)
+    assert plain.trace[0].startswith("version: ") and plain.trace[1].startswith("start in 'placed' at ")
+    assert [s.step for s in plain.steps] and type(plain.steps) is tuple
+    noted = engine.with_policy(Policy("full", param_notes={"order": ("params x = 1",)})).evaluate(orders["DD20230601004"], NOW)
+    assert noted.trace == (*plain.trace, "params x = 1")
+    assert noted.digest == plain.digest and noted.violations == plain.violations
