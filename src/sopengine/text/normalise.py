@@ -32,7 +32,8 @@ from functools import cache
 from itertools import chain, compress
 from threading import Lock
 
-__all__ = ["fold", "fold_sequence", "fold_table", "fold_with_map", "folded_char", "source_map", "wordchar"]
+__all__ = ["fold", "fold_sequence", "fold_table", "fold_with_map", "folded_char", "kept_map", "source_map",
+           "wordchar"]
 
 # General categories (first letter) that carry no letters: separators, punctuation,
 # symbols (emoji included), controls/format/private/unassigned (zero-width joiners,
@@ -176,23 +177,28 @@ _SEQUENCE: list[tuple[tuple[int | str, ...], tuple[str, ...]]] = []
 
 def fold_sequence() -> tuple[tuple[int | str, ...], tuple[str, ...]]:
     """The fold table as a sequence indexed by code point, for :func:`fold` of short texts, and the
-    characters at or beyond its end that fold to something else.
+    characters it leaves as they are although they fold to something else.
 
     ``str.translate`` indexes its table once per character; a tuple answers
     that ~20 % faster than the dict (for ~8 MB), which a per-title scan feels:
     the translate is half of what a clean title costs. A character past the tuple's end is
     left as it is (an IndexError is a LookupError), which is right for all but
-    the listed ones: a caller whose translated text holds one of those must fold
-    the text again with :func:`fold_table` (the matcher finds them with the same
-    automaton pass that looks for words).
+    the listed ones; the characters that fold to *several* (⑩ -> 10, ™ -> tm) are
+    left as they are too and listed. A caller whose translated text holds one of
+    the listed characters must fold the text again with :func:`fold_table` (the
+    matcher finds them with the same automaton pass that looks for words); one
+    whose text holds none has the fold, and each of its characters came from one
+    character of the text, in order: the map back is :func:`kept_map`, no loop.
     """
     if not _SEQUENCE:
         table = fold_table()
         # first-plane characters that fold to themselves as one-character strings, which str.translate
         # copies faster than it converts an int (~8 % of a title's translate, for ~5 MB)
-        seq = tuple(chr(f) if isinstance(f, int) and cp < 0x10000 else f
+        seq = tuple(chr(cp) if isinstance(f, str) and len(f) > 1 else
+                    chr(f) if isinstance(f, int) and cp < 0x10000 else f
                     for cp, f in ((cp, table.get(cp, cp)) for cp in range(SEQUENCE_END)))
-        beyond = tuple(chr(cp) for cp in sorted(table) if cp >= SEQUENCE_END and table[cp] != cp)
+        several = (chr(cp) for cp in range(SEQUENCE_END) if len(folded_char(cp)) > 1)
+        beyond = tuple(chain(several, (chr(cp) for cp in sorted(table) if cp >= SEQUENCE_END and table[cp] != cp)))
         with _FOLD_LOCK:
             if not _SEQUENCE:
                 _SEQUENCE.append((seq, beyond))
@@ -255,14 +261,33 @@ def source_map(text: str) -> Sequence[int]:
     return range(len(text))
 
 
+def kept_map(text: str, folded: str) -> Sequence[int]:
+    """The map of :func:`fold_with_map` for a text that ``folded`` came from one character to one or none.
+
+    That is what :func:`fold_sequence` promises for a text it leaves none of its
+    listed characters in, and what a scan knows at no cost from the automaton pass
+    it makes anyway. Then equal lengths mean nothing was dropped either, and the
+    map is the identity: no second translate at all. Otherwise the shape (see
+    :func:`source_map`) says which characters were dropped.
+    """
+    n = len(text)
+    if len(folded) == n:
+        return range(n)
+    shape = text.translate(_shape())
+    if not shape.isascii():  # a character past the sequence that folds to itself: rare
+        return fold_with_map(text)[1]
+    return list(compress(range(n), shape.encode("ascii")))
+
+
 _SHAPE: list[tuple[str, ...]] = []
 
 
 def _shape() -> tuple[str, ...]:
     """Code point -> "\x00" dropped, "\x01" one character, "\x02" several, for the fold sequence's code points."""
     if not _SHAPE:
-        sequence = fold_sequence()[0]
-        _SHAPE.append(tuple("\x01" if isinstance(f, int) else chr(min(len(f), 2)) for f in sequence))
+        table = fold_table()
+        _SHAPE.append(tuple("\x01" if isinstance(f, int) else chr(min(len(f), 2))
+                            for f in (table.get(cp, cp) for cp in range(SEQUENCE_END))))
     return _SHAPE[0]
 
 

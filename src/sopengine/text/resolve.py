@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 from .exemptions import Clearance, CompiledRule
 from .intervals import Cover
-from .normalise import fold, source_map, wordchar
+from .normalise import fold, kept_map, source_map, wordchar
 
 __all__ = ["Resolver", "Scan", "WordHit"]
 
@@ -179,8 +179,11 @@ class Resolver:
             return False
         return all(rx.search(folded) for rx in in_text)
 
-    def resolve(self, text: str, folded: str, found: Sequence[Match], audit: bool = True) -> Scan:
-        """Steps 2-4 of the matcher's docstring on one text; ``audit=False`` skips building the clearances."""
+    def resolve(self, text: str, folded: str, found: Sequence[Match], audit: bool = True, kept: bool = False) -> Scan:
+        """Steps 2-4 of the matcher's docstring on one text; ``audit=False`` skips building the clearances.
+
+        ``kept``: each character of ``text`` folded to one character or none (see
+        :func:`~.normalise.kept_map`), which makes the map back cheap to build."""
         nwords, anchored = self._nwords, self._anchored
         cands: list[Match] = []
         anchors: list[tuple[int, int, int]] = []  # (start, end, rule index) of anchor occurrences
@@ -196,7 +199,7 @@ class Resolver:
         if not cands:
             return NOTHING
         entries = self._entries
-        src = source_map(text)
+        src = kept_map(text, folded) if kept else source_map(text)
         if edges:
             n = len(src)
             cands = [m for m in cands

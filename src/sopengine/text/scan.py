@@ -105,7 +105,7 @@ class BannedWordMatcher:
     _first_marker: int
     _nwords: int
     _matches: Callable[[str, bool], list[tuple[int, int, int]]]
-    _resolve: Callable[[str, str, Sequence[tuple[int, int, int]], bool], Scan]
+    _resolve: Callable[[str, str, Sequence[tuple[int, int, int]], bool, bool], Scan]
 
     def __init__(self, vocabulary: Vocabulary, extra_exemptions: Iterable[str] = (),
                  brands: Iterable[Any] = ()) -> None:
@@ -179,10 +179,13 @@ class BannedWordMatcher:
         """Banned words in ``text``, in order of position; [] for clean text (the fast, common case)."""
         folded = text.translate(self._fold)
         found = self._matches(folded, True)
-        if found and max(found)[0] >= self._first_marker:
-            folded = text.translate(self._table)
-            found = self._matches(folded, True)
-        return list(self._resolve(text, folded, found, False).hits) if found else []
+        if not found:
+            return []
+        if max(found)[0] < self._first_marker:
+            return list(self._resolve(text, folded, found, False, True).hits)
+        folded = text.translate(self._table)
+        found = self._matches(folded, True)
+        return list(self._resolve(text, folded, found, False, False).hits) if found else []
 
     def find_many(self, texts: Iterable[str]) -> list[Sequence[WordHit]]:
         """``find`` for each text, several times faster on many short texts (a catalogue's titles).
@@ -211,7 +214,7 @@ class BannedWordMatcher:
         for idx, s, e in found:
             if s >= end:  # the next text with a match: close this one, skip the clean ones between
                 if worded:
-                    out[title] = resolve(items[title], folded[base:end], group, False).hits
+                    out[title] = resolve(items[title], folded[base:end], group, False, False).hits
                 title += folded.count(SEPARATOR, end, s)
                 base = folded.rfind(SEPARATOR, 0, s) + 1
                 end = folded.find(SEPARATOR, s)
@@ -221,7 +224,7 @@ class BannedWordMatcher:
             group.append((idx, s - base, e - base))
             worded = worded or idx < nwords
         if worded:
-            out[title] = resolve(items[title], folded[base:end], group, False).hits
+            out[title] = resolve(items[title], folded[base:end], group, False, False).hits
         return out
 
     def scan(self, text: str) -> Scan:
@@ -234,7 +237,10 @@ class BannedWordMatcher:
         """
         folded = text.translate(self._fold)
         found = self._matches(folded, True)
-        if found and max(found)[0] >= self._first_marker:  # a character the sequence leaves as it is
-            folded = text.translate(self._table)
-            found = self._matches(folded, True)
-        return self._resolve(text, folded, found, True) if found else NOTHING
+        if not found:
+            return NOTHING
+        if max(found)[0] < self._first_marker:  # folded one character to one or none: kept_map is the map
+            return self._resolve(text, folded, found, True, True)
+        folded = text.translate(self._table)  # a character the sequence leaves as it is
+        found = self._matches(folded, True)
+        return self._resolve(text, folded, found, True, False) if found else NOTHING
