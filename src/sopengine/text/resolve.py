@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import NamedTuple
 
 from .exemptions import Clearance, CompiledRule
@@ -33,9 +33,9 @@ Entry = tuple[str, str, tuple[str, ...], bool, bool, bool, str]
 # One automaton match: (pattern index, start, end) in the folded text.
 Match = tuple[int, int, int]
 # What a rule set needs somewhere in a text: (it may hold anywhere, a regex over the folded text, one over the original).
-Screen = tuple[bool, re.Pattern[str] | None, re.Pattern[str] | None]
+Screen = tuple[bool, re.Pattern[str] | None, str]
 # What one rule needs somewhere in a text: (a context, an opening bracket in the original, every in_text group).
-Gate = tuple[re.Pattern[str] | None, re.Pattern[str] | None, tuple[re.Pattern[str], ...]]
+Gate = tuple[re.Pattern[str] | None, str, tuple[re.Pattern[str], ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +65,25 @@ NOTHING = Scan((), ())
 # Builds a Scan or a Clearance from a tuple of its fields without the named tuple's own __new__, a Python
 # function (a third of the cost of a clearance); the fields are always complete and in order here.
 _make = tuple.__new__
+
+
+# A WordHit is a frozen dataclass (the result contract), whose generated __init__ sets each field through
+# object.__setattr__ by name: half the cost of a hit. Its slots' own descriptors set the very same fields.
+_new = object.__new__
+_SET_WORD, _SET_CATEGORY, _SET_START, _SET_END, _SET_TEXT, _SET_BASIS = (
+    getattr(WordHit, f.name).__set__ for f in fields(WordHit))
+
+
+def _hit(ent: Entry, start: int, end: int, text: str) -> WordHit:
+    """``WordHit(word, category, start, end, text[start:end], legal_basis)`` for a word of ``ent``."""
+    hit = _new(WordHit)
+    _SET_WORD(hit, ent[0])
+    _SET_CATEGORY(hit, ent[1])
+    _SET_START(hit, start)
+    _SET_END(hit, end)
+    _SET_TEXT(hit, text[start:end])
+    _SET_BASIS(hit, ent[2])
+    return hit
 
 
 def _joined(text: str, src: Sequence[int], i: int) -> bool:
@@ -98,8 +117,8 @@ class Resolver:
     anchor containing it can start.
     """
 
-    __slots__ = ("_anchored", "_clears", "_edged", "_entries", "_entry_rules", "_gates", "_labels", "_longest",
-                 "_nwords", "_plain", "_rules", "_screen_of_entry", "_screens", "_windowed")
+    __slots__ = ("_anchored", "_clears", "_cover", "_edged", "_entries", "_entry_rules", "_gates", "_kind", "_labels",
+                 "_longest", "_nwords", "_plain", "_rules", "_screen_of_entry", "_screens", "_windowed")
 
     def __init__(self, entries: Sequence[Entry], rules: Sequence[CompiledRule],
                  anchored: Sequence[Sequence[int]], longest: int) -> None:
@@ -131,6 +150,14 @@ class Resolver:
         sets = sorted(set(self._entry_rules))
         self._screens = tuple(self._screen_of(ri_set) for ri_set in sets)
         self._screen_of_entry = tuple(sets.index(ri_set) for ri_set in self._entry_rules)
+        # A screen is the union of what each rule of its set needs, so it lets no text through that the
+        # screen of a wider set shuts out: for a word and the word inside it, the wider one, searched once.
+        self._cover = {(a, b): (a if set(sa) >= set(sb) else b) for a, sa in enumerate(sets)
+                       for b, sb in enumerate(sets) if a != b and (set(sa) >= set(sb) or set(sb) >= set(sa))}
+        # Per pattern, what resolve must do with an occurrence: 1 a word, 2 anchors rules, 4 a word with a
+        # Latin edge to check (0: a marker, or a term that anchors nothing).
+        self._kind = tuple((i < self._nwords) | (2 if self._anchored[i] else 0)
+                           | (4 if i < self._nwords and self._edged[i] else 0) for i in range(len(self._anchored)))
 
     @staticmethod
     def _gate_of(compiled: CompiledRule) -> Gate:
@@ -141,41 +168,45 @@ class Resolver:
         plain = sorted({fold(t) for t in contexts if "<" not in t}, key=len, reverse=True)
         alts = [re.escape(k) for k in plain] + ([_DIGIT] if any("<" in t for t in contexts) else [])
         openers = "".join(sorted({pair[0] for pair in r.enclosed}))
-        return (re.compile("|".join(alts)) if contexts else None,
-                re.compile(f"[{re.escape(openers)}]") if openers else None, compiled.in_text)
+        return re.compile("|".join(alts)) if contexts else None, openers, compiled.in_text
 
     def _screen_of(self, ri_set: tuple[int, ...]) -> Screen:
-        """(a rule of the set may hold in any text, a regex over the folded text, one over the original)
-        such that no rule of the set can hold in a text in which neither regex finds anything."""
+        """(a rule of the set may hold in any text, a regex over the folded text, opening brackets to look
+        for in the original) such that no rule of the set can hold in a text in which none is found."""
         in_folded: list[str] = []
-        in_text: list[str] = []
+        in_text = ""
         for ri in ri_set:
             trigger, openers, groups = self._gates[ri]
             if trigger is not None:  # a context is needed, so it is enough to look for one
                 in_folded.append(trigger.pattern)
-            elif openers is not None:
-                in_text.append(openers.pattern)
+            elif openers:
+                in_text += openers
             elif groups:  # every group is needed; a literal one (a source) is rarer than a year
                 in_folded.append(min(groups, key=lambda rx: _DIGIT in rx.pattern).pattern)
             else:
-                return True, None, None
-        return (False, re.compile("|".join(in_folded)) if in_folded else None,
-                re.compile("|".join(in_text)) if in_text else None)
+                return True, None, ""
+        return False, re.compile("|".join(in_folded)) if in_folded else None, "".join(sorted(set(in_text)))
 
     def _may_clear(self, idx: int, text: str, folded: str) -> bool:
         """Whether the screen of word pattern ``idx``'s rule set lets the text through (see ``__init__``)."""
-        if not self._entry_rules[idx]:
-            return False
-        always, in_folded, in_text = self._screens[self._screen_of_entry[idx]]
-        return (always or (in_folded is not None and in_folded.search(folded) is not None)
-                or (in_text is not None and in_text.search(text) is not None))
+        return bool(self._entry_rules[idx]) and self._through(self._screen_of_entry[idx], text, folded)
+
+    def _through(self, screen: int, text: str, folded: str) -> bool:
+        """Whether a screen lets the text through: a bracket is one ``in`` (a regex search costs 4 of them)."""
+        always, in_folded, openers = self._screens[screen]
+        if always or (in_folded is not None and in_folded.search(folded) is not None):
+            return True
+        for o in openers:
+            if o in text:
+                return True
+        return False
 
     def _open(self, ri: int, text: str, folded: str) -> bool:
         """Whether rule ``ri`` can hold anywhere in the text (see the gates in ``__init__``)."""
         trigger, openers, in_text = self._gates[ri]
         if trigger is not None and trigger.search(folded) is None:
             return False
-        if openers is not None and openers.search(text) is None:
+        if openers and not any(o in text for o in openers):
             return False
         return all(rx.search(folded) for rx in in_text)
 
@@ -184,18 +215,21 @@ class Resolver:
 
         ``kept``: each character of ``text`` folded to one character or none (see
         :func:`~.normalise.kept_map`), which makes the map back cheap to build."""
-        nwords, anchored = self._nwords, self._anchored
+        kind, anchored = self._kind, self._anchored
         cands: list[Match] = []
         anchors: list[tuple[int, int, int]] = []  # (start, end, rule index) of anchor occurrences
-        edges = False
+        edges = 0
         for m in found:
-            idx = m[0]
-            if anchored[idx]:
-                for ri in anchored[idx]:
-                    anchors.append((m[1], m[2], ri))
-            if idx < nwords:
+            k = kind[m[0]]
+            if k == 1:  # the usual: a word, not an anchor, without Latin edges
                 cands.append(m)
-                edges = edges or self._edged[idx]
+            elif k:
+                if k & 1:
+                    cands.append(m)
+                    edges |= k & 4
+                if k & 2:
+                    for ri in anchored[m[0]]:
+                        anchors.append((m[1], m[2], ri))
         if not cands:
             return NOTHING
         entries = self._entries
@@ -208,15 +242,17 @@ class Resolver:
             if not cands:
                 return NOTHING
         screened: dict[int, bool] = {}  # screen -> whether it let the text through
-        if not anchors and len(cands) == 1:
-            idx = cands[0][0]
-            if not self._may_clear(idx, text, folded):
-                why: dict[int, tuple[int, int, int]] = {}  # the usual claim: no rule of its set can hold here
-            else:
-                screened[self._screen_of_entry[idx]] = True  # not searched again in _clear
-                why = self._clear(text, folded, src, cands, anchors, screened)
-        else:
+        why: dict[int, tuple[int, int, int]] = {}
+        if anchors or len(cands) > 2:
             why = self._clear(text, folded, src, cands, anchors, screened)
+        else:  # one word, or a word and the word inside it (最 in 最好): one screen may close both
+            screen_of = self._screen_of_entry
+            a = screen_of[cands[0][0]]
+            c = a if len(cands) == 1 else self._cover.get((a, screen_of[cands[1][0]]))
+            if c is None or self._through(c, text, folded):
+                if c is not None:
+                    screened[c] = True  # not searched again in _clear
+                why = self._clear(text, folded, src, cands, anchors, screened)
         if not why:
             survivors = cands
         elif len(why) == len(cands):
@@ -226,13 +262,11 @@ class Resolver:
         if len(survivors) > 1:
             survivors = _leftmost_longest(survivors)
         hits: tuple[WordHit, ...] = ()
-        if survivors:
-            found_hits = []
-            for idx, s, e in survivors:
-                ent = entries[idx]
-                start, end = src[s], src[e - 1] + 1
-                found_hits.append(WordHit(ent[0], ent[1], start, end, text[start:end], ent[2]))
-            hits = tuple(found_hits)
+        if len(survivors) == 1:
+            idx, s, e = survivors[0]
+            hits = (_hit(entries[idx], src[s], src[e - 1] + 1, text),)
+        elif survivors:
+            hits = tuple([_hit(entries[idx], src[s], src[e - 1] + 1, text) for idx, s, e in survivors])
         if not audit or not why:
             return _make(Scan, (hits, ())) if hits else NOTHING
         if len(why) == 1:  # the usual exempt use: one word, one clearance
