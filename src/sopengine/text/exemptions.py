@@ -75,6 +75,7 @@ class CompiledRule:
         "_before",
         "_reach_after",
         "_reach_before",
+        "_tail",
         "_unless",
         "_unless_reach",
         "categories",
@@ -101,6 +102,7 @@ class CompiledRule:
             alt, self._unless_reach = _alternation(rule.unless, ())
             self._unless = re.compile(alt)
         self.in_text = tuple(re.compile(_alternation(g, rule.units)[0]) for g in rule.in_text)
+        self._tail = bool(self.in_text or rule.enclosed)
         # No condition at all: the rule holds wherever its anchor is (every listed phrase, most brands).
         self.plain = not (rule.before or rule.after or rule.unless or rule.in_text or rule.enclosed)
 
@@ -113,30 +115,29 @@ class CompiledRule:
     def holds(self, folded: str, s: int, e: int, text: str, src: Sequence[int],
               memo: dict[int, bool]) -> tuple[int, int] | None:
         """The folded span of anchor plus context if every condition holds around anchor [s, e), else None."""
-        rule = self.rule
         lo, hi = s, e
-        if self._before is not None or self._after is not None:
-            found = False
-            if self._before is not None:
-                m = self._before.search(folded, max(0, s - self._reach_before), s)
-                if m is not None and not self._blocked(folded, m.start(), e):
-                    lo, found = m.start(), True
-            if not found and self._after is not None:
-                m = self._after.match(folded, e, min(len(folded), e + self._reach_after + _SLACK))
-                if m is not None and not self._blocked(folded, s, m.end()):
-                    hi, found = m.end(), True
-            if not found:
-                return None
-        elif self._blocked(folded, s, e):
+        before, after = self._before, self._after
+        if before is not None or after is not None:
+            m = None if before is None else before.search(folded, max(0, s - self._reach_before), s)
+            if m is not None and (self._unless is None or not self._blocked(folded, m.start(), e)):
+                lo = m.start()
+            else:
+                m = None if after is None else after.match(folded, e, min(len(folded), e + self._reach_after + _SLACK))
+                if m is None or (self._unless is not None and self._blocked(folded, s, m.end())):
+                    return None
+                hi = m.end()
+        elif self._unless is not None and self._blocked(folded, s, e):
             return None
-        for rx in self.in_text:
-            key = id(rx)
-            if key not in memo:
-                memo[key] = rx.search(folded) is not None
-            if not memo[key]:
+        if self._tail:  # rare: conditions on the whole text
+            for rx in self.in_text:
+                key = id(rx)
+                if key not in memo:
+                    memo[key] = rx.search(folded) is not None
+                if not memo[key]:
+                    return None
+            enclosed = self.rule.enclosed
+            if enclosed and not _enclosed(text, src[s], src[e - 1] + 1, enclosed):
                 return None
-        if rule.enclosed and not _enclosed(text, src[s], src[e - 1] + 1, rule.enclosed):
-            return None
         return lo, hi
 
     def _blocked(self, folded: str, lo: int, hi: int) -> bool:

@@ -252,7 +252,8 @@ class Resolver:
             if c is None or self._through(c, text, folded):
                 if c is not None:
                     screened[c] = True  # not searched again in _clear
-                why = self._clear(text, folded, src, cands, anchors, screened)
+                why = self._clear_pair(text, folded, src, cands, screened) if len(cands) == 2 else \
+                    self._clear(text, folded, src, cands, anchors, screened)
         if not why:
             survivors = cands
         elif len(why) == len(cands):
@@ -289,6 +290,24 @@ class Resolver:
         return _make(Clearance, (ent[0], ent[1], start, end, text[start:end], exemption, title, basis,
                                  text[c_lo:c_hi]))
 
+    def _clear_pair(self, text: str, folded: str, src: Sequence[int], cands: list[Match],
+                    screened: dict[int, bool]) -> dict[int, tuple[int, int, int]]:
+        """:meth:`_clear` of two candidates without anchors, the wider first when one lies inside the other.
+
+        A word inside a cleared word is cleared with it, and of the two only the wider
+        one is reported (leftmost-longest), so the inner word's own rules need not be
+        tried then (最 of 最佳食用期: three windowed tests saved). The result is the same."""
+        (_, s0, e0), (_, s1, e1) = cands
+        outer = 0 if s0 <= s1 and e1 <= e0 else 1 if s1 <= s0 and e0 <= e1 else -1
+        if outer < 0:
+            return self._clear(text, folded, src, cands, [], screened)
+        inner = 1 - outer
+        why = self._clear(text, folded, src, [cands[outer]], [], screened)
+        if why:
+            return {outer: why[0], inner: why[0]} if self._entries[cands[inner][0]][5] else {outer: why[0]}
+        why = self._clear(text, folded, src, [cands[inner]], [], screened)
+        return {inner: why[0]} if why else why
+
     def _clear(self, text: str, folded: str, src: Sequence[int], cands: list[Match],
                anchors: list[tuple[int, int, int]], screened: dict[int, bool]) -> dict[int, tuple[int, int, int]]:
         """Candidate index -> (rule, context start, context end) for each candidate an exemption clears.
@@ -297,9 +316,16 @@ class Resolver:
         entries, rules = self._entries, self._rules
         memo: dict[int, bool] = {}
         why: dict[int, tuple[int, int, int]] = {}
-        if anchors:  # a term occurrence containing the word; only one starting at most `longest` before can
-            if len(anchors) > 1:
-                anchors.sort()
+        if len(anchors) == 1:  # the usual: one term occurrence (最近, 第一次), the bisection below, unrolled
+            a_s, a_e, ri = anchors[0]
+            for ci, (idx, s, e) in enumerate(cands):
+                if a_s <= s and e <= a_e and ri in self._clears[idx]:
+                    span = (a_s, a_e) if self._plain[ri] else rules[ri].holds(folded, a_s, a_e, text, src, memo)
+                    if span is None:
+                        break  # the same anchor and rule for every word: it holds for none
+                    why[ci] = (ri, *span)
+        elif anchors:  # a term occurrence containing the word; only one starting at most `longest` before can
+            anchors.sort()
             starts = [a[0] for a in anchors]
             longest, clears, plain = self._longest, self._clears, self._plain
             for ci, (idx, s, e) in enumerate(cands):
