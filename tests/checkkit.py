@@ -42,8 +42,7 @@ def env(compiled: list | None = None) -> CompileEnv:
 def context(record: Mapping[str, Any], now: datetime = NOW, tables: Mapping[str, Any] | None = None) -> CheckContext:
     view = build_view(record, None, SH)
     variables = {"record": view, "events": [], "event": {}, "item": None, "index": 0, "state": "s", "now": now}
-    return CheckContext(record, now, "s", SH, [], lambda e, extra=None: e.evaluate({**variables, **(extra or {})}),
-                        dict(tables or {}))
+    return CheckContext(record, now, "s", SH, [], variables, dict(tables or {}))
 
 
 def run(check, record: Mapping[str, Any], **kw) -> list:

@@ -9,6 +9,7 @@ characters a seller has to change.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -43,11 +44,21 @@ def make_env(vocabularies: dict | None = None) -> CompileEnv:
     return CompileEnv("product", TZ, field_lint, resource, {})
 
 
-def context(record: dict) -> CheckContext:
-    def no_eval(expr, extra):
+class NoVariables(Mapping):
+    """CEL variables that no expression may read: banned_words evaluates none."""
+
+    def __getitem__(self, key):
         raise AssertionError("banned_words evaluates no expressions")
 
-    return CheckContext(record, datetime(2023, 6, 1, 10, 0, tzinfo=TZ), "draft", TZ, [], no_eval)
+    def __iter__(self):
+        raise AssertionError("banned_words evaluates no expressions")
+
+    def __len__(self):
+        raise AssertionError("banned_words evaluates no expressions")
+
+
+def context(record: dict) -> CheckContext:
+    return CheckContext(record, datetime(2023, 6, 1, 10, 0, tzinfo=TZ), "draft", TZ, [], NoVariables())
 
 
 def run(record: dict, **params) -> list:

@@ -18,6 +18,7 @@ import pytest
 
 from sopengine.expr import EvaluationError, compile_expression
 from sopengine.plan import Fallback, translate
+from sopengine.plan.events import BY_TYPE, index_events
 
 from .plankit import same
 
@@ -70,6 +71,33 @@ CASES = {
         ("record.l.filter(x, x > 1)", ERR, {"l": [2, "a"]}), ("record.m.exists(k, k == 'b')", True, {"m": {"a": 1, "b": 2}}),
         ("record.s.exists(x, true)", ERR, {"s": "ab"}), ("[1, 2].exists(x, [3].exists(x, x == 3))", True),
         ("record.l.exists(x, x == -1)", False, {"l": list(range(900))}),
+    ],
+    # the translator's own shapes (plan/shapes.py, plan/comprehensions.py): chains, has() of a variable's
+    # field, ordering with a literal side, comprehensions nested in one scope
+    "shapes": [
+        ("true && true && true", True), ("false || false || false", False), ("true && record.x && true", ERR, {"x": 1}),
+        ("record.x / 0 == 1 && true && false", False, {"x": 1}), ("true && record.x / 0 == 1 && true", ERR, {"x": 1}),
+        ("record.n && false && record.nope", False, {"n": 1}), ("record.s || false || true", True, {"s": "a"}),
+        ("false || record.nope || false", ERR, {}), ("record.i || record.j || record.k", ERR, {"i": 1, "j": 2, "k": 3}),
+        ("has(record.a) && has(record.b) && has(record.c)", False, {"a": 1, "c": None}),
+        ("has(record.a) && has(record.b) && has(record.c)", True, {"a": 1, "b": [], "c": None}),
+        ("has(record.x.y) || has(record.z) || has(record.w)", ERR, {"x": 1}),
+        ("has(record.x.y) || has(record.z) || has(record.w)", True, {"x": 1, "w": 0}),
+        ("has(item.a)", ERR), ("has(record.a)", True, {"a": None}),
+        ("record.i > 2", True, {"i": 3}), ("record.d > 2", True, {"d": 2.5}), ("record.i <= 2.5", True, {"i": 2}),
+        ("record.s > 'a'", True, {"s": "b"}), ("record.s <= 'a'", False, {"s": "b"}), ("record.b >= true", False, {"b": False}),
+        ("record.d < 1.0", False, {"d": math.nan}), ("record.d >= 1.0", False, {"d": math.nan}),
+        ("record.d <= record.d", False, {"d": math.nan}), ("record.n > 1", ERR, {"n": None}), ("record.i >= 'a'", ERR, {"i": 1}),
+        ("record.b > 0", ERR, {"b": True}), ("record.l > 1", ERR, {"l": []}), ("record.i > record.j", True, {"i": 2, "j": 1}),
+        ("record.i >= record.d", True, {"i": 2, "d": 2.0}), ("record.s < record.i", ERR, {"s": "a", "i": 1}),
+        ("record.t <= now", True, {"t": NOW}), ("record.t > now", False, {"t": NOW}),
+        ("duration('1h') <= duration('2h')", True), ("record.i > 9223372036854775806", True, {"i": BIG}),
+        ("size(record.s) > 0", True, {"s": "a"}), ("size(record.n) > 0", ERR, {"n": None}),
+        ("[1, 2].all(x, [5].exists(x, x == 5) && x < 3)", True),
+        ("[1, 2].exists(x, record.l.all(x, x > 0) || x == 2)", True, {"l": ["a"]}),  # the inner error is absorbed, x is the outer's again
+        ("[1].exists(x, [5].exists(item, item == 5) && item == null)", True),  # a top-level name, shadowed inside
+        ("[1, 2].exists(x, [3, 4].exists(y, y == x + 2)) && [1].all(z, z == 1)", True),
+        ("[1, 2].map(x, [x, 3].filter(y, y > 1))", [[3], [2, 3]]),
     ],
     "lists": [
         ("[1, 2] + [3]", [1, 2, 3]), ("[1, 2, 3][1]", 2), ("record.l[3]", ERR, {"l": [1]}), ("record.l[-1]", ERR, {"l": [1]}),
@@ -157,3 +185,32 @@ def test_iteration_budget_goes_to_cel():
     plan = translate("record.l.exists(x, record.l.exists(y, y == -1))", NAMES)
     with pytest.raises(Fallback):
         plan(env)
+
+
+PICKED = ["events.filter(e, e.type == 'a')", "events.exists(e, e.type == 'a')", "events.exists_one(e, e.type == 'a')",
+          "events.exists(e, e.type == 'a' && e.n > 1)", "events.filter(e, e.type == 'a' && e.n > 1 && has(e.m))",
+          "events.exists(e, e.type == 'a' && e.n)", "events.exists_one(e, (e.type == 'a' && e.n > 1) && e.n < 5)",
+          "events.filter(e, e.type == 'a' && events.exists(f, f.type == 'b' && f.n >= e.n))"]
+EVENT_LISTS = [[], [{"type": "b", "n": "x"}], [{"type": "a", "n": 2}], [{"type": "a", "n": 1}, {"type": "a", "n": 3, "m": 0}],
+               [{"type": "a"}, {"type": "b", "n": 9}], [{"type": "a", "n": "s"}, {"type": "a", "n": 7}, {"type": "b", "n": 1}],
+               [{"type": "a", "n": True}], [{"type": "b", "n": 2}, {"type": "a", "n": 2}, {"type": "b", "n": 1}]]
+
+
+@pytest.mark.parametrize("expr", PICKED)
+@pytest.mark.parametrize("events", EVENT_LISTS, ids=range(len(EVENT_LISTS)))
+def test_events_picked_by_type_agree_with_cel(expr, events):
+    """Over the evaluator's index of the events by type the body is judged without its type test: the same answer."""
+    env = {"record": {}, "events": events, "event": {}, "item": None, "index": 0, "state": "", "now": NOW}
+    try:
+        want = compile_expression(expr).evaluate(env)
+    except EvaluationError:
+        want = ERR
+    plan = translate(expr, NAMES)
+    assert plan is not None
+    for given in (env, {**env, BY_TYPE: index_events(events)}):
+        try:
+            got = plan(given)
+        except Fallback:
+            assert want is ERR or expr.endswith("e.n)"), f"{expr!r} fell back where CEL answers {want!r}"
+            continue
+        assert want is not ERR and same(got, want), f"{expr!r}: plan {got!r}, CEL {want!r}"

@@ -288,10 +288,7 @@ class _Run(Findings):
             return False
 
     def run_checks(self, state: str, events: list[Mapping[str, Any]]) -> None:
-        def evaluate(e: Expression, extra: Mapping[str, Any] | None = None) -> Any:
-            return e.evaluate({**self.vars, **extra} if extra else self.vars)
-
-        ctx = CheckContext(self.record, self.now, state, self.tz, events, evaluate, self.tables)
+        ctx = CheckContext(self.record, self.now, state, self.tz, events, self.vars, self.tables)
         for ck in self.proc.checks:
             if ck.states is not None and state not in ck.states:
                 continue

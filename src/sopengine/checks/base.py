@@ -77,11 +77,17 @@ class CheckContext:
     state: str
     timezone: tzinfo
     events: list[Mapping[str, Any]]  # sorted by time; each has "at" as an aware datetime and "_index" (original position)
-    eval: Callable[[Expression, Mapping[str, Any] | None], Any]  # evaluate an expression with optional extra variables
+    # the record's CEL variables (``record``, ``events``, ``now`` ...; an ``expr.Bindings``): a check that
+    # evaluates many expressions passes them (and its own, e.g. ``item``) to ``Expression.evaluate`` itself
+    variables: Mapping[str, Any]
     tables: Mapping[str, Any] = field(default_factory=dict)  # reference data handed to the engine (e.g. price history)
     # Lines a check adds to the result's trace (``--explain``): why something did *not* fire,
     # e.g. the exemption that cleared a banned word, which no finding can carry.
     trace: list[str] = field(default_factory=list)
+
+    def eval(self, e: Expression, extra: Mapping[str, Any] | None = None) -> Any:
+        """``e`` over the record's variables and ``extra`` (which hide those of the same name)."""
+        return e.evaluate({**self.variables, **extra} if extra else self.variables)
 
 
 class CheckType(ABC):

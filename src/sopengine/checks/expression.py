@@ -31,18 +31,12 @@ class ExpressionCheck(CheckType):
     def evidence_keys(self) -> frozenset[str]:
         return frozenset(self.evidence) | ({"index"} if self.for_each is not None else set())
 
-    def _evidence(self, ctx: CheckContext, extra: Mapping[str, Any] | None) -> dict[str, Any]:
+    def _evidence(self, variables: Mapping[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for k, e in self.evidence.items():
-            v = ctx.eval(e, extra)
+            v = e.evaluate(variables)
             out[k] = v.isoformat() if isinstance(v, (date, time)) else str(v) if isinstance(v, timedelta) else v
         return out
-
-    def _holds(self, ctx: CheckContext, extra: Mapping[str, Any] | None) -> bool:
-        v = ctx.eval(self.assertion, extra)
-        if not isinstance(v, bool):
-            raise EvaluationError(f"assert gave {v!r}, not true or false")
-        return v
 
     def decided(self, worlds: Sequence[Mapping[str, Any]], hits: Sequence[Hit]) -> list[Hit]:
         """A hit stands if its assertion is false in every world. With ``for_each``, the list must be the
@@ -61,14 +55,23 @@ class ExpressionCheck(CheckType):
         return out
 
     def run(self, ctx: CheckContext) -> Iterable[Hit]:
+        variables = ctx.variables  # (each Expression.evaluate is called here: no layer in between)
+        holds = self.assertion.evaluate
         if self.for_each is None:
-            if not self._holds(ctx, None):
-                yield Hit(self.path, self._evidence(ctx, None))
+            v = holds(variables)
+            if v is not True:
+                if v is not False:
+                    raise EvaluationError(f"assert gave {v!r}, not true or false")
+                yield Hit(self.path, self._evidence(variables))
             return
-        items = ctx.eval(self.for_each, None)
+        items = self.for_each.evaluate(variables)
         if not isinstance(items, list):
             raise EvaluationError(f"for_each gave {type(items).__name__}, not a list")
+        scope = {**variables}  # one copy per check: item and index rebound per element
         for i, item in enumerate(items):
-            extra = {"item": item, "index": i}
-            if not self._holds(ctx, extra):
-                yield Hit(self.path.replace("{index}", str(i)), {"index": i, **self._evidence(ctx, extra)})
+            scope["item"], scope["index"] = item, i
+            v = holds(scope)
+            if v is not True:
+                if v is not False:
+                    raise EvaluationError(f"assert gave {v!r}, not true or false")
+                yield Hit(self.path.replace("{index}", str(i)), {"index": i, **self._evidence(scope)})

@@ -14,39 +14,53 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from . import ops, times
-from .events import events_of, picked_type
+from . import ops, shapes, times
+from .comprehensions import comprehension
+from .events import picked_type
 from .ops import FALLBACK, _Fallback
 from .parse import Node, _Unsupported, parse
-from .unknown import Open
 
 Fn = Callable[[Mapping[str, Any]], Any]
 ITERATION_LIMIT = 5000
-_BUDGET = " iterations"  # a key no CEL identifier can be
+# what a plan's closure may raise: the fallback, or (defensively) a surprise of ours, which is CEL's to answer
+SURPRISES = (_Fallback, RecursionError, OverflowError, ValueError, TypeError, KeyError, IndexError, AttributeError)
 _BIN = {"+": ops.add, "-": ops.sub, "*": ops.mul, "/": ops.div, "%": ops.mod}
 _CONVERSIONS = {"string": ops.string_of, "double": ops.double_of, "int": ops.int_of,
                 "timestamp": times.timestamp_of, "duration": times.duration_of}
 _STRING_METHODS = {"contains": str.__contains__, "startsWith": str.startswith, "endsWith": str.endswith}
 
 
-def translate(source: str, variables: frozenset[str], consts: Mapping[str, Any] | None = None) -> Fn | None:
-    """A closure computing ``source`` over ``variables``, or None when the expression is not in the subset.
-
-    ``consts`` (qualified name -> value, e.g. ``params.drop_ratio``: a rule's declared parameters) are
-    folded in: the closure reads no variable for them."""
+def plan(source: str, variables: frozenset[str], consts: Mapping[str, Any] | None = None) -> Fn | None:
+    """The raw closure of ``source``: it returns CEL's value (before ``ops.plain``) or raises one of
+    ``SURPRISES``; None when the expression is not in the subset. ``Expression`` calls it directly."""
     try:
         t = _Translator(variables, consts)
         body = t.node(parse(source))
         t.limit[0] = ITERATION_LIMIT // max(1, t.macros)  # sibling comprehensions each count from zero
     except (_Unsupported, RecursionError):
         return None
+    return body
+
+
+def translate(source: str, variables: frozenset[str], consts: Mapping[str, Any] | None = None) -> Fn | None:
+    """A closure computing ``source`` over ``variables``, or None when the expression is not in the subset.
+
+    ``consts`` (qualified name -> value, e.g. ``params.drop_ratio``: a rule's declared parameters) are
+    folded in: the closure reads no variable for them. It returns CEL's plain value or raises ``_Fallback``."""
+    body = plan(source, variables, consts)
+    return None if body is None else checked(body)
+
+
+def checked(body: Fn) -> Fn:
+    """``body`` (from ``plan``) giving plain values and raising nothing but ``_Fallback``."""
+    plain = ops.plain
 
     def run(env: Mapping[str, Any]) -> Any:
         try:
             v = body(env)
-            return v if v is True or v is False else ops.plain(v)  # most are conditions
-        except (RecursionError, OverflowError, ValueError, TypeError, KeyError, IndexError, AttributeError):
-            raise FALLBACK from None  # defensive: a surprise of ours is CEL's to answer
+            return v if v is True or v is False else plain(v)  # most are conditions
+        except SURPRISES[1:]:
+            raise FALLBACK from None
     return run
 
 
@@ -59,6 +73,16 @@ def untranslated_reason(source: str, variables: frozenset[str], consts: Mapping[
     except RecursionError:
         return "nested too deeply"
     return None
+
+
+def _operands(n: Node, op: str) -> list[Node]:
+    """``a && b && c`` (``(a && b) && c``) as [a, b, c]; ``n`` alone when it is no ``op``."""
+    out: list[Node] = []
+    while n[0] == op:
+        out.append(n[2])
+        n = n[1]
+    out.append(n)
+    return out[::-1]
 
 
 class _Translator:
@@ -120,9 +144,20 @@ class _Translator:
         return sel
 
     def t_has(self, operand: Node, field: str) -> Fn:
-        f = self.node(operand)
-
         has_of = ops.has
+        if operand[0] == "ident" and operand[1] in self.scope:  # has(record.x), has(item.x): one closure
+            name = operand[1]
+
+            def has_var(env: Mapping[str, Any]) -> bool:
+                try:
+                    v = env[name]
+                except KeyError:
+                    raise FALLBACK from None
+                if type(v) is dict:
+                    return field in v
+                return has_of(v, field)
+            return has_var
+        f = self.node(operand)
 
         def has(env: Mapping[str, Any]) -> bool:
             v = f(env)
@@ -152,30 +187,13 @@ class _Translator:
         return lambda env: neg(f(env))
 
     def t_and(self, left: Node, right: Node) -> Fn:
-        return self._logic(left, right, False)
+        return self._all(_operands(("and", left, right), "and"), False)
 
     def t_or(self, left: Node, right: Node) -> Fn:
-        return self._logic(left, right, True)
+        return self._all(_operands(("or", left, right), "or"), True)
 
-    def _logic(self, left: Node, right: Node, wins: bool) -> Fn:
-        """``wins`` decides alone (false for &&, true for ||), from either side, over an error on the other."""
-        f, g = self.node(left), self.node(right)
-
-        def logic(env: Mapping[str, Any]) -> bool:
-            a: object  # (not Any: ``a is wins`` must not make ``wins`` Any)
-            try:
-                a = f(env)
-            except _Fallback:
-                a = None
-            if a is wins:
-                return wins
-            b: object = g(env)  # if this raises, so does CEL: an error unless the right side wins
-            if b is wins:
-                return wins
-            if a is (not wins) and b is (not wins):
-                return not wins
-            raise FALLBACK
-        return logic
+    def _all(self, operands: list[Node], wins: bool) -> Fn:
+        return shapes.all_of([self.node(o) for o in operands], wins)
 
     def t_cond(self, cond: Node, a: Node, b: Node) -> Fn:
         c, f, g = self.node(cond), self.node(a), self.node(b)
@@ -194,7 +212,7 @@ class _Translator:
         if op in _BIN:
             fn = _BIN[op]
             return lambda env: fn(f(env), g(env))
-        eq, less, le = ops.eq, ops.less, ops.le
+        eq = ops.eq
         if op in ("==", "!=") and right[0] == "lit" and type(right[1]) is str:
             lit, same = right[1], op == "=="
             if left[0] == "select" and left[1][0] == "ident" and left[1][1] in self.scope:
@@ -223,14 +241,8 @@ class _Translator:
                     return (a == b) is same  # what eq() answers for two values of one plain type
                 return eq(a, b) is same
             return equal
-        if op == "<":
-            return lambda env: less(f(env), g(env))
-        if op == ">":
-            return lambda env: less(g(env), f(env))
-        if op == "<=":
-            return lambda env: le(f(env), g(env))
-        if op == ">=":
-            return lambda env: le(g(env), f(env))
+        if op in ("<", ">", "<=", ">="):
+            return shapes.order(op, f, g, right[1] if right[0] == "lit" else shapes.NO_LITERAL)
         if op == "in":
             contains = ops.contains
             if right[0] == "list" and right[1] and all(i[0] == "lit" and type(i[1]) is str for i in right[1]):
@@ -257,8 +269,7 @@ class _Translator:
                         return lambda env: folded
                 return lambda env: conv(a0(env))
             if name == "size" and len(fns) == 1:
-                size, a0 = ops.size, fns[0]
-                return lambda env: size(a0(env))
+                return shapes.size_of(fns[0])
             if name == "type" and len(fns) == 1:
                 a0, kind, types = fns[0], ops.kind, ops.TYPES
 
@@ -271,8 +282,7 @@ class _Translator:
             raise _Unsupported(f"the function {name}() with {len(fns)} argument(s)")
         recv = self.node(target)
         if name == "size" and not fns:
-            size = ops.size
-            return lambda env: size(recv(env))
+            return shapes.size_of(recv)
         if name in _STRING_METHODS and len(fns) == 1:
             method, a0 = _STRING_METHODS[name], fns[0]
 
@@ -293,97 +303,20 @@ class _Translator:
     def t_macro(self, kind: str, target: Node, var: str, body: Node) -> Fn:
         src = self.node(target)
         self.macros += 1
-        limit = self.limit
         etype = picked_type(kind, target, var, body, "events" in self.bound or "events" not in self.scope)
         had = var in self.scope
         self.scope.add(var)
         self.bound.append(var)
         try:
             fn = self.node(body)
+            picked = None
+            if etype is not None:  # the body without its leading type test, for the events of that type
+                rest, macros = _operands(body, "and")[1:], self.macros
+                picked = self._all(rest, False) if len(rest) > 1 else self.node(rest[0]) if rest else None
+                self.macros = macros  # (translated twice, counted once)
         finally:
             self.bound.pop()
             if not had:
                 self.scope.discard(var)
+        return comprehension(kind, var, src, fn, etype, picked, had, self.limit)
 
-        def items(env: Mapping[str, Any]) -> list[Any]:
-            v = src(env)
-            if type(v) is dict:
-                v = list(v)  # a map's comprehension runs over its keys
-                for k in v:
-                    if type(k) is not str:
-                        raise FALLBACK
-            elif type(v) is not list and type(v) is not Open:
-                raise FALLBACK
-            return v
-
-        def each(env: Mapping[str, Any]) -> tuple[list[Any], dict[str, Any], list[int]]:
-            picked = events_of(env, etype) if etype is not None else None
-            xs, n = picked if picked is not None else (items(env), -1)  # (plan/events.py: the same answer)
-            scope = dict(env)
-            budget = scope.get(_BUDGET)
-            if budget is None:
-                budget = scope[_BUDGET] = [0]
-            budget[0] += len(xs) if n < 0 else n  # every event counts, visited or not
-            if budget[0] > limit[0]:
-                raise FALLBACK
-            return xs, scope, budget
-
-        if kind in ("exists", "all"):
-            wins = kind == "exists"
-
-            def quantifier(env: Mapping[str, Any]) -> bool:
-                xs, scope, _ = each(env)
-                failed = False
-                for x in xs:
-                    scope[var] = x
-                    r: object
-                    try:
-                        r = fn(scope)
-                    except _Fallback:
-                        failed = True
-                        continue
-                    if r is wins:
-                        return wins
-                    if r is not (not wins):
-                        failed = True
-                if failed:
-                    raise FALLBACK
-                return not wins
-            return quantifier
-        if kind == "exists_one":
-            def exists_one(env: Mapping[str, Any]) -> bool:
-                xs, scope, _ = each(env)
-                if type(xs) is Open:
-                    raise FALLBACK  # how many of the unknown elements match is unknown
-                n = 0
-                for x in xs:
-                    scope[var] = x
-                    r = fn(scope)
-                    if r is True:
-                        n += 1
-                    elif r is not False:
-                        raise FALLBACK
-                return n == 1
-            return exists_one
-        if kind == "filter":
-            def filter_(env: Mapping[str, Any]) -> list[Any]:
-                xs, scope, _ = each(env)
-                out = []
-                for x in xs:
-                    scope[var] = x
-                    r = fn(scope)
-                    if r is True:
-                        out.append(x)
-                    elif r is not False:
-                        raise FALLBACK
-                return Open(out) if type(xs) is Open else out
-            return filter_
-
-        def map_(env: Mapping[str, Any]) -> list[Any]:
-            xs, scope, _ = each(env)
-            out = []
-            for x in xs:
-                scope[var] = x
-                out.append(fn(scope))
-            return Open(out) if type(xs) is Open else out
-        return map_

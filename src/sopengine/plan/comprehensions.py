@@ -1,0 +1,136 @@
+"""The comprehension macros (``exists``, ``all``, ``exists_one``, ``filter``, ``map``) as closures.
+
+``exists``/``all`` absorb an error in one iteration when another decides alone (CEL's
+commutative semantics); ``exists_one``, ``filter`` and ``map`` are strict. Every
+comprehension counts its iterations against a budget shared with the comprehensions
+nested in it (past ``limit`` CEL evaluates, and reports its own budget error).
+
+The loop variable is bound in a scope: the outermost comprehension of an evaluation
+copies the caller's variables once (the caller's mapping is never written) and stores
+the budget in the copy; a comprehension nested in it binds its variable in that same
+scope, since no closure reads a name the translator did not resolve to it, unless the
+variable shadows a name in scope: then it copies, so the shadowed value is never lost.
+
+Over the events of one type (plan/events.py) the body's leading ``x.type == '<text>'``
+holds for every event visited, and ``true && rest`` is ``rest`` wherever a comprehension
+can tell (a value that is not a bool is an error either way), so the picked events are
+judged by the rest alone, and a filter with no rest is the picked events themselves.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .events import events_of
+from .ops import FALLBACK, _Fallback
+from .unknown import Open
+
+Fn = Callable[[Mapping[str, Any]], Any]
+BUDGET = " iterations"  # a key no CEL identifier can be
+
+
+def _items(v: Any) -> list[Any]:
+    """What a comprehension runs over: a list (or an Open one), a map's keys."""
+    if type(v) is dict:
+        keys = list(v)  # a map's comprehension runs over its keys
+        for k in keys:
+            if type(k) is not str:
+                raise FALLBACK
+        return keys
+    if type(v) is not list and type(v) is not Open:
+        raise FALLBACK
+    return v
+
+
+def comprehension(kind: str, var: str, src: Fn, fn: Fn, etype: str | None, picked: Fn | None, shadows: bool,
+                  limit: list[int]) -> Fn:
+    """The closure of ``<src>.<kind>(var, <fn>)``; over the events of ``etype`` (when the evaluator indexed
+    them) the body is ``picked`` instead (None: always true), see the module's docstring."""
+
+    def enter(env: Mapping[str, Any]) -> tuple[list[Any], dict[str, Any], Fn | None]:
+        index = events_of(env, etype) if etype is not None else None
+        body: Fn | None
+        if index is None:
+            xs, body, n = _items(src(env)), fn, -1
+        else:
+            (xs, n), body = index, picked
+        budget = env.get(BUDGET)
+        if budget is None:
+            scope = dict(env)
+            budget = scope[BUDGET] = [0]
+        elif shadows:
+            scope = dict(env)
+        else:
+            scope = env  # type: ignore[assignment]  # an enclosing comprehension's own scope
+        budget[0] += len(xs) if n < 0 else n  # every event counts, visited or not
+        if budget[0] > limit[0]:
+            raise FALLBACK
+        return xs, scope, body
+
+    if kind in ("exists", "all"):
+        wins = kind == "exists"
+        loses = not wins
+
+        def quantifier(env: Mapping[str, Any]) -> bool:
+            xs, scope, body = enter(env)
+            if body is None:  # picked events, nothing else to test (exists only)
+                return bool(xs)
+            failed = False
+            for x in xs:
+                scope[var] = x
+                r: object
+                try:
+                    r = body(scope)
+                except _Fallback:
+                    failed = True
+                    continue
+                if r is wins:
+                    return wins
+                if r is not loses:
+                    failed = True
+            if failed:
+                raise FALLBACK
+            return loses
+        return quantifier
+    if kind == "exists_one":
+        def exists_one(env: Mapping[str, Any]) -> bool:
+            xs, scope, body = enter(env)
+            if type(xs) is Open:
+                raise FALLBACK  # how many of the unknown elements match is unknown
+            if body is None:
+                return len(xs) == 1
+            n = 0
+            for x in xs:
+                scope[var] = x
+                r = body(scope)
+                if r is True:
+                    n += 1
+                elif r is not False:
+                    raise FALLBACK
+            return n == 1
+        return exists_one
+    if kind == "filter":
+        def filter_(env: Mapping[str, Any]) -> list[Any]:
+            xs, scope, body = enter(env)
+            if body is None:
+                return list(xs)
+            out = []
+            for x in xs:
+                scope[var] = x
+                r = body(scope)
+                if r is True:
+                    out.append(x)
+                elif r is not False:
+                    raise FALLBACK
+            return Open(out) if type(xs) is Open else out
+        return filter_
+
+    def map_(env: Mapping[str, Any]) -> list[Any]:
+        xs, scope, _ = enter(env)
+        out = []
+        for x in xs:
+            scope[var] = x
+            out.append(fn(scope))
+        return Open(out) if type(xs) is Open else out
+    return map_

@@ -1,0 +1,100 @@
+"""Closures for the shapes the rules use most, each one Python call where the general form takes several.
+
+``a && b && c`` is one chain, not two nested pairs; ``size(x)`` tests the type inline; a comparison
+of two values of one ordered type compares them in Python, with a literal side read once. Each
+gives exactly what the general closures give (the differential and conformance tests hold them to CEL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from . import ops
+from .ops import FALLBACK, _Fallback
+
+Fn = Callable[[Mapping[str, Any]], Any]
+NO_LITERAL: Any = object()
+_ORDERED = frozenset({int, float, str, bool, timedelta})  # one type on both sides: Python orders them as CEL does
+
+
+def all_of(fns: list[Fn], wins: bool) -> Fn:
+    """A chain of && (``wins`` false) or || (true): ``wins`` from any operand decides alone, over errors
+    in the others (CEL's commutative operators, associative as they are); else an error (or a value
+    that is no bool) in any operand is an error; else ``not wins``."""
+    loses = not wins
+    if len(fns) == 2:  # the commonest: no loop
+        f, g = fns
+
+        def logic(env: Mapping[str, Any]) -> bool:
+            a: object  # (not Any: ``a is wins`` must not make ``wins`` Any)
+            try:
+                a = f(env)
+            except _Fallback:
+                a = None
+            if a is wins:
+                return wins
+            b: object = g(env)  # if this raises, so does CEL: an error unless the right side wins
+            if b is wins:
+                return wins
+            if a is loses and b is loses:
+                return loses
+            raise FALLBACK
+        return logic
+
+    def chain(env: Mapping[str, Any]) -> bool:
+        failed = False
+        for f in fns:
+            r: object
+            try:
+                r = f(env)
+            except _Fallback:
+                failed = True
+                continue
+            if r is wins:
+                return wins
+            if r is not loses:
+                failed = True
+        if failed:
+            raise FALLBACK
+        return loses
+    return chain
+
+
+def size_of(f: Fn) -> Fn:
+    def size(env: Mapping[str, Any]) -> int:
+        v = f(env)
+        t = type(v)
+        if t is str or t is list or t is dict:
+            return len(v)
+        raise FALLBACK
+    return size
+
+
+def order(op: str, f: Fn, g: Fn, lit: Any) -> Fn:
+    """``<``, ``>``, ``<=``, ``>=``: two values of one ordered type compare as in Python (timestamps when
+    both are aware), anything else as ``ops.less``/``ops.le`` say; ``lit``: the right side's literal."""
+    flip, strict = op[0] == ">", len(op) == 1
+    test = ops.less if strict else ops.le
+    if lit is not NO_LITERAL:
+        lt = type(lit)
+        if lt not in _ORDERED:
+            return lambda env: test(lit, f(env)) if flip else test(f(env), lit)
+
+        def with_literal(env: Mapping[str, Any]) -> bool:
+            v = f(env)
+            if type(v) is lt:
+                if flip:
+                    return bool(lit < v) if strict else bool(lit <= v)
+                return bool(v < lit) if strict else bool(v <= lit)
+            return test(lit, v) if flip else test(v, lit)
+        return with_literal
+
+    def compare(env: Mapping[str, Any]) -> bool:
+        a, b = (g(env), f(env)) if flip else (f(env), g(env))
+        t = type(a)
+        if t is type(b) and (t in _ORDERED or (t is datetime and a.tzinfo is not None and b.tzinfo is not None)):
+            return bool(a < b) if strict else bool(a <= b)
+        return test(a, b)
+    return compare
