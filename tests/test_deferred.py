@@ -1,4 +1,4 @@
-"""The trace and replay steps of a result are formatted when first read: to every reader, the same tuples."""
+"""What the evaluator defers (trace, steps) or remembers (windows, view texts) for speed reads as it did."""
 
 import pickle
 from datetime import datetime
@@ -69,3 +69,26 @@ def test_an_evaluated_trace_is_text_and_policy_notes_follow_it(engine, orders):
     noted = engine.with_policy(Policy("full", param_notes={"order": ("params x = 1",)})).evaluate(orders["DD20230601004"], NOW)
     assert noted.trace == (*plain.trace, "params x = 1")
     assert noted.digest == plain.digest and noted.violations == plain.violations
+
+
+def test_a_case_remembers_its_windows_but_never_a_range_error(engine):
+    from sopengine.chrono.reader import CalendarRangeError
+
+    ship = next(s for s in engine.versions("order")[0].steps if s.id == "ship")
+    case = ship.sla.cases[4]
+    inside = datetime(2023, 6, 10, 12, tzinfo=SH)
+    assert case.window(inside) is case.during.lookup(inside) is not None and case.window(inside) is case.window(inside)
+    for _ in range(2):
+        with pytest.raises(CalendarRangeError):
+            case.window(datetime(1990, 6, 10, 12, tzinfo=SH))
+
+
+def test_a_view_shares_what_is_already_in_its_form(engine):
+    from sopengine.view import screened_view
+
+    proc = engine.versions("order")[0]
+    shown = {"type": "paid", "at": "2023-06-01T10:00:00+08:00"}
+    bare = {"type": "paid", "at": "2023-06-01 10:00"}
+    view = screened_view({"events": [shown, bare]}, proc.view, proc.timezone)
+    assert view["events"][0] is shown
+    assert view["events"][1] == {"type": "paid", "at": "2023-06-01T10:00:00+08:00"} and bare["at"] == "2023-06-01 10:00"

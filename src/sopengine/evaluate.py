@@ -149,7 +149,8 @@ class _Run(Findings):
                            f"事件类型 {etype!r} 不是流程 {proc.id} 的任何步骤", f"event type {etype!r} is not a step of process {proc.id}",
                            f"/events/{ev['_index']}/type", {"event": etype, "at": rfc3339(at, tz)})
             return prior, entered
-        variables = {**self.vars, "event": ev_view, "state": prior}
+        variables = self.vars  # the replay's own: only "event" and "state" change, event by event
+        variables["event"], variables["state"] = ev_view, prior
         step = None
         guard_errors: list[tuple[str, str]] = []
         for candidate in proc.replay.get((prior, etype), ()):
@@ -189,7 +190,7 @@ class _Run(Findings):
                            f"step '{step.title.en}' was done by {('role ' + role) if role else 'no stated role'}; allowed: {', '.join(step.roles)}",
                            path + "/role", {"role": role, "allowed": list(step.roles), "actor": ev.get("actor"), "at": when})
         if step.sla is not None:
-            ctx = TimeContext(self.record, tz, at, entered, events[:k], {**variables, "now": at})
+            ctx = TimeContext(self.record, tz, at, entered, events[:k], {**variables, "now": at})  # (kept by no one)
             dl = self._deadline(step.sla, ctx, step.id)
             if dl is not None and at > dl.due:
                 path, when = f"/events/{ev['_index']}", rfc3339(at, tz)

@@ -37,9 +37,8 @@ def in_force(process: str, versions: Versions, at: datetime) -> CompiledProcess:
     """The version in force at ``at`` (aware); LookupError saying why there is none."""
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError("at must be timezone-aware")
-    for i, p in enumerate(versions):
-        end = period_end(versions, i)[0]
-        if (p.effective_from is None or p.effective_from <= at) and (end is None or at < end):
+    for p, start, end in _bounds(tuple(versions)):
+        if (start is None or start <= at) and (end is None or at < end):
             return p
     first = versions[0].effective_from
     when = rfc3339(at, versions[0].timezone)
@@ -122,6 +121,12 @@ def period_end(versions: Versions, i: int) -> tuple[datetime | None, str]:
     if i + 1 < len(versions) and versions[i + 1].effective_from is not None:
         return versions[i + 1].effective_from, f"when {versions[i + 1].version} takes effect"
     return None, ""
+
+
+@lru_cache(maxsize=256)
+def _bounds(versions: tuple[CompiledProcess, ...]) -> tuple[tuple[CompiledProcess, datetime | None, datetime | None], ...]:
+    """Each version with the instants its period starts and ends (exclusive): the same for every record."""
+    return tuple((p, p.effective_from, period_end(versions, i)[0]) for i, p in enumerate(versions))
 
 
 def period(versions: Versions, i: int) -> str:

@@ -11,7 +11,7 @@ view writes to it (the plan's closures copy what they return, CEL copies on entr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any
@@ -63,36 +63,80 @@ def screened_view(value: Any, plan: ViewPlan, tz: tzinfo) -> Any:
     None and int64 ints only): equal to it, sharing what needs no conversion. A ValueProblem may
     name another bad value than ``build_view`` would first meet; ``view_problem`` then names the
     one ``build_view`` meets, so the error is the same."""
+    return _converter(plan)(value, tz)
+
+
+Convert = Callable[[Any, tzinfo], Any]
+_CONVERTERS: dict[int, tuple[ViewPlan, Convert]] = {}  # by id(plan), the plan kept so that its id stays its own
+
+
+def _converter(plan: ViewPlan) -> Convert:
+    """``plan`` as one function per level, made once per plan: the view of every record walks the
+    same plan, and the walk's dispatch on the plan (kind? props? items?) is the same each time."""
+    hit = _CONVERTERS.get(id(plan))
+    if hit is None or hit[0] is not plan:
+        if len(_CONVERTERS) >= 4096:
+            _CONVERTERS.clear()
+        hit = _CONVERTERS[id(plan)] = (plan, _convert(plan))
+    return hit[1]
+
+
+def _convert(plan: ViewPlan) -> Convert:
     kind = plan.kind
-    if kind is not None and value is not None:
-        if kind == "timestamp":
-            return rfc3339(parse_instant(value, tz), tz)
-        if kind == "until":
-            return rfc3339(parse_until(value, tz), tz)
-        if kind == "money":
-            return float(to_decimal(value))
-    t = type(value)
-    if t is dict:
-        props = plan.props
-        if not props:
-            return value
-        out = None
-        for k, sub in props.items():
-            v = value.get(k)
-            if v is None and k not in value:
-                continue
-            w = screened_view(v, sub, tz)
-            if w is not v:
-                if out is None:
-                    out = dict(value)
-                out[k] = w
-        return value if out is None else out
-    if t is list:
-        items = plan.items
-        if items is None:
-            return value
-        return [screened_view(v, items, tz) for v in value]
-    return value
+    if kind == "timestamp":
+        return _timestamp
+    if kind == "until":
+        return _until
+    if kind == "money":
+        return _money
+    props = tuple((k, _convert(sub)) for k, sub in plan.props.items())
+    items = _convert(plan.items) if plan.items is not None else None
+
+    def convert(value: Any, tz: tzinfo) -> Any:
+        t = type(value)
+        if t is dict:
+            out = None
+            for k, sub in props:
+                v = value.get(k)
+                if v is None:  # absent, or null: a null is its own view
+                    continue
+                w = sub(v, tz)
+                if w is not v:
+                    if out is None:
+                        out = dict(value)
+                    out[k] = w
+            return value if out is None else out
+        if t is list and items is not None:
+            return [items(v, tz) for v in value]
+        return value
+    return convert
+
+
+_TEXTS: dict[tuple[str, tzinfo], str] = {}
+
+
+def _timestamp(value: Any, tz: tzinfo) -> Any:
+    """The view of a timestamp: its RFC 3339 text in ``tz``, remembered by the text it is read from
+    (a bounded table: the same instants recur, and reading plus showing cost two look-ups). Text
+    already in that form is its own view, so the object holding it need not be copied."""
+    if type(value) is not str:
+        return None if value is None else rfc3339(parse_instant(value, tz), tz)
+    key = (value, tz)
+    text = _TEXTS.get(key)
+    if text is None:
+        text = rfc3339(parse_instant(value, tz), tz)
+        if len(_TEXTS) >= 8192:
+            _TEXTS.clear()
+        _TEXTS[key] = text
+    return value if text == value else text
+
+
+def _until(value: Any, tz: tzinfo) -> Any:
+    return None if value is None else rfc3339(parse_until(value, tz), tz)
+
+
+def _money(value: Any, tz: tzinfo) -> Any:
+    return None if value is None else float(to_decimal(value))
 
 
 def view_problem(value: Any, plan: ViewPlan | None, tz: tzinfo, pointer: str = "") -> ValueProblem:

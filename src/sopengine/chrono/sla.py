@@ -21,8 +21,9 @@ an ``<step>.unevaluable`` violation rather than guessing a deadline.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..errors import SlaError
@@ -42,6 +43,10 @@ class Anchor:
     kind: str  # state_entered | now | field | event
     name: str = ""
     which: str = "latest"
+    parts: tuple[str, ...] = field(init=False, compare=False, repr=False)  # a field's dotted name, split once
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "parts", tuple(self.name.split(".")) if self.kind == "field" else ())
 
     def __str__(self) -> str:
         if self.kind == "field":
@@ -75,9 +80,9 @@ class TimeContext:
     variables: Mapping[str, Any]  # CEL variables
 
 
-def _field(record: Mapping[str, Any], dotted: str) -> Any:
+def _field(record: Mapping[str, Any], parts: tuple[str, ...]) -> Any:
     cur: Any = record
-    for part in dotted.split("."):
+    for part in parts:
         if not isinstance(cur, Mapping) or part not in cur:
             return None
         cur = cur[part]
@@ -90,7 +95,7 @@ def anchor_time(anchor: Anchor, ctx: TimeContext) -> datetime | None:
     if anchor.kind == "now":
         return ctx.now
     if anchor.kind == "field":
-        raw = _field(ctx.record, anchor.name)
+        raw = _field(ctx.record, anchor.parts)
         if raw is None:
             return None
         return parse_instant(raw, ctx.tz)
@@ -109,12 +114,34 @@ class Case:
     anchor: Anchor
     clauses: tuple[str, ...]
     during: PromotionWindows | None = None  # a PromotionWindows: the case applies inside one of its windows
+    # the window of ``during`` holding an anchor instant, by instant: the same few recur across records
+    windows_at: dict[tuple[datetime, int], PromotionWindow | None] = field(default_factory=dict, compare=False, repr=False)
 
     def describe(self) -> str:
+        return self.described
+
+    @cached_property
+    def described(self) -> str:
+        """What the case allows, in words (quoted by every deadline it gives: made once)."""
         if self.due is not None:
             return f"due {self.due.source}"
         assert self.span is not None, "a case has `within` or `due`"
         return self.span.describe(str(self.anchor))
+
+    def window(self, at: datetime) -> PromotionWindow | None:
+        """``during.lookup(at)``, remembered (a bounded table; the windows never change once compiled).
+        CalendarRangeError is raised again each time: nothing is kept for it."""
+        assert self.during is not None, "only a `during` case has windows"
+        key = (at, at.fold)  # within one zone datetimes compare by wall time: fold tells the instants apart
+        try:
+            return self.windows_at[key]
+        except KeyError:
+            pass
+        found = self.during.lookup(at)  # CalendarRangeError outside the declared years
+        if len(self.windows_at) >= 4096:
+            self.windows_at.clear()
+        self.windows_at[key] = found
+        return found
 
 
 @dataclass(frozen=True)
@@ -195,7 +222,7 @@ class Sla:
                 at = anchor_time(case.anchor, ctx)
                 if at is None:
                     return None
-                window = case.during.lookup(at)  # CalendarRangeError outside the declared years
+                window = case.window(at)  # CalendarRangeError outside the declared years
                 if window is None:
                     continue
             if case.due is not None:
