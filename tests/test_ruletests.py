@@ -331,3 +331,77 @@ def test_console_script_runs_the_tests(tree):
     """)
     proc = subprocess.run([sys.executable, "-m", "sopengine", "test", "--rules", str(tree.root)], capture_output=True, text=True, check=False)
     assert proc.returncode == 1 and "FAIL " in proc.stdout
+
+
+REVIEW_CHECK = MINI + """
+checks:
+  - id: ORD-review-quick
+    title: {zh: 及时审核, en: Reviewed quickly}
+    severity: error
+    clauses: [ORD-02]
+    type: expression
+    parameters:
+      within:
+        type: duration
+        default: 2h
+        minimum: 1m
+        maximum: 24h
+        description: {zh: 下单到审核的时限, en: From placing the order to its review}
+    params:
+      for_each: "events.filter(e, e.type == 'reviewed')"
+      assert: "timestamp(item.at) - timestamp(record.placed_at) <= params.within"
+    message: {zh: "审核超过 {params.within}", en: "reviewed later than {params.within}"}
+"""
+
+
+def params_suite(tree, cases: str, suite_params: str = ""):
+    tree("processes/order.yaml", REVIEW_CHECK)
+    head = HEAD.replace("cases:\n", (f"params: {suite_params}\n" if suite_params else "") + "cases:\n")
+    return tree("tests/t.test.yaml", head + textwrap.indent(textwrap.dedent(cases).strip("\n"), "  ") + "\n")
+
+
+def test_a_case_sets_parameters_as_a_shops_configuration_would(tree, capsys):
+    """The record is reviewed 1 h after it is placed: fine at the rule's 2 h, late at a suite's 30 min,
+    fine again where a case sets 90 min over the suite's value."""
+    params_suite(tree, f"""
+        - name: at the suite's 30 minutes
+          record: {LATE}
+          expect: {{fire: [ORD-review-quick]}}
+        - name: at the case's 90 minutes
+          record: {LATE}
+          params: {{ORD-review-quick: {{within: 90m}}}}
+          expect: {{not_fire: [ORD-review-quick]}}
+    """, "{ORD-review-quick: {within: 30m}}")
+    code, out, _ = run(capsys, "test", "--rules", tree.root)
+    assert code == 0 and "2 case(s): 2 passed" in out, out
+
+
+def test_without_parameters_the_rules_own_default_holds(tree, capsys):
+    params_suite(tree, f"""
+        - name: the rule's 2 hours
+          record: {LATE}
+          expect: {{not_fire: [ORD-review-quick]}}
+        - name: a case that expects the shop's value without setting it fails
+          record: {LATE}
+          expect: {{fire: [ORD-review-quick]}}
+    """)
+    code, out, _ = run(capsys, "test", "--rules", tree.root)
+    assert code == 1 and "1 passed, 1 failed" in out, out
+
+
+@pytest.mark.parametrize("given, message", [
+    ("{ORD-review-quik: {within: 1h}}", "unknown check 'ORD-review-quik' (parameters belong to checks) (hint: did you mean 'ORD-review-quick'?)"),
+    ("{ORD-review-quick: {withn: 1h}}", "ORD-review-quick has no parameter 'withn' (hint: did you mean 'within'?)"),
+    ("{ORD-review-quick: {within: 2d}}", "ORD-review-quick.within:"),
+])
+def test_bad_parameters_in_a_case_are_bad_input_at_their_line(tree, capsys, given, message):
+    path = params_suite(tree, f"""
+        - name: bad
+          record: {LATE}
+          params: {given}
+          expect: {{only: true}}
+    """)
+    code, out, _ = run(capsys, "test", "--rules", tree.root)
+    line = next(i for i, t in enumerate(path.read_text("utf-8").splitlines(), 1) if "params:" in t)
+    assert code == 2 and message in out, out
+    assert f"t.test.yaml:{line}:" in out, out

@@ -289,34 +289,41 @@ def declared_parameters(engine: RuleSource) -> dict[str, dict[str, Any]]:
 
 
 def param_findings(cfg: Config, engine: RuleSource) -> list[Finding]:
-    """Parameter overrides: the check must exist; a parameter its rule declares must fit the declaration
-    (type, bounds), any other must be a param of its check type and fit that type's schema."""
+    """The configuration's parameter overrides (``params_problems``), at their file:line."""
+    return params_problems(cfg.params, engine, lambda ptr: cfg.where("/params" + ptr), "config")
+
+
+def params_problems(params: Mapping[str, Mapping[str, Any]], engine: RuleSource, where: Callable[[str], SourceRef],
+                    kind: str) -> list[Finding]:
+    """Parameter overrides (check id -> name -> value): the check must exist; a parameter its rule declares
+    must fit the declaration (type, bounds), any other must be a param of its check type and fit that type's
+    schema. ``where`` places a JSON Pointer into ``params``: a configuration and a rule test write the same shape."""
     import jsonschema
 
     out: list[Finding] = []
-    if not cfg.params:
+    if not params:
         return out
     checks = {ck.id: ck for p, _ in engine.rules() for ck in p.checks}
     declared = declared_parameters(engine)
-    for cid, over in cfg.params.items():
-        ptr = f"/params/{escape(cid)}"
+    for cid, over in params.items():
+        ptr = f"/{escape(cid)}"
         ck = checks.get(cid)
         if ck is None:
-            out.append(Finding("error", f"unknown check {cid!r} (parameters belong to checks)", cfg.where(ptr), "config",
+            out.append(Finding("error", f"unknown check {cid!r} (parameters belong to checks)", where(ptr), kind,
                                hint(cid, checks)))
             continue
         mine = declared.get(cid, {})
         type_keys = check_type_keys(ck.impl.name)
         for key, value in over.items():
-            where = cfg.where(f"{ptr}/{escape(key)}")
+            at = where(f"{ptr}/{escape(key)}")
             if key in mine:
                 try:
                     check_value(mine[key][2], value)
                 except ParameterError as exc:
-                    out.append(Finding("error", f"{cid}.{key}: {exc.message}", where, "config", _describe(mine[key][2])))
+                    out.append(Finding("error", f"{cid}.{key}: {exc.message}", at, kind, _describe(mine[key][2])))
             elif key not in type_keys:
                 known = [*mine, *type_keys]
-                out.append(Finding("error", f"{cid} has no parameter {key!r}", where, "config",
+                out.append(Finding("error", f"{cid} has no parameter {key!r}", at, kind,
                                    hint(key, known) or (f"declared: {', '.join(known)}" if known else
                                                         f"check type {ck.impl.name!r} declares no parameters")))
         rest = {k: v for k, v in over.items() if k not in mine}
@@ -327,8 +334,7 @@ def param_findings(cfg: Config, engine: RuleSource) -> list[Finding]:
         for err in jsonschema.Draft202012Validator(schema).iter_errors(merged):
             path = list(err.absolute_path)
             if path and path[0] in rest:
-                out.append(Finding("error", err.message, cfg.where(ptr + "".join(f"/{escape(str(p))}" for p in path)),
-                                   "config"))
+                out.append(Finding("error", err.message, where(ptr + "".join(f"/{escape(str(p))}" for p in path)), kind))
     return out
 
 
@@ -370,4 +376,4 @@ def ck_params(engine: RuleSource, check_id: str) -> Mapping[str, Any]:
 
 
 __all__ = ["CONFIG_FILE", "SHOP_TABLE", "Config", "Override", "Section", "check_names", "declared_parameters",
-           "find_config", "param_notes", "read_config", "rule_matches"]
+           "find_config", "param_notes", "params_problems", "read_config", "rule_matches"]

@@ -86,6 +86,21 @@ class Engine:
         """The same compiled rules judging under another policy (profile, records declared)."""
         return Engine(self._processes, self._tree, self._store, self._sources, self.warnings, self.tables, policy)
 
+    def with_params(self, params: Mapping[str, Mapping[str, Any]], origin: Callable[[str, str], str]) -> Engine:
+        """The same rules compiled again with parameter overrides (check id -> name -> value) over the
+        policy's, as a shop's ``sopengine.yaml`` gives them; ``origin(check, name)`` says where each is
+        written, for ``--explain``. Parameters are folded into the plans at compile time, hence the compile.
+        Check the values first (``config.params_problems``): a bad one raises DefinitionError here."""
+        from .config import param_notes
+
+        merged = {c: {**self.policy.params.get(c, {}), **params.get(c, {})} for c in {*self.policy.params, *params}}
+        policy = replace(self.policy, params=merged)
+        engine = _rebuild(self._sources, self._store.docs, self.tables, policy)
+        def where(check: str, key: str) -> str:
+            return origin(check, key) if key in params.get(check, {}) else "set by the policy"
+
+        return engine.with_policy(replace(policy, param_notes=param_notes(merged, engine, where)))
+
     # -- introspection ----------------------------------------------------
     @property
     def process_ids(self) -> list[str]:

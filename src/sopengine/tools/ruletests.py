@@ -11,6 +11,7 @@ otherwise pass forever, which is the worst kind of test.
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,7 +22,7 @@ from ..chrono.instants import ValueProblem, parse_instant
 from ..errors import InputError
 from ..inputs.records import read_file
 from ..inputs.unreadable import Unreadable
-from ..loader import Document
+from ..loader import Document, escape
 from ..results import Result, SourceRef
 from ..rulebook import ACTION_KINDS, DEADLINE_UNEVALUABLE, declared
 
@@ -120,6 +121,43 @@ class _RecordFiles:
         bad = [f"{rec.message} at {src}" for rec, src in rows if isinstance(rec, Unreadable)][:1]  # e.g. not UTF-8
         raise InputError(f"record_ref: no record with {key} in {ref['file']}" + (f" (did you mean {close[0]!r}?)" if close else "")
                          + (f"; the file has unreadable parts: {bad[0]}" if bad else ""))
+
+
+class _Variants:
+    """The engine with a case's parameters (as ``sopengine.yaml``'s ``params:`` gives them), compiled once
+    per distinct set in a run: parameters are folded into the plans at compile time."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._built: dict[str, Engine] = {}
+
+    def get(self, doc: Document, index: int) -> tuple[Engine, list[str]]:
+        """(the engine for case ``index`` of ``doc``, the problems of its parameters, each at file:line)."""
+        from ..config import params_problems
+
+        data, case = doc.data, doc.data["cases"][index]
+        suite, mine = data.get("params") or {}, case.get("params") or {}
+        if not suite and not mine:
+            return self.engine, []
+        problems = []
+        for at, given in (("/params", suite), (f"/cases/{index}/params", mine)):
+            def where(ptr: str, at: str = at) -> SourceRef:
+                return doc.where(at + ptr)
+
+            problems += [f"{f.source}: {f.message}" + (f" (hint: {f.hint})" if f.hint else "")
+                         for f in params_problems(given, self.engine, where, "rule-test")]
+        if problems:
+            return self.engine, problems
+        merged = {c: {**suite.get(c, {}), **mine.get(c, {})} for c in {*suite, *mine}}
+        key = json.dumps(merged, sort_keys=True, ensure_ascii=False)
+        if key not in self._built:
+            def origin(check: str, name: str) -> str:
+                at = f"/cases/{index}/params" if name in mine.get(check, {}) else "/params"
+                w = doc.where(f"{at}/{escape(check)}/{escape(name)}")
+                return f"{w.file}:{w.line}"
+
+            self._built[key] = self.engine.with_params(merged, origin)
+        return self._built[key], []
 
 
 def _shown(path: Path) -> str:
@@ -239,10 +277,13 @@ def _instant(text: str) -> datetime:
         raise InputError(str(exc)) from None
 
 
-def run_case(engine: Engine, doc: Document, index: int, files: _RecordFiles, clauses: set[str] | None) -> CaseOutcome:
+def run_case(variants: _Variants, doc: Document, index: int, files: _RecordFiles, clauses: set[str] | None) -> CaseOutcome:
     data, case = doc.data, doc.data["cases"][index]
     src = doc.where(f"/cases/{index}")
     base = {"suite": data["id"], "name": case["name"], "source": src}
+    engine, bad = variants.get(doc, index)
+    if bad:
+        return CaseOutcome(**base, problems=tuple(bad))
     try:
         if "record" in case:
             record, rsrc = dict(case["record"]), doc.where(f"/cases/{index}/record")
@@ -285,13 +326,13 @@ def manual_clauses(engine: Engine) -> set[str] | None:
 
 def run_tests(engine: Engine, select: str | None = None) -> SuiteRun:
     """Run every case of every RuleTests document of the engine's tree (``select``: substring of suite/name)."""
-    run, files, clauses = SuiteRun(), _RecordFiles(), manual_clauses(engine)
+    run, files, clauses, variants = SuiteRun(), _RecordFiles(), manual_clauses(engine), _Variants(engine)
     docs = sorted(engine.documents("RuleTests"), key=lambda d: d.path)
     for doc in docs:
         for i, case in enumerate(doc.data["cases"]):
             if select and select not in f"{doc.data['id']} {case['name']}":
                 continue
-            run.outcomes.append(run_case(engine, doc, i, files, clauses))
+            run.outcomes.append(run_case(variants, doc, i, files, clauses))
     return run
 
 
