@@ -62,3 +62,30 @@ def test_merge_keys_may_be_overridden_but_explicit_duplicates_may_not():
     assert findings == [] and doc.data["x"] == {"a": 1, "b": 3}
     _, findings = parse_yaml("base: &b {a: 1}\nx:\n  <<: *b\n  c: 3\n  c: 4\n", "m.yaml")
     assert [f.code for f in findings] == ["duplicate-key"]
+
+
+def test_an_expression_error_in_a_folded_string_points_at_its_own_line(tmp_path):
+    """``>-`` folds an expression's lines into one: CEL's column 90 of that one line is on the file's
+    second line of it, not past the end of its first (it pointed at column 90 of the first)."""
+    import shutil
+
+    import pytest
+
+    import sopengine
+    from sopengine.errors import DefinitionError
+
+    from .conftest import RULES
+
+    rules = tmp_path / "rules"
+    shutil.copytree(RULES, rules)
+    order = rules / "processes" / "order.yaml"
+    text = order.read_text("utf-8")
+    old = "? events.filter(d, d.type == 'delivered' && d.at >= item.at)[0].at : '—'"
+    assert text.count(old) == 1
+    order.write_text(text.replace(old, old.replace("'—'", "dash")), "utf-8")
+    with pytest.raises(DefinitionError) as ei:
+        sopengine.load(rules)
+    [f] = [f for f in ei.value.findings if "dash" in f.message]
+    lines = order.read_text("utf-8").splitlines()
+    assert f.source.line is not None and f.source.column is not None
+    assert lines[f.source.line - 1][f.source.column - 1:].startswith("dash"), (f.source, lines[f.source.line - 1])

@@ -91,6 +91,10 @@ class Document:
         """Map a position inside a scalar (a CEL expression, 1-based) to the file, through the scalar's style."""
         base = self.where(pointer)
         style = self.styles.get(pointer)
+        if style in (">", None):  # folded: the value's line breaks are not the file's
+            found = self._unfolded(base, style, line, column)
+            if found is not None:
+                return SourceRef(self.path, found[0], found[1], pointer)
         if style in ("|", ">"):
             lines = self.text.splitlines()
             idx = min((base.line or 1) + line - 1, len(lines) - 1)  # content starts on the line after the indicator
@@ -99,6 +103,52 @@ class Document:
         offset = 1 if style in ("'", '"') else 0
         return SourceRef(self.path, (base.line or 1) + line - 1,
                          (base.column or 1) + offset + column - 1 if line == 1 else column, pointer)
+
+
+    def _unfolded(self, base: SourceRef, style: str | None, line: int, column: int) -> tuple[int, int] | None:
+        """(line, column) in the file of a position in a folded (``>``) or multi-line plain scalar, or None.
+
+        Folding joins the file's lines with a space (or keeps a break), so a position past the first
+        line of the value is not on the first line of the file: each line of the file, its indentation
+        cut, appears in the value in order, and the position is found in the one that holds it."""
+        data: Any = self.data
+        for key in base.pointer.split("/")[1:] if base.pointer else ():
+            k = key.replace("~1", "/").replace("~0", "~")
+            data = data[int(k)] if isinstance(data, list) else data.get(k) if isinstance(data, dict) else None
+        if not isinstance(data, str) or not base.line:
+            return None
+        value, lines = data, self.text.splitlines()
+        parts = value.split("\n")
+        if line > len(parts):
+            return None
+        want = sum(len(p) + 1 for p in parts[:line - 1]) + column - 1
+        if style is None:  # plain: from the value's own column, then each following line stripped
+            first = (lines[base.line - 1][(base.column or 1) - 1:] if base.line <= len(lines) else "").rstrip()
+            if want < len(first):
+                return None  # on the first line: the usual mapping holds
+            segments = [(base.line, (base.column or 1) - 1, first)]
+            segments += [(i + 1, len(t) - len(t.lstrip()), t.strip()) for i, t in enumerate(lines[base.line:], base.line)]
+        else:
+            body = lines[base.line:]
+            indent = next((len(t) - len(t.lstrip()) for t in body if t.strip()), 0)
+            segments = []
+            for i, t in enumerate(body, base.line):
+                if t.strip() and len(t) - len(t.lstrip()) < indent:
+                    break
+                segments.append((i + 1, indent, t[indent:].rstrip()))
+        at = 0
+        for number, col0, seg in segments:
+            if not seg:
+                continue
+            start = value.find(seg, at)
+            if start < 0:
+                return None
+            if want < start + len(seg):
+                return number, col0 + max(want - start, 0) + 1
+            at = start + len(seg)
+            if at >= len(value):
+                break
+        return None
 
 
 class _Builder:
