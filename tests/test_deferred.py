@@ -4,6 +4,8 @@ import pickle
 from datetime import datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sopengine.policy import Policy
 from sopengine.results import Deferred, ReplayStep, Result, deferred
@@ -92,3 +94,57 @@ def test_a_view_shares_what_is_already_in_its_form(engine):
     view = screened_view({"events": [shown, bare]}, proc.view, proc.timezone)
     assert view["events"][0] is shown
     assert view["events"][1] == {"type": "paid", "at": "2023-06-01T10:00:00+08:00"} and bare["at"] == "2023-06-01 10:00"
+
+
+
+_DIGITISH = st.sampled_from("0123456789０W.:+- T")
+_SHAPED = st.builds(
+    lambda parts, seps: "".join(p + s for p, s in zip(parts, seps, strict=True)),
+    st.tuples(*(st.text("0123456789", min_size=n, max_size=n) | st.text(_DIGITISH, min_size=n, max_size=n)
+                for n in (4, 2, 2, 2, 2, 2, 2, 2))),
+    st.tuples(*(st.sampled_from(s) for s in ("-", "-", "T", ":", ":", "+-", ":", "\n")))).map(str.rstrip) | st.sampled_from([
+        "2023-06-01T10:00:00+08:00", "2023-06-01T10:00:00-05:00", "0001-01-01T00:00:00+08:00",
+        "9999-12-31T23:59:59-08:00", "2023-02-30T10:00:00+08:00", "2023-06-01T24:00:00+08:00", "2023-06-01T10:00:00-00:00",
+        "1988-04-10T02:30:00+08:00", "1988-09-11T01:30:00+09:00", "1900-01-01T00:00:00+08:00"])
+
+
+def _general(read, value, tz):
+    """``read`` of ``value`` the general way (a leading space is stripped, and is not the written-out shape)."""
+    from sopengine.chrono.instants import ValueProblem
+
+    try:
+        return read(" " + value, tz)
+    except ValueProblem:
+        return ValueProblem
+
+
+@settings(max_examples=1000, deadline=None)
+@given(value=_SHAPED, zone=st.sampled_from(["Asia/Shanghai", "America/New_York", "UTC", "Australia/Lord_Howe"]))
+def test_the_written_out_shape_reads_and_shows_as_the_general_path(value, zone):
+    """China kept summer time in 1986-1991 (1988-04-10 02:30 did not exist, 1988-09-11 01:30 came twice)."""
+    from zoneinfo import ZoneInfo
+
+    from sopengine.chrono.instants import (
+        ValueProblem,
+        _parse_instant,
+        rfc3339,
+        shown_as_read,
+    )
+
+    tz = ZoneInfo(zone)
+    want = _general(_parse_instant, value, tz)
+    if want is ValueProblem:
+        with pytest.raises(ValueProblem):
+            _parse_instant(value, tz)
+        return
+    got = _parse_instant(value, tz)
+    assert (got, got.utcoffset()) == (want, want.utcoffset())
+    assert shown_as_read(value, tz) == rfc3339(want, tz)
+
+
+def test_a_policy_pickles_without_what_it_remembered(engine, orders):
+    engine.evaluate(orders["DD20230601001"], NOW)
+    assert engine.policy._recorded and engine.policy._digests
+    clone = pickle.loads(pickle.dumps(engine.policy))
+    assert clone == engine.policy and not clone._recorded and not clone._digests
+    assert clone.recorded(engine.versions("order")[0]) == engine.policy.recorded(engine.versions("order")[0])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 from . import rulecache
 from .compile import CompiledProcess, compile_process
@@ -47,6 +48,11 @@ class LazyProcesses(Mapping[str, tuple[CompiledProcess, ...]]):
                     self._failed[pid] = exc
                     raise
             return self._done[pid]
+
+    def get(self, pid: str, default: Any = None) -> Any:
+        """``Mapping.get`` without its try/except around ``__getitem__``: every record's process is looked up here."""
+        done = self._done.get(pid)
+        return done if done is not None else (self[pid] if pid in self._docs else default)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._docs)

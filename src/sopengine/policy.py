@@ -43,16 +43,25 @@ class Policy:
     # extends the rules' own), compiled with the rules and positioned in the configuration file
     documents: tuple[Any, ...] = ()
     _digests: dict[str, str] = field(default_factory=dict, init=False, compare=False, repr=False)
+    _recorded: dict[CompiledProcess, frozenset[str]] = field(default_factory=dict, init=False, compare=False, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:  # the memos stay behind (they hold compiled processes)
+        return {**self.__dict__, "_digests": {}, "_recorded": {}}
 
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
             raise ValueError(f"unknown profile {self.profile!r}; known: {', '.join(PROFILES)}")
 
     def recorded(self, proc: CompiledProcess) -> frozenset[str]:
-        """The optional names of ``proc``'s record schema this shop records."""
-        if self.profile == "full":
-            return declared("*", proc.optional)
-        return frozenset(self.records.get(proc.id, ()))
+        """The optional names of ``proc``'s record schema this shop records (asked for every record: one set
+        per process version, remembered)."""
+        names = self._recorded.get(proc)
+        if names is None:
+            if len(self._recorded) >= 1024:
+                self._recorded.clear()
+            names = self._recorded[proc] = (declared("*", proc.optional) if self.profile == "full"
+                                            else frozenset(self.records.get(proc.id, ())))
+        return names
 
     @property
     def is_default(self) -> bool:

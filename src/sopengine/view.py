@@ -21,6 +21,7 @@ from .chrono.instants import (
     parse_instant,
     parse_until,
     rfc3339,
+    shown_as_read,
     to_decimal,
 )
 from .loader import escape
@@ -124,7 +125,7 @@ def _timestamp(value: Any, tz: tzinfo) -> Any:
     key = (value, tz)
     text = _TEXTS.get(key)
     if text is None:
-        text = rfc3339(parse_instant(value, tz), tz)
+        text = shown_as_read(value, tz)
         if len(_TEXTS) >= 8192:
             _TEXTS.clear()
         _TEXTS[key] = text

@@ -154,8 +154,9 @@ class Deadline:
     estimated: tuple[int, ...] = ()  # years of the calendar counted from an estimate, not published data
     estimate: Estimate | None = None  # the calendar's method and severity policy, when ``estimated``
 
-    @property
+    @cached_property
     def text(self) -> str:
+        """What the deadline is, as next actions and findings quote it (the action and its finding: made once)."""
         head = self.sla.id if self.case.id == self.sla.id else self.case.id
         text = f"{head}: {self.case.describe()}"
         if self.window is not None:  # say which window, and whether its dates are only estimated

@@ -91,15 +91,15 @@ def _plainly_fine(record: Any) -> bool:
         for c in level:
             if type(c) is dict:
                 for k in c:
-                    if type(k) is not str or (not k.isascii() and _SURROGATE.search(k)):
+                    if type(k) is not str or (not k.isascii() and not k.isprintable() and _SURROGATE.search(k)):
                         return False
                 values = c.values()
             else:
                 values = c
             for v in values:
                 t = type(v)
-                if t is str:
-                    if not v.isascii() and _SURROGATE.search(v):
+                if t is str:  # (a surrogate is not printable: printable text, Chinese most of all, needs no search)
+                    if not v.isascii() and not v.isprintable() and _SURROGATE.search(v):
                         return False
                 elif t is dict or t is list:
                     below.append(v)
