@@ -32,7 +32,7 @@ from functools import cache
 from itertools import chain, compress
 from threading import Lock
 
-__all__ = ["fold", "fold_sequence", "fold_table", "fold_with_map", "folded_char", "kept_map", "source_map",
+__all__ = ["SEVERAL", "fold", "fold_sequence", "fold_table", "fold_with_map", "folded_char", "kept_map", "source_map",
            "wordchar"]
 
 # General categories (first letter) that carry no letters: separators, punctuation,
@@ -175,30 +175,37 @@ SEQUENCE_END = 0x2FA20
 _SEQUENCE: list[tuple[tuple[int | str, ...], tuple[str, ...]]] = []
 
 
+# What fold_sequence() turns a character that folds to several into: a character no text keeps (it is
+# itself dropped), so that the automaton needs one marker for them all, not one per character (979 of
+# them doubled its DFA, to ~45 MB).
+SEVERAL = "\x00"
+
+
 def fold_sequence() -> tuple[tuple[int | str, ...], tuple[str, ...]]:
     """The fold table as a sequence indexed by code point, for :func:`fold` of short texts, and the
-    characters it leaves as they are although they fold to something else.
+    characters at or beyond its end that fold to something else.
 
     ``str.translate`` indexes its table once per character; a tuple answers
     that ~20 % faster than the dict (for ~8 MB), which a per-title scan feels:
     the translate is half of what a clean title costs. A character past the tuple's end is
     left as it is (an IndexError is a LookupError), which is right for all but
-    the listed ones; the characters that fold to *several* (⑩ -> 10, ™ -> tm) are
-    left as they are too and listed. A caller whose translated text holds one of
-    the listed characters must fold the text again with :func:`fold_table` (the
-    matcher finds them with the same automaton pass that looks for words); one
-    whose text holds none has the fold, and each of its characters came from one
+    the listed ones; a character that folds to *several* (⑩ -> 10, ™ -> tm) becomes
+    :data:`SEVERAL`. A caller whose translated text holds one of the listed
+    characters or :data:`SEVERAL` must fold the text again with :func:`fold_table`
+    (the matcher finds them with the same automaton pass that looks for words); one
+    whose text holds neither has the fold, and each of its characters came from one
     character of the text, in order: the map back is :func:`kept_map`, no loop.
     """
     if not _SEQUENCE:
         table = fold_table()
+        if table.get(ord(SEVERAL)) != "":  # pragma: no cover - table invariant
+            raise RuntimeError("the marker of characters folding to several must itself be dropped")
         # first-plane characters that fold to themselves as one-character strings, which str.translate
         # copies faster than it converts an int (~8 % of a title's translate, for ~5 MB)
-        seq = tuple(chr(cp) if isinstance(f, str) and len(f) > 1 else
+        seq = tuple(SEVERAL if isinstance(f, str) and len(f) > 1 else
                     chr(f) if isinstance(f, int) and cp < 0x10000 else f
                     for cp, f in ((cp, table.get(cp, cp)) for cp in range(SEQUENCE_END)))
-        several = (chr(cp) for cp in range(SEQUENCE_END) if len(folded_char(cp)) > 1)
-        beyond = tuple(chain(several, (chr(cp) for cp in sorted(table) if cp >= SEQUENCE_END and table[cp] != cp)))
+        beyond = tuple(chr(cp) for cp in sorted(table) if cp >= SEQUENCE_END and table[cp] != cp)
         with _FOLD_LOCK:
             if not _SEQUENCE:
                 _SEQUENCE.append((seq, beyond))
@@ -265,14 +272,22 @@ def kept_map(text: str, folded: str) -> Sequence[int]:
     """The map of :func:`fold_with_map` for a text that ``folded`` came from one character to one or none.
 
     That is what :func:`fold_sequence` promises for a text it leaves none of its
-    listed characters in, and what a scan knows at no cost from the automaton pass
+    listed characters and no :data:`SEVERAL` in, and what a scan knows at no cost from the automaton pass
     it makes anyway. Then equal lengths mean nothing was dropped either, and the
     map is the identity: no second translate at all. Otherwise the shape (see
     :func:`source_map`) says which characters were dropped.
     """
     n = len(text)
-    if len(folded) == n:
+    dropped = n - len(folded)
+    if not dropped:
         return range(n)
+    if dropped <= 8 and text.count(" ") == dropped:  # the usual separator, and every space is dropped:
+        src = list(range(n))                           # so the spaces are what went, no translate
+        i = text.rfind(" ")
+        while i >= 0:
+            del src[i]
+            i = text.rfind(" ", 0, i)
+        return src
     shape = text.translate(_shape())
     if not shape.isascii():  # a character past the sequence that folds to itself: rare
         return fold_with_map(text)[1]

@@ -21,6 +21,7 @@ from .exemptions import Clearance, CompiledRule
 from .intervals import Cover
 from .normalise import (
     SEPARATOR,
+    SEVERAL,
     fold,
     fold_joined,
     fold_sequence,
@@ -145,10 +146,11 @@ class BannedWordMatcher:
             for t in r.rule.terms:
                 term_rules.setdefault(fold(t), []).append(ri)
         terms = [t for t in term_rules if t not in taken]  # a term equal to a word (永久 with context) anchors on it
-        # A text translated through the fold sequence may still hold one of `beyond`; the automaton
-        # marks them (patterns from `_first_marker` on), and such a text is folded again in full.
+        # A text translated through the fold sequence may still hold one of `beyond`, or SEVERAL for a
+        # character that folds to several; the automaton marks them (patterns from `_first_marker` on),
+        # and such a text is folded again in full.
         sequence, beyond = fold_sequence()
-        anchored = [term_rules.get(k, ()) for k in keys] + [term_rules[t] for t in terms] + [()] * len(beyond)
+        anchored = [term_rules.get(k, ()) for k in keys] + [term_rules[t] for t in terms] + [()] * (len(beyond) + 1)
         set_ = object.__setattr__
         set_(self, "vocabulary", vocabulary)
         set_(self, "extra_exemptions", extras)
@@ -162,7 +164,7 @@ class BannedWordMatcher:
         # exemption term. Clean text (no pattern at all) costs one translate and one scan;
         # the DFA scans ~15 % faster than the default NFA at this size.
         dfa = ahocorasick_rs.Implementation.DFA
-        set_(self, "_automaton", ahocorasick_rs.AhoCorasick(keys + terms + list(beyond), implementation=dfa)
+        set_(self, "_automaton", ahocorasick_rs.AhoCorasick(keys + terms + [*beyond, SEVERAL], implementation=dfa)
              if keys else None)
         # scan() runs for every string of every record: bound once, its two calls cost no attribute lookups.
         set_(self, "_matches", self._automaton.find_matches_as_indexes if keys else lambda text, overlapping: [])
@@ -241,6 +243,6 @@ class BannedWordMatcher:
             return NOTHING
         if max(found)[0] < self._first_marker:  # folded one character to one or none: kept_map is the map
             return self._resolve(text, folded, found, True, True)
-        folded = text.translate(self._table)  # a character the sequence leaves as it is
+        folded = text.translate(self._table)  # a character the sequence leaves as it is, or folds to several
         found = self._matches(folded, True)
         return self._resolve(text, folded, found, True, False) if found else NOTHING
