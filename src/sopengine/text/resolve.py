@@ -86,6 +86,11 @@ def _hit(ent: Entry, start: int, end: int, text: str) -> WordHit:
     return hit
 
 
+# What a character that continues a run of Latin letters/digits folds to (see wordchar): a folded neighbour
+# outside it cannot continue one, which spares the word's edge test.
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+
 def _joined(text: str, src: Sequence[int], i: int) -> bool:
     """Whether folded characters i and i + 1 came from one unbroken run of Latin letters/digits."""
     a, b = src[i], src[i + 1]
@@ -233,27 +238,43 @@ class Resolver:
         if not cands:
             return NOTHING
         entries = self._entries
-        src = kept_map(text, folded) if kept else source_map(text)
-        if edges:
+        if not kept:
+            src = source_map(text)
+        elif len(folded) == len(text):  # kept_map's identity, without the call
+            src = range(len(text))
+        else:
+            src = kept_map(text, folded)
+        if edges:  # a Latin letter or digit of the original next to the word's continues a run (see _joined)
             n = len(src)
             cands = [m for m in cands
-                     if not ((entries[m[0]][3] and m[1] > 0 and _joined(text, src, m[1] - 1))
-                             or (entries[m[0]][4] and m[2] < n and _joined(text, src, m[2] - 1)))]
+                     if not ((entries[m[0]][3] and m[1] > 0 and folded[m[1] - 1] in _ALNUM
+                              and _joined(text, src, m[1] - 1))
+                             or (entries[m[0]][4] and m[2] < n and folded[m[2]] in _ALNUM
+                                 and _joined(text, src, m[2] - 1)))]
             if not cands:
                 return NOTHING
-        screened: dict[int, bool] = {}  # screen -> whether it let the text through
-        why: dict[int, tuple[int, int, int]] = {}
         if anchors or len(cands) > 2:
-            why = self._clear(text, folded, src, cands, anchors, screened)
-        else:  # one word, or a word and the word inside it (最 in 最好): one screen may close both
-            screen_of = self._screen_of_entry
-            a = screen_of[cands[0][0]]
-            c = a if len(cands) == 1 else self._cover.get((a, screen_of[cands[1][0]]))
-            if c is None or self._through(c, text, folded):
-                if c is not None:
-                    screened[c] = True  # not searched again in _clear
-                why = self._clear_pair(text, folded, src, cands, screened) if len(cands) == 2 else \
-                    self._clear(text, folded, src, cands, anchors, screened)
+            why = self._clear(text, folded, src, cands, anchors, {})
+        elif len(cands) == 1:  # the usual claim: one word, whose screen shuts the text out
+            idx, s, e = cands[0]
+            c = self._screen_of_entry[idx]
+            if not self._through(c, text, folded):
+                return _make(Scan, ((_hit(entries[idx], src[s], src[e - 1] + 1, text),), ()))
+            one = self._clear_one(idx, s, e, text, folded, src, c)
+            why = {0: one} if one is not None else {}
+        else:  # a word and the word inside it (最 in 最好): the screen of the wider set may close both
+            (i0, s0, e0), (i1, s1, e1) = cands
+            outer = 0 if s0 <= s1 and e1 <= e0 else 1 if s1 <= s0 and e0 <= e1 else -1
+            a, b = self._screen_of_entry[i0], self._screen_of_entry[i1]
+            c = a if a == b else self._cover.get((a, b))
+            if c is not None and not self._through(c, text, folded):
+                if outer < 0:
+                    why = {}
+                else:
+                    idx, s, e = cands[outer]
+                    return _make(Scan, ((_hit(entries[idx], src[s], src[e - 1] + 1, text),), ()))
+            else:
+                why = self._clear_pair(text, folded, src, cands, outer, -1 if c is None else c)
         if not why:
             survivors = cands
         elif len(why) == len(cands):
@@ -290,23 +311,44 @@ class Resolver:
         return _make(Clearance, (ent[0], ent[1], start, end, text[start:end], exemption, title, basis,
                                  text[c_lo:c_hi]))
 
-    def _clear_pair(self, text: str, folded: str, src: Sequence[int], cands: list[Match],
-                    screened: dict[int, bool]) -> dict[int, tuple[int, int, int]]:
+    def _clear_pair(self, text: str, folded: str, src: Sequence[int], cands: list[Match], outer: int,
+                    through: int) -> dict[int, tuple[int, int, int]]:
         """:meth:`_clear` of two candidates without anchors, the wider first when one lies inside the other.
 
         A word inside a cleared word is cleared with it, and of the two only the wider
         one is reported (leftmost-longest), so the inner word's own rules need not be
-        tried then (最 of 最佳食用期: three windowed tests saved). The result is the same."""
-        (_, s0, e0), (_, s1, e1) = cands
-        outer = 0 if s0 <= s1 and e1 <= e0 else 1 if s1 <= s0 and e0 <= e1 else -1
+        tried then (最 of 最佳食用期: three windowed tests saved). The result is the same.
+        ``outer``: the index of the candidate the other lies inside, or -1; ``through``: a
+        screen known to let the text through, or -1."""
         if outer < 0:
-            return self._clear(text, folded, src, cands, [], screened)
+            return self._clear(text, folded, src, cands, [], {} if through < 0 else {through: True})
         inner = 1 - outer
-        why = self._clear(text, folded, src, [cands[outer]], [], screened)
-        if why:
-            return {outer: why[0], inner: why[0]} if self._entries[cands[inner][0]][5] else {outer: why[0]}
-        why = self._clear(text, folded, src, [cands[inner]], [], screened)
-        return {inner: why[0]} if why else why
+        idx, s, e = cands[outer]
+        one = self._clear_one(idx, s, e, text, folded, src, through)
+        if one is not None:
+            return {outer: one, inner: one} if self._entries[cands[inner][0]][5] else {outer: one}
+        idx, s, e = cands[inner]
+        one = self._clear_one(idx, s, e, text, folded, src, through)
+        return {} if one is None else {inner: one}
+
+    def _clear_one(self, idx: int, s: int, e: int, text: str, folded: str, src: Sequence[int],
+                   through: int) -> tuple[int, int, int] | None:
+        """(rule, context start, context end) of the first rule of word pattern ``idx`` that clears the
+        word at [s, e), without anchors: :meth:`_clear` of one candidate, without its set-up."""
+        entry_rules = self._entry_rules[idx]
+        if not entry_rules:
+            return None
+        screen = self._screen_of_entry[idx]
+        if screen != through and not self._through(screen, text, folded):
+            return None
+        windowed, rules = self._windowed, self._rules
+        memo: dict[int, bool] = {}
+        for ri in entry_rules:  # a lone word runs a windowed test without its gate first (see _clear)
+            if windowed[ri] or self._open(ri, text, folded):
+                span = rules[ri].holds(folded, s, e, text, src, memo)
+                if span is not None:
+                    return ri, span[0], span[1]
+        return None
 
     def _clear(self, text: str, folded: str, src: Sequence[int], cands: list[Match],
                anchors: list[tuple[int, int, int]], screened: dict[int, bool]) -> dict[int, tuple[int, int, int]]:
@@ -339,6 +381,8 @@ class Resolver:
                         if span is not None:
                             why[ci] = (ri, *span)
                             break
+        if len(why) == len(cands):  # every word inside a term that clears it (最近, 第一次)
+            return why
         gate: dict[int, bool | None] = {}
         entry_rules, screen_of, windowed = self._entry_rules, self._screen_of_entry, self._windowed
         few = len(cands) <= 2
