@@ -294,14 +294,18 @@ def kept_map(text: str, folded: str) -> Sequence[int]:
     return list(compress(range(n), shape.encode("ascii")))
 
 
-_SHAPE: list[tuple[str, ...]] = []
+_SHAPE: list[bytes] = []
 
 
-def _shape() -> tuple[str, ...]:
-    """Code point -> "\x00" dropped, "\x01" one character, "\x02" several, for the fold sequence's code points."""
+def _shape() -> bytes:
+    """Code point -> 0 dropped, 1 one character, 2 several, for the fold sequence's code points.
+
+    A ``bytes`` object is a translate table too (its items are small cached ints, which
+    ``str.translate`` writes as characters "\x00".."\x02"), as fast as a tuple of
+    strings and an eighth of its size: 190 KB of cache instead of 1.5 MB of pointers."""
     if not _SHAPE:
         table = fold_table()
-        _SHAPE.append(tuple("\x01" if isinstance(f, int) else chr(min(len(f), 2))
+        _SHAPE.append(bytes(1 if isinstance(f, int) else min(len(f), 2)
                             for f in (table.get(cp, cp) for cp in range(SEQUENCE_END))))
     return _SHAPE[0]
 

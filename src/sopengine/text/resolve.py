@@ -123,7 +123,7 @@ class Resolver:
     """
 
     __slots__ = ("_anchored", "_clears", "_cover", "_edged", "_entries", "_entry_rules", "_gates", "_kind", "_labels",
-                 "_longest", "_nwords", "_plain", "_rules", "_screen_of_entry", "_screens", "_windowed")
+                 "_longest", "_nwords", "_openers_dropped", "_plain", "_rules", "_screen_of_entry", "_screens", "_windowed")
 
     def __init__(self, entries: Sequence[Entry], rules: Sequence[CompiledRule],
                  anchored: Sequence[Sequence[int]], longest: int) -> None:
@@ -155,6 +155,7 @@ class Resolver:
         sets = sorted(set(self._entry_rules))
         self._screens = tuple(self._screen_of(ri_set) for ri_set in sets)
         self._screen_of_entry = tuple(sets.index(ri_set) for ri_set in self._entry_rules)
+        self._openers_dropped = all(fold(o) == "" and o != " " for sc in self._screens for o in sc[2])
         # A screen is the union of what each rule of its set needs, so it lets no text through that the
         # screen of a wider set shuts out: for a word and the word inside it, the wider one, searched once.
         self._cover = {(a, b): (a if set(sa) >= set(sb) else b) for a, sa in enumerate(sets)
@@ -196,8 +197,15 @@ class Resolver:
         """Whether the screen of word pattern ``idx``'s rule set lets the text through (see ``__init__``)."""
         return bool(self._entry_rules[idx]) and self._through(self._screen_of_entry[idx], text, folded)
 
+    def _bracketless(self, text: str, folded: str) -> bool:
+        """Whether ``text``, folded to ``folded`` one character to one or none, holds no opening bracket of a
+        rule: every opener is dropped by the fold and none is a space, so a text that dropped nothing or
+        only its spaces has none (one ``count`` instead of a lookup per opener and screen)."""
+        return self._openers_dropped and (len(folded) == len(text) or len(folded) + text.count(" ") == len(text))
+
     def _through(self, screen: int, text: str, folded: str) -> bool:
-        """Whether a screen lets the text through: a bracket is one ``in`` (a regex search costs 4 of them)."""
+        """Whether a screen lets the text through: a bracket is one ``in`` (a regex search costs 4 of them).
+        ``text`` is the original, or "" when it is known to hold no bracket (see :meth:`_bracketless`)."""
         always, in_folded, openers = self._screens[screen]
         if always or (in_folded is not None and in_folded.search(folded) is not None):
             return True
@@ -258,7 +266,7 @@ class Resolver:
         elif len(cands) == 1:  # the usual claim: one word, whose screen shuts the text out
             idx, s, e = cands[0]
             c = self._screen_of_entry[idx]
-            if not self._through(c, text, folded):
+            if not self._through(c, "" if kept and self._bracketless(text, folded) else text, folded):
                 return _make(Scan, ((_hit(entries[idx], src[s], src[e - 1] + 1, text),), ()))
             one = self._clear_one(idx, s, e, text, folded, src, c)
             why = {0: one} if one is not None else {}
@@ -266,15 +274,16 @@ class Resolver:
             (i0, s0, e0), (i1, s1, e1) = cands
             outer = 0 if s0 <= s1 and e1 <= e0 else 1 if s1 <= s0 and e0 <= e1 else -1
             a, b = self._screen_of_entry[i0], self._screen_of_entry[i1]
-            c = a if a == b else self._cover.get((a, b))
-            if c is not None and not self._through(c, text, folded):
+            wider = a if a == b else self._cover.get((a, b))
+            if wider is not None and not self._through(wider, "" if kept and self._bracketless(text, folded)
+                                                       else text, folded):
                 if outer < 0:
                     why = {}
                 else:
                     idx, s, e = cands[outer]
                     return _make(Scan, ((_hit(entries[idx], src[s], src[e - 1] + 1, text),), ()))
             else:
-                why = self._clear_pair(text, folded, src, cands, outer, -1 if c is None else c)
+                why = self._clear_pair(text, folded, src, cands, outer, -1 if wider is None else wider)
         if not why:
             survivors = cands
         elif len(why) == len(cands):
