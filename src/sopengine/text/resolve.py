@@ -261,7 +261,17 @@ class Resolver:
                                  and _joined(text, src, m[2] - 1)))]
             if not cands:
                 return NOTHING
-        if anchors or len(cands) > 2:
+        if len(anchors) == 1 and len(cands) == 1:  # the usual exempt use: a word inside a term (最近, 第一次)
+            a_s, a_e, ri = anchors[0]
+            idx, s, e = cands[0]
+            if a_s <= s and e <= a_e and ri in self._clears[idx]:
+                span = (a_s, a_e) if self._plain[ri] else self._rules[ri].holds(folded, a_s, a_e, text, src, {})
+                if span is not None:
+                    return _make(Scan, ((), (self._clearance(text, src, entries[idx], ri, s, e, *span),))) \
+                        if audit else NOTHING
+            one = self._clear_one(idx, s, e, text, folded, src, -1)
+            why = {0: one} if one is not None else {}
+        elif anchors or len(cands) > 2:
             why = self._clear(text, folded, src, cands, anchors, {})
         elif len(cands) == 1:  # the usual claim: one word, whose screen shuts the text out
             idx, s, e = cands[0]
