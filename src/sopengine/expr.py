@@ -27,7 +27,7 @@ from cel_expr_python import cel
 from .errors import EvaluationError, ExpressionError
 from .plan import Fallback, translate
 from .plan.events import BY_TYPE
-from .plan.ops import plain
+from .plan.ops import is_plain, plain
 from .plan.translate import SURPRISES, checked
 from .plan.translate import plan as raw_plan
 from .schema_fields import SchemaIndex
@@ -124,6 +124,21 @@ class Expression:
             except Fallback:
                 pass
         return self._cel(variables)
+
+    def evaluate_shared(self, variables: Mapping[str, Any]) -> Any:
+        """``evaluate``, but a list or map may be (part of) the variables themselves rather than a copy: for
+        a caller that only reads it (``for_each``), which spares copying every element of a record's list.
+        (A value that is not its plain self, or a fallback, is evaluated again by ``evaluate``: pure, rare.)"""
+        body = self._body
+        if body is not None:
+            try:
+                v = body(variables)
+            except SURPRISES:
+                pass
+            else:
+                if is_plain(v):
+                    return v
+        return self.evaluate(variables)
 
     def _cel(self, variables: Mapping[str, Any]) -> Any:
         try:

@@ -64,7 +64,7 @@ class ExpressionCheck(CheckType):
                     raise EvaluationError(f"assert gave {v!r}, not true or false")
                 yield Hit(self.path, self._evidence(variables))
             return
-        items = self.for_each.evaluate(variables)
+        items = self.for_each.evaluate_shared(variables)  # (read, never changed)
         if not isinstance(items, list):
             raise EvaluationError(f"for_each gave {type(items).__name__}, not a list")
         scope = {**variables}  # one copy per check: item and index rebound per element

@@ -272,7 +272,38 @@ def string_of(v: Any) -> str:
         return str(int64(v))
     if t is bool:
         return "true" if v else "false"
-    raise FALLBACK  # doubles, timestamps and durations are formatted by CEL
+    if t is float:
+        return double_text(v)
+    raise FALLBACK  # timestamps and durations are formatted by CEL
+
+
+def double_text(d: float) -> str:
+    """``string(double)`` as CEL writes it: the shortest digits that read back as ``d`` (Python's repr
+    finds the same), in exponent form (``1.234567e+06``, ``1e-05``) when the decimal exponent is below
+    -4 or 6 and over, else positional (``123456``, ``0.0001``, ``2.5``); ``inf``, ``-0``. A NaN goes to
+    CEL (which writes its sign bit: ``-nan``)."""
+    if math.isnan(d):
+        raise FALLBACK
+    if d in (math.inf, -math.inf):
+        return "inf" if d > 0 else "-inf"
+    if d == 0:
+        return "-0" if math.copysign(1.0, d) < 0 else "0"
+    text = repr(d)
+    sign = "-" if text[0] == "-" else ""
+    mantissa, _, e = text.lstrip("-").partition("e")
+    whole, _, frac = mantissa.partition(".")
+    raw = whole + frac
+    digits = raw.lstrip("0")
+    point = len(whole) + (int(e) if e else 0) - (len(raw) - len(digits))  # d = 0.<digits> x 10**point
+    digits = digits.rstrip("0")
+    exp = point - 1
+    if exp < -4 or exp >= 6:
+        return f"{sign}{digits[0]}{'.' + digits[1:] if len(digits) > 1 else ''}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+    if point <= 0:
+        return f"{sign}0.{'0' * -point}{digits}"
+    if point >= len(digits):
+        return sign + digits + "0" * (point - len(digits))
+    return f"{sign}{digits[:point]}.{digits[point:]}"
 
 
 def double_of(v: Any) -> float:
@@ -308,11 +339,33 @@ def plain(v: Any) -> Any:
     if t is int:
         return int64(v)
     if t is list:
-        return [plain(x) for x in v]
+        return [x if type(x) in _PLAIN else plain(x) for x in v]  # (no call for the flat values)
     if t is dict:
-        return {k: plain(x) for k, x in v.items()}
+        return {k: x if type(x) in _PLAIN else plain(x) for k, x in v.items()}
     if t is datetime and v.tzinfo is not None:
         return v.astimezone(UTC)
     if t is Partial or t is Open:
         return v  # only over unknowns (contract.standing), whose callers never hand it to CEL
     raise FALLBACK
+
+
+def is_plain(v: Any) -> bool:
+    """True if ``plain(v)`` equals ``v`` in every value and type (no timestamp to move to UTC, no int
+    outside int64, nothing CEL must convert): a reader that changes nothing may use ``v`` itself."""
+    t = type(v)
+    if t is list:
+        xs: Any = v
+    elif t is dict:
+        xs = v.values()
+    else:
+        return t in _PLAIN or (t is int and INT64_MIN <= v <= INT64_MAX)
+    for x in xs:
+        tx = type(x)
+        if tx in _PLAIN:
+            continue
+        if tx is int:
+            if not INT64_MIN <= x <= INT64_MAX:
+                return False
+        elif tx is not list and tx is not dict or not is_plain(x):
+            return False
+    return True

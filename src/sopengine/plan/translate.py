@@ -213,8 +213,8 @@ class _Translator:
             fn = _BIN[op]
             return lambda env: fn(f(env), g(env))
         eq = ops.eq
-        if op in ("==", "!=") and right[0] == "lit" and type(right[1]) is str:
-            lit, same = right[1], op == "=="
+        if op in ("==", "!=") and right[0] == "lit" and type(right[1]) in (str, int, bool, float):
+            lit, same, lt = right[1], op == "==", type(right[1])  # a value of the literal's type: Python's ==
             if left[0] == "select" and left[1][0] == "ident" and left[1][1] in self.scope:
                 name, field, select = left[1][1], left[2], ops.select  # e.type == 'shipped', in every comprehension
 
@@ -224,13 +224,13 @@ class _Translator:
                     except KeyError:
                         raise FALLBACK from None
                     v = o[field] if type(o) is dict and field in o else select(o, field)
-                    return (v == lit) is same if type(v) is str else eq(v, lit) is same
+                    return (v == lit) is same if type(v) is lt else eq(v, lit) is same
                 return eq_field
 
-            def eq_string(env: Mapping[str, Any]) -> bool:
+            def eq_literal(env: Mapping[str, Any]) -> bool:
                 v = f(env)
-                return (v == lit) is same if type(v) is str else eq(v, lit) is same
-            return eq_string
+                return (v == lit) is same if type(v) is lt else eq(v, lit) is same
+            return eq_literal
         if op in ("==", "!="):
             same = op == "=="
 
