@@ -168,16 +168,19 @@ class DecisionTableCheck(CheckType):
         decisions: dict[str, Any] = {}
         inputs: dict[str, Any] = {}
         rows: dict[str, list[int]] = {}
+        scope = {**ctx.variables, "decisions": decisions}  # once per record: ``decisions`` fills in place
+        tested = {**scope}  # a cell's CEL test sees the input as ``item``, no other expression does
 
         def test(expr: Any, value: Any) -> bool:
-            return self._holds(ctx, expr, {"decisions": decisions, "item": value})
+            tested["item"] = value
+            return self._holds(expr, tested)
 
         for t in self.tables:
             values: dict[str, Any] = {}
             errors: dict[str, str] = {}
             for name, expr in t.inputs:
                 try:
-                    values[name] = ctx.eval(expr, {"decisions": decisions})
+                    values[name] = expr.evaluate(scope)
                 except EvaluationError as exc:
                     values[name], errors[name] = None, str(exc)  # a missing factor: only `-` matches it
             matched = [r for r in t.rows if r.matches(values, test)]
@@ -197,19 +200,18 @@ class DecisionTableCheck(CheckType):
                 result = dict(t.default)
             decisions[t.id], rows[t.id] = result, [r.number for r in hits]
         evidence = {"decisions": decisions, "inputs": inputs, "rows": rows}
-        extra = {"decisions": decisions}
         if self.report is not None:
             when, severity, message = self.report
-            if when is None or self._holds(ctx, when, extra):
+            if when is None or self._holds(when, scope):
                 yield Hit("", evidence, severity, message, outcome_suffix("decision"))
         for expr, path, ev, own in self.expect:
-            if not self._holds(ctx, expr, extra):
-                more = {k: jsonable(ctx.eval(e, extra)) for k, e in ev.items()}
+            if not self._holds(expr, scope):
+                more = {k: jsonable(e.evaluate(scope)) for k, e in ev.items()}
                 yield Hit(path, {**evidence, "expectation": expr.source, **more}, None, own)
 
     @staticmethod
-    def _holds(ctx: CheckContext, expr: Expression, extra: Mapping[str, Any]) -> bool:
-        v = ctx.eval(expr, extra)
+    def _holds(expr: Expression, variables: Mapping[str, Any]) -> bool:
+        v = expr.evaluate(variables)
         if not isinstance(v, bool):
             raise EvaluationError(f"{expr.source!r} gave {v!r}, not true or false")
         return v

@@ -103,12 +103,14 @@ class Interval(Cond):
     hi_closed: bool
     text: str
 
-    def contains(self, n: Decimal) -> bool:
+    def contains(self, n: Decimal | int) -> bool:
         if self.lo is not None and (n < self.lo or (n == self.lo and not self.lo_closed)):
             return False
         return not (self.hi is not None and (n > self.hi or (n == self.hi and not self.hi_closed)))
 
     def matches(self, v: Any, test: Test) -> bool:
+        if type(v) is int:  # an int compares with the Decimal bounds exactly: no Decimal of it needed
+            return self.contains(v)
         n = number(v)
         return n is not None and self.contains(n)
 

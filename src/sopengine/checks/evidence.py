@@ -13,6 +13,10 @@ def jsonable(v: Any) -> Any:
     t = type(v)
     if t is str or t is int or t is float or t is bool or v is None:  # the common case, before the ABC checks
         return v
+    if t is dict:
+        return {str(k): jsonable(x) for k, x in v.items()}
+    if t is list:
+        return [jsonable(x) for x in v]
     if isinstance(v, Decimal):
         return str(v)
     if isinstance(v, (datetime, date)):

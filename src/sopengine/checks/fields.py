@@ -29,7 +29,7 @@ class FieldPath:
     the ``banned_words`` check names fields.
     """
 
-    __slots__ = ("_escaped", "_pointer", "iterates", "steps", "text")
+    __slots__ = ("_escaped", "_pointer", "iterates", "key", "steps", "text")
 
     def __init__(self, text: str, pointer: str) -> None:
         if not isinstance(text, str) or not text.strip():
@@ -51,6 +51,7 @@ class FieldPath:
         self._escaped = tuple(escape(k) for k, _ in steps)  # each key as a JSON Pointer token, once
         self.iterates = any(each for _, each in steps)
         self._pointer = "".join(f"/{e}" for e in self._escaped)
+        self.key = steps[0][0] if len(steps) == 1 and not self.iterates else None  # a path of one key: that key
 
     @property
     def pointer(self) -> str:
@@ -88,6 +89,12 @@ class FieldPath:
             if cur is MISSING:
                 return base + self.pointer, MISSING
         return base + self._pointer, cur
+
+    def value(self, data: Any) -> Any:
+        """``get(data)``'s value alone (MISSING if absent): a one-key path on a dict is one lookup."""
+        if self.key is not None and type(data) is dict:
+            return data.get(self.key, MISSING)
+        return self.get(data)[1]
 
     def lint(self, env: CompileEnv, pointer: str) -> None:
         """Let the schema lint see the record-level prefix of the path (up to the first list)."""

@@ -66,17 +66,26 @@ class MainImagesCheck(CheckType):
             kw = {k: spec[k] for k in ("max_bytes", "max_pixels", "border", "white_level", "white_share") if k in spec}
             self.limits = imaging.Limits(base.resolve(), **kw)
         self.outcomes = Outcomes(params, OUTCOMES)
+        keys = tuple(self.f[k].key for k in ("width", "height", "white_background", "watermark"))
+        self._keys = keys if all(k is not None for k in keys) else None
 
     def _get(self, img: Mapping[str, Any], key: str) -> Any:
-        _, v = self.f[key].get(img)
+        v = self.f[key].value(img)
         return None if v is MISSING else v
+
+    def _stated(self, img: Mapping[str, Any]) -> tuple[Any, Any, Any, Any]:
+        """(width, height, white_background, watermark) as the record states them, None where absent."""
+        if self._keys is not None and type(img) is dict:  # one key each (the default fields): lookups
+            kw, kh, kb, km = self._keys
+            return img.get(kw), img.get(kh), img.get(kb), img.get(km)
+        return self._get(img, "width"), self._get(img, "height"), self._get(img, "white_background"), self._get(img, "watermark")
 
     def run(self, ctx: CheckContext) -> Iterator[Hit]:
         ptr, images = self.f["images"].get(ctx.record)
         images = images if isinstance(images, list) else []
         urls: list[str] = []
         for img in images:
-            url = self._get(img, "url") if isinstance(img, Mapping) else None
+            url = self._get(img, "url") if type(img) is dict or isinstance(img, Mapping) else None
             urls.append(url.strip() if isinstance(url, str) else "")
         distinct = {u for u in urls if u}
         if len(distinct) < self.min_count:
@@ -85,53 +94,60 @@ class MainImagesCheck(CheckType):
             yield Hit(ptr, {"count": len(distinct), "min_count": self.min_count, "listed": len(images),
                             "duplicates": dupes, "missing": self.min_count - len(distinct)})
         for i, img in enumerate(images):
-            if isinstance(img, Mapping):
-                yield from self._image(i, img, urls[i], f"{ptr}/{i}")
+            if (type(img) is dict or isinstance(img, Mapping)) and (found := self._image(i, img, urls[i], f"{ptr}/{i}")):
+                yield from found
 
-    def _measure(self, url: str, ptr: str, base: dict[str, Any]) -> tuple[imaging.Measurement | None, Hit | None]:
-        """The measurement of a local image, or (in ``base``) the reason why its flags are trusted."""
+    def _measure(self, url: str) -> tuple[imaging.Measurement | None, str | None, bool]:
+        """(the measurement of a local image, else why its flags are trusted, whether measuring it failed)."""
         if self.limits is None:
-            base["reason"] = "inspection not configured"
-            return None, None
+            return None, "inspection not configured", False
         if not imaging.AVAILABLE:
-            base["reason"] = "Pillow is not installed"
-            return None, None
+            return None, "Pillow is not installed", False
         try:
             path = imaging.local_path(url, self.limits.base_dir) if url else None
             if path is None:
-                base["reason"] = "not a local file"
-                return None, None
-            m = imaging.measure(path, self.limits)
+                return None, "not a local file", False
+            return imaging.measure(path, self.limits), None, False
         except imaging.Uninspectable as exc:
-            base["reason"] = str(exc)
-            return None, self._hit("uninspectable", f"{ptr}{self.f['url'].pointer}", base)
-        base["inspected"] = True
-        return m, None
+            return None, str(exc), True
 
-    def _image(self, i: int, img: Mapping[str, Any], url: str, ptr: str) -> Iterator[Hit]:
-        base: dict[str, Any] = {"number": i + 1, "url": url or "?", "inspected": False}
-        measured, problem = self._measure(url, ptr, base)
-        if problem is not None:
-            yield problem
-        stated_w, stated_h = self._get(img, "width"), self._get(img, "height")
+    def _image(self, i: int, img: Mapping[str, Any], url: str, ptr: str) -> list[Hit]:
+        """The image's findings, in the order uninspectable, size_mismatch, size, background, watermark;
+        their common evidence is built only for an image that has one (most have none)."""
+        measured, reason, failed = self._measure(url)
+        stated_w, stated_h, flag, marked = self._stated(img)
         w, h = (measured.width, measured.height) if measured else (stated_w, stated_h)
-        if measured and stated_w is not None and stated_h is not None and (stated_w, stated_h) != (w, h):
-            yield self._hit("size_mismatch", ptr, {**base, "stated_width": stated_w, "stated_height": stated_h,
-                                                   "width": w, "height": h})
+        mismatch = bool(measured) and stated_w is not None and stated_h is not None and (stated_w, stated_h) != (w, h)
         too_small = (self.min_w is not None and isinstance(w, int) and w < self.min_w) or (
             self.min_h is not None and isinstance(h, int) and h < self.min_h)
-        if too_small:
-            yield self._hit("size", ptr if measured else f"{ptr}{self.f['width'].pointer}",
-                            {**base, "width": w, "height": h, "min_width": self.min_w or 0, "min_height": self.min_h or 0})
-        flag = self._get(img, "white_background")
+        share = None
         if self.white and measured is not None and self.limits is not None:
             share = round(measured.border_white_share, 3)
-            if share < self.limits.white_share:
-                yield self._hit("background", ptr, {**base, "stated": flag, "border_white_share": share})
-        elif self.white and flag is False:
-            yield self._hit("background", f"{ptr}{self.f['white_background'].pointer}", {**base, "stated": False})
-        if self.no_watermark and self._get(img, "watermark") is True:
-            yield self._hit("watermark", f"{ptr}{self.f['watermark'].pointer}", base)
+            background = share < self.limits.white_share
+        else:
+            background = self.white and flag is False
+        watermark = self.no_watermark and marked is True
+        if not (failed or mismatch or too_small or background or watermark):
+            return []
+        base: dict[str, Any] = {"number": i + 1, "url": url or "?", "inspected": measured is not None}
+        if reason is not None:
+            base["reason"] = reason
+        out = []
+        if failed:
+            out.append(self._hit("uninspectable", f"{ptr}{self.f['url'].pointer}", base))
+        if mismatch:
+            out.append(self._hit("size_mismatch", ptr, {**base, "stated_width": stated_w, "stated_height": stated_h,
+                                                        "width": w, "height": h}))
+        if too_small:
+            out.append(self._hit("size", ptr if measured else f"{ptr}{self.f['width'].pointer}",
+                                 {**base, "width": w, "height": h, "min_width": self.min_w or 0, "min_height": self.min_h or 0}))
+        if background and share is not None:
+            out.append(self._hit("background", ptr, {**base, "stated": flag, "border_white_share": share}))
+        elif background:
+            out.append(self._hit("background", f"{ptr}{self.f['white_background'].pointer}", {**base, "stated": False}))
+        if watermark:
+            out.append(self._hit("watermark", f"{ptr}{self.f['watermark'].pointer}", base))
+        return out
 
     def _hit(self, outcome: str, path: str, evidence: Mapping[str, Any]) -> Hit:
         return Hit(path, dict(evidence), self.outcomes.severity(outcome), self.outcomes.message(outcome), outcome_suffix(outcome))

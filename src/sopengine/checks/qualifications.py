@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..chrono.instants import parse_date
 from ..results import Text
@@ -60,6 +60,20 @@ OUTCOMES = {
 }
 
 Doc = tuple[int, str, str, date | None]  # (index in the list, type as written, canonical type, last valid day)
+
+
+class ForCategory(NamedTuple):
+    """What a category text needs: its inline prefixes and requirements, its table entries, and the
+    trace lines and required qualifications these give (the same for every record of that category)."""
+
+    prefixes: tuple[str, ...]
+    reqs: tuple[tuple[frozenset[str], str], ...]
+    entries: tuple[tuple[Entry, str], ...]
+    trace: tuple[str, ...]
+    required: frozenset[str]
+
+
+_NO_CATEGORY = ForCategory((), (), (), (), frozenset())
 
 
 def _optional_name(schema: Mapping[str, Any], pointer: str) -> str | None:
@@ -110,6 +124,7 @@ class QualificationsCheck(CheckType):
         self.f["qualifications"].lint(env, "/fields/qualifications")
         self.outcomes = Outcomes(params, OUTCOMES)
         self.conditions = self._conditions(env)
+        self._categories: dict[str, ForCategory] = {}  # category text -> what it needs (self._for)
 
     def _conditions(self, env: CompileEnv) -> dict[str, tuple[FieldPath, str | None]]:
         """qualification -> (the record field that must be true for it to count, its optional-data name or None if core)."""
@@ -180,13 +195,34 @@ class QualificationsCheck(CheckType):
         _, value = cond[0].get(ctx.record)
         return None if value is MISSING or value is None else value is True
 
+    def _for(self, category: Any) -> ForCategory:
+        """What the check needs of a category, worked out once per category text (records repeat a few)."""
+        if not isinstance(category, str):
+            return _NO_CATEGORY
+        known = self._categories.get(category)
+        if known is None:
+            prefixes, reqs = self.requirements(category)
+            required = set().union(*(canon for canon, _ in reqs)) if reqs else set()
+            entries: tuple[tuple[Entry, str], ...] = ()
+            trace: tuple[str, ...] = ()
+            if self.table is not None:
+                entries = tuple(self.table.matching(category))
+                required |= {n for e, _ in entries for g in e.requires for n in g}
+                trace = tuple(f"category {category} -> entry {e.id} of qualification table {self.table.id} "
+                              f"({e.defined_at}, pattern {p})" for e, p in entries)
+            if len(self._categories) >= 1024:
+                self._categories.clear()
+            known = self._categories[category] = ForCategory(tuple(prefixes), tuple(reqs), entries, trace,
+                                                             frozenset(required))
+        return known
+
     def _table_hits(self, ctx: CheckContext, category: Any, ptr: str, docs: list[Doc]) -> Iterator[Hit]:
         """One finding per matching entry with unmet requirements (a requirement shared with an earlier entry is its)."""
         if self.table is None or not isinstance(category, str):
             return
         present = {c for _, _, c, _ in docs}
         seen: set[tuple[str, ...]] = set()
-        for entry, pattern in self.table.matching(category):
+        for entry, pattern in self._for(category).entries:
             missing, conditional, needs = [], [], []
             groups = [g for g in entry.requires if g not in seen]
             seen.update(groups)
@@ -223,18 +259,15 @@ class QualificationsCheck(CheckType):
         ptr, docs = self._docs(ctx)
         valid = {c for _, _, c, exp in docs if exp is None or exp >= today}
         _, category = self.f["category"].get(ctx.record)
-        prefixes, reqs = self.requirements(category)
-        missing = [shown for canon, shown in reqs if not canon & {c for _, _, c, _ in docs}]
+        known = self._for(category)
+        held = {c for _, _, c, _ in docs}
+        missing = [shown for canon, shown in known.reqs if not canon & held]
         if missing:
-            yield Hit(ptr, {"category": category, "matched": prefixes, "missing": missing,
-                            "required": [shown for _, shown in reqs], "present": [t for _, t, _, _ in docs]})
+            yield Hit(ptr, {"category": category, "matched": list(known.prefixes), "missing": missing,
+                            "required": [shown for _, shown in known.reqs], "present": [t for _, t, _, _ in docs]})
         yield from self._table_hits(ctx, category, ptr, docs)
-        required = set().union(*(canon for canon, _ in reqs)) if reqs else set()
-        if self.table is not None and isinstance(category, str):
-            entries = self.table.matching(category)
-            required |= {n for e, _ in entries for g in e.requires for n in g}
-            ctx.trace.extend(f"category {category} -> entry {e.id} of qualification table {self.table.id} "
-                             f"({e.defined_at}, pattern {p})" for e, p in entries)
+        required = known.required
+        ctx.trace.extend(known.trace)
         latest: dict[str, tuple[int, str, date | None]] = {}
         for i, t, c, exp in docs:
             cur = latest.get(c)
