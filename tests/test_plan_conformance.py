@@ -271,3 +271,19 @@ def test_what_is_not_read_as_it_is():
     env = {"record": {"l": [{"at": "2023-06-01", "n": 1}]}}
     assert e.evaluate_shared(env) is env["record"]["l"] and e.evaluate(env) == env["record"]["l"]
     assert e.evaluate({"record": {"l": [BIG + 1]}}) == e.evaluate_shared({"record": {"l": [BIG + 1]}})
+
+
+def test_a_fallback_carries_only_its_own_traceback():
+    """Each fallback is a fresh exception: one shared instance chained every raise's frames (and the
+    variables they hold) into one traceback that grew for ever."""
+    plan = translate("record.l.exists(x, x > 0)", NAMES)
+    depths = []
+    for _ in range(50):
+        try:
+            plan({"record": {"l": ["a"]}})
+        except Fallback as exc:
+            tb, depth = exc.__traceback__, 0
+            while tb is not None:
+                tb, depth = tb.tb_next, depth + 1
+            depths.append(depth)
+    assert len(depths) == 50 and max(depths) == min(depths) < 10

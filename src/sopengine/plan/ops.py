@@ -27,7 +27,10 @@ class _Fallback(Exception):
     """CEL would report an error here, or the value is outside the subset: evaluate with CEL."""
 
 
-FALLBACK = _Fallback()
+# ``raise FALLBACK`` raises a fresh instance: one shared instance would collect every raise's traceback
+# in a chain that never ends (holding each frame, and so each record's variables, alive) and share it
+# between threads
+FALLBACK = _Fallback
 
 
 class CelType:
