@@ -7,11 +7,12 @@ no code, only an assertion and the evidence worth quoting when it fails.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, time, timedelta
 from typing import Any
 
 from ..errors import EvaluationError
+from ..expr import Expression
 from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit, register
 
 
@@ -55,16 +56,20 @@ class ExpressionCheck(CheckType):
         return out
 
     def run(self, ctx: CheckContext) -> Iterable[Hit]:
+        """A tuple without ``for_each`` (at most one hit: no generator to run), else the hits one by one."""
+        if self.for_each is not None:
+            return self._each(self.for_each, ctx.variables)
         variables = ctx.variables  # (each Expression.evaluate is called here: no layer in between)
+        v = self.assertion.evaluate(variables)
+        if v is True:
+            return ()
+        if v is not False:
+            raise EvaluationError(f"assert gave {v!r}, not true or false")
+        return (Hit(self.path, self._evidence(variables)),)
+
+    def _each(self, for_each: Expression, variables: Mapping[str, Any]) -> Iterator[Hit]:
         holds = self.assertion.evaluate
-        if self.for_each is None:
-            v = holds(variables)
-            if v is not True:
-                if v is not False:
-                    raise EvaluationError(f"assert gave {v!r}, not true or false")
-                yield Hit(self.path, self._evidence(variables))
-            return
-        items = self.for_each.evaluate_shared(variables)  # (read, never changed)
+        items = for_each.evaluate_shared(variables)  # (read, never changed)
         if not isinstance(items, list):
             raise EvaluationError(f"for_each gave {type(items).__name__}, not a list")
         scope = {**variables}  # one copy per check: item and index rebound per element
