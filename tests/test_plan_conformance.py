@@ -106,6 +106,10 @@ CASES = {
         ("record.i != 5", True, {"i": "5"}), ("record.b == true", True, {"b": True}), ("record.i == true", False, {"i": 1}),
         ("record.d == 0.5", True, {"d": 0.5}), ("record.i == 0.5", False, {"i": 0}), ("record.d != 2.0", True, {"d": math.nan}),
         ("record.i == 5", False, {"i": [5]}), ("record.i == 5", ERR, {}), ("record.i != 5", False, {"i": 5.0}),
+        # operations on constants are computed when translated; an error among them is raised when evaluated
+        ("record.d * (1.0 - 5.0 / 100.0)", 95.0, {"d": 100.0}), ("duration(string(2 * 8760) + 'h')", timedelta(hours=17520)),
+        ("1 / 0 == 1 || true", True), ("9223372036854775807 + 1 > 0", ERR), ("1 / 0 == 1 && true", ERR),
+        ("true && false || -(1) + 2 == 1", True), ("(2 > 1 ? 'a' : 'b') + record.s", "ax", {"s": "x"}),
     ],
     "lists": [
         ("[1, 2] + [3]", [1, 2, 3]), ("[1, 2, 3][1]", 2), ("record.l[3]", ERR, {"l": [1]}), ("record.l[-1]", ERR, {"l": [1]}),

@@ -12,6 +12,7 @@ CEL's own budget) the evaluation goes to CEL, which then reports its budget erro
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from . import ops, shapes, times
@@ -27,6 +28,8 @@ SURPRISES = (_Fallback, RecursionError, OverflowError, ValueError, TypeError, Ke
 _BIN = {"+": ops.add, "-": ops.sub, "*": ops.mul, "/": ops.div, "%": ops.mod}
 _CONVERSIONS = {"string": ops.string_of, "double": ops.double_of, "int": ops.int_of,
                 "timestamp": times.timestamp_of, "duration": times.duration_of}
+_FOLDED = frozenset({"bin", "neg", "not", "and", "or", "cond", "call"})
+_SCALARS = frozenset({bool, int, float, str, timedelta, datetime})  # (a folded list would be shared: not folded)
 _STRING_METHODS = {"contains": str.__contains__, "startsWith": str.startswith, "endsWith": str.endswith}
 
 
@@ -96,7 +99,28 @@ class _Translator:
     def node(self, n: Node) -> Fn:
         method = getattr(self, "t_" + n[0])
         fn: Fn = method(*n[1:])
+        if n[0] in _FOLDED and self._constant(n):  # e.g. 1.0 - params.tolerance_pct / 100.0: computed once, here
+            try:
+                v = fn({})
+            except SURPRISES:
+                return fn  # an error: raised when evaluated, as it would be
+            if type(v) in _SCALARS:
+                return lambda env: v
         return fn
+
+    def _constant(self, n: Node) -> bool:
+        """True if ``n`` reads no variable: literals, declared parameters and operations on them."""
+        kind = n[0]
+        if kind == "lit":
+            return True
+        if kind == "select":
+            op = n[1]
+            return op[0] == "ident" and op[1] not in self.scope and f"{op[1]}.{n[2]}" in self.consts
+        if kind in ("bin", "neg", "not", "and", "or", "cond"):
+            return all(self._constant(c) for c in n[1:] if type(c) is tuple)
+        if kind == "call":
+            return n[2] is None and n[1] in _CONVERSIONS and all(self._constant(a) for a in n[3])
+        return False
 
     def t_lit(self, v: Any) -> Fn:
         return lambda env: v
