@@ -22,12 +22,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .events import events_of
+from .events import BY_TYPE
 from .ops import FALLBACK, _Fallback
 from .unknown import Open
 
 Fn = Callable[[Mapping[str, Any]], Any]
 BUDGET = " iterations"  # a key no CEL identifier can be
+_NONE: list[Any] = []  # no event of the type (never written: only read)
+_NO_SCOPE: dict[str, Any] = {}
 
 
 def _items(v: Any) -> list[Any]:
@@ -44,36 +46,39 @@ def _items(v: Any) -> list[Any]:
 
 
 def comprehension(kind: str, var: str, src: Fn, fn: Fn, etype: str | None, picked: Fn | None, shadows: bool,
-                  limit: list[int]) -> Fn:
+                  nested: bool, limit: list[int]) -> Fn:
     """The closure of ``<src>.<kind>(var, <fn>)``; over the events of ``etype`` (when the evaluator indexed
-    them) the body is ``picked`` instead (None: always true), see the module's docstring."""
+    them) the body is ``picked`` instead (None: always true), see the module's docstring. ``nested``: the
+    comprehension is in another's body (so it is always called with that one's scope, which holds the budget)."""
 
-    def enter(env: Mapping[str, Any]) -> tuple[list[Any], dict[str, Any], Fn | None]:
-        index = events_of(env, etype) if etype is not None else None
+    def enter(env: Mapping[str, Any]) -> tuple[list[Any], Fn | None, dict[str, Any]]:
+        index = env.get(BY_TYPE) if etype is not None else None
         body: Fn | None
         if index is None:
-            xs, body, n = _items(src(env)), fn, -1
+            xs = _items(src(env))
+            body, n = fn, len(xs)
         else:
-            (xs, n), body = index, picked
-        budget = env.get(BUDGET)
-        if budget is None:
-            scope = dict(env)
-            budget = scope[BUDGET] = [0]
-        elif shadows:
-            scope = dict(env)
-        else:
-            scope = env  # type: ignore[assignment]  # an enclosing comprehension's own scope
-        budget[0] += len(xs) if n < 0 else n  # every event counts, visited or not
-        if budget[0] > limit[0]:
+            xs, body, n = index[1].get(etype, _NONE), picked, index[0]  # every event counts, visited or not
+        if nested:
+            budget = env[BUDGET]
+            budget[0] += n
+            if budget[0] > limit[0]:
+                raise FALLBACK
+            return xs, body, dict(env) if shadows else env  # type: ignore[return-value]  # (the enclosing scope)
+        if n > limit[0]:
             raise FALLBACK
-        return xs, scope, body
+        if body is None:
+            return xs, None, _NO_SCOPE  # nothing to bind: no scope
+        scope = dict(env)
+        scope[BUDGET] = [n]
+        return xs, body, scope
 
     if kind in ("exists", "all"):
         wins = kind == "exists"
         loses = not wins
 
         def quantifier(env: Mapping[str, Any]) -> bool:
-            xs, scope, body = enter(env)
+            xs, body, scope = enter(env)
             if body is None:  # picked events, nothing else to test (exists only)
                 return bool(xs)
             failed = False
@@ -95,7 +100,7 @@ def comprehension(kind: str, var: str, src: Fn, fn: Fn, etype: str | None, picke
         return quantifier
     if kind == "exists_one":
         def exists_one(env: Mapping[str, Any]) -> bool:
-            xs, scope, body = enter(env)
+            xs, body, scope = enter(env)
             if type(xs) is Open:
                 raise FALLBACK  # how many of the unknown elements match is unknown
             if body is None:
@@ -112,7 +117,7 @@ def comprehension(kind: str, var: str, src: Fn, fn: Fn, etype: str | None, picke
         return exists_one
     if kind == "filter":
         def filter_(env: Mapping[str, Any]) -> list[Any]:
-            xs, scope, body = enter(env)
+            xs, body, scope = enter(env)
             if body is None:
                 return list(xs)
             out = []
@@ -127,7 +132,7 @@ def comprehension(kind: str, var: str, src: Fn, fn: Fn, etype: str | None, picke
         return filter_
 
     def map_(env: Mapping[str, Any]) -> list[Any]:
-        xs, scope, _ = enter(env)
+        xs, _, scope = enter(env)
         out = []
         for x in xs:
             scope[var] = x

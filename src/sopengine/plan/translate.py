@@ -342,5 +342,5 @@ class _Translator:
             self.bound.pop()
             if not had:
                 self.scope.discard(var)
-        return comprehension(kind, var, src, fn, etype, picked, had, self.limit)
+        return comprehension(kind, var, src, fn, etype, picked, had, bool(self.bound), self.limit)
 
