@@ -291,3 +291,17 @@ def test_a_fallback_carries_only_its_own_traceback():
                 tb, depth = tb.tb_next, depth + 1
             depths.append(depth)
     assert len(depths) == 50 and max(depths) == min(depths) < 10
+
+
+def test_zones_and_durations_read_once_answer_as_before():
+    """_zone and duration_of keep what they read (a rule names few); what they cannot read stays with CEL, every time."""
+    hours = translate("timestamp('2009-02-13T23:31:30Z').getHours(record.z)", NAMES)
+    span = translate("duration(record.s)", NAMES)
+    for _ in range(3):
+        assert hours({"record": {"z": "Asia/Shanghai"}}) == 7 and hours({"record": {"z": "-01:30"}}) == 22
+        assert span({"record": {"s": "1h30m"}}) == timedelta(minutes=90)
+        for bad in ({"z": "Mars/Olympus"}, {"z": "+25:00"}):
+            with pytest.raises(Fallback):
+                hours({"record": bad})
+        with pytest.raises(Fallback):
+            span({"record": {"s": "1d"}})

@@ -64,12 +64,25 @@ _DUR_PART = re.compile(r"(\d+(?:\.\d+)?)(h|ms|us|ns|m|s)")
 _NS = {"h": 3_600_000_000_000, "m": 60_000_000_000, "s": 1_000_000_000, "ms": 1_000_000, "us": 1_000, "ns": 1}
 
 
+_SPANS: dict[str, timedelta] = {}  # text -> duration: built from a record's figures, the same few recur
+
+
 def duration_of(v: Any) -> timedelta:
     """``duration(string)``: a sign and number-unit pairs (h, m, s, ms, us, ns), to the microsecond."""
     if type(v) is timedelta:
         return v
     if type(v) is not str:
         raise FALLBACK
+    d = _SPANS.get(v)
+    if d is None:
+        d = _duration(v)  # (text CEL must read raises: never cached)
+        if len(_SPANS) >= 4096:
+            _SPANS.clear()
+        _SPANS[v] = d
+    return d
+
+
+def _duration(v: str) -> timedelta:
     text = v
     sign = 1
     if text[:1] in "+-" and text:
@@ -110,9 +123,22 @@ def _micros(d: timedelta) -> int:
     return (d.days * 86400 + d.seconds) * 1_000_000 + d.microseconds
 
 
+_ZONES: dict[str, Any] = {}  # zone text -> tzinfo: a rule names one or two, read on every evaluation
+
+
 def _zone(name: Any) -> Any:
     if type(name) is not str:
         raise FALLBACK
+    tz = _ZONES.get(name)
+    if tz is None:
+        tz = _read_zone(name)  # (an unknown zone raises: never cached)
+        if len(_ZONES) >= 256:
+            _ZONES.clear()
+        _ZONES[name] = tz
+    return tz
+
+
+def _read_zone(name: str) -> Any:
     m = re.fullmatch(r"([+-])(\d\d):(\d\d)", name)
     if m:
         off = timedelta(hours=int(m.group(2)), minutes=int(m.group(3)))
