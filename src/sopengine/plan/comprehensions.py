@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from .events import BY_TYPE
-from .ops import FALLBACK, _Fallback
+from .ops import _Fallback
 from .unknown import Open
 
 Fn = Callable[[Mapping[str, Any]], Any]
@@ -38,10 +38,10 @@ def _items(v: Any) -> list[Any]:
         keys = list(v)  # a map's comprehension runs over its keys
         for k in keys:
             if type(k) is not str:
-                raise FALLBACK
+                raise _Fallback
         return keys
     if type(v) is not list and type(v) is not Open:
-        raise FALLBACK
+        raise _Fallback
     return v
 
 
@@ -63,10 +63,10 @@ def comprehension(kind: str, var: str, src: Fn, fn: Fn, etype: str | None, picke
             budget = env[BUDGET]
             budget[0] += n
             if budget[0] > limit[0]:
-                raise FALLBACK
+                raise _Fallback
             return xs, body, dict(env) if shadows else env  # type: ignore[return-value]  # (the enclosing scope)
         if n > limit[0]:
-            raise FALLBACK
+            raise _Fallback
         if body is None:
             return xs, None, _NO_SCOPE  # nothing to bind: no scope
         scope = dict(env)
@@ -95,14 +95,14 @@ def comprehension(kind: str, var: str, src: Fn, fn: Fn, etype: str | None, picke
                 if r is not loses:
                     failed = True
             if failed:
-                raise FALLBACK
+                raise _Fallback
             return loses
         return quantifier
     if kind == "exists_one":
         def exists_one(env: Mapping[str, Any]) -> bool:
             xs, body, scope = enter(env)
             if type(xs) is Open:
-                raise FALLBACK  # how many of the unknown elements match is unknown
+                raise _Fallback  # how many of the unknown elements match is unknown
             if body is None:
                 return len(xs) == 1
             n = 0
@@ -112,7 +112,7 @@ def comprehension(kind: str, var: str, src: Fn, fn: Fn, etype: str | None, picke
                 if r is True:
                     n += 1
                 elif r is not False:
-                    raise FALLBACK
+                    raise _Fallback
             return n == 1
         return exists_one
     if kind == "filter":
@@ -127,7 +127,7 @@ def comprehension(kind: str, var: str, src: Fn, fn: Fn, etype: str | None, picke
                 if r is True:
                     out.append(x)
                 elif r is not False:
-                    raise FALLBACK
+                    raise _Fallback
             return Open(out) if type(xs) is Open else out
         return filter_
 

@@ -24,13 +24,13 @@ _MAX_TS = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
 
 
 class _Fallback(Exception):
-    """CEL would report an error here, or the value is outside the subset: evaluate with CEL."""
+    """CEL would report an error here, or the value is outside the subset: evaluate with CEL.
+
+    Raised as the class (``raise _Fallback``), so each raise is a fresh instance: one shared instance
+    collected every raise's traceback in a chain that never ended (holding each frame, and so each
+    record's variables, alive) and shared it between threads."""
 
 
-# ``raise FALLBACK`` raises a fresh instance: one shared instance would collect every raise's traceback
-# in a chain that never ends (holding each frame, and so each record's variables, alive) and share it
-# between threads
-FALLBACK = _Fallback
 
 
 class CelType:
@@ -54,9 +54,9 @@ def kind(v: Any) -> str:
     if k is None:
         if type(v) is datetime and v.tzinfo is not None:
             return "timestamp"
-        raise FALLBACK
+        raise _Fallback
     if k == "int" and not INT64_MIN <= v <= INT64_MAX:
-        raise FALLBACK
+        raise _Fallback
     return k
 
 
@@ -68,7 +68,7 @@ def _num_pair(a: Any, b: Any) -> bool:
     if {ta, tb} == {int, float}:
         i, f = (a, b) if ta is int else (b, a)
         if abs(i) > EXACT_FLOAT_INT or math.isnan(f):
-            raise FALLBACK
+            raise _Fallback
         return True
     return False
 
@@ -90,7 +90,7 @@ def eq(a: Any, b: Any) -> bool:
             return False
         for k, v in a.items():
             if type(k) is not str:
-                raise FALLBACK
+                raise _Fallback
             if k not in b or not eq(v, b[k]):
                 return False
         return True
@@ -108,7 +108,7 @@ def less(a: Any, b: Any) -> bool:
     ka = kind(a)
     if ka in _ORDERED and ka == kind(b):
         return bool(a < b)
-    raise FALLBACK  # no overload
+    raise _Fallback  # no overload
 
 
 def le(a: Any, b: Any) -> bool:
@@ -117,19 +117,19 @@ def le(a: Any, b: Any) -> bool:
 
 def int64(v: int) -> int:
     if not INT64_MIN <= v <= INT64_MAX:
-        raise FALLBACK  # integer overflow
+        raise _Fallback  # integer overflow
     return v
 
 
 def check_ts(t: datetime) -> datetime:
     if not _MIN_TS <= t <= _MAX_TS:
-        raise FALLBACK
+        raise _Fallback
     return t
 
 
 def check_dur(d: timedelta) -> timedelta:
     if abs(d.days * 86400 + d.seconds) > MAX_DURATION_S:
-        raise FALLBACK
+        raise _Fallback
     return d
 
 
@@ -143,15 +143,15 @@ def add(a: Any, b: Any) -> Any:
         if ta is timedelta:
             return check_dur(a + b)
         if ta is datetime:
-            raise FALLBACK
+            raise _Fallback
     try:
         if ta is datetime and tb is timedelta and kind(a) == "timestamp":
             return check_ts(a + b)
         if ta is timedelta and tb is datetime and kind(b) == "timestamp":
             return check_ts(b + a)
     except OverflowError:
-        raise FALLBACK from None
-    raise FALLBACK
+        raise _Fallback from None
+    raise _Fallback
 
 
 def sub(a: Any, b: Any) -> Any:
@@ -169,8 +169,8 @@ def sub(a: Any, b: Any) -> Any:
         elif ta is datetime and tb is timedelta and kind(a) == "timestamp":
             return check_ts(a - b)
     except OverflowError:
-        raise FALLBACK from None
-    raise FALLBACK
+        raise _Fallback from None
+    raise _Fallback
 
 
 def mul(a: Any, b: Any) -> Any:
@@ -180,7 +180,7 @@ def mul(a: Any, b: Any) -> Any:
             return int64(a * b)
         if ta is float:
             return a * b
-    raise FALLBACK
+    raise _Fallback
 
 
 def div(a: Any, b: Any) -> Any:
@@ -188,7 +188,7 @@ def div(a: Any, b: Any) -> Any:
     if ta is type(b):
         if ta is int:
             if b == 0 or (a == INT64_MIN and b == -1):
-                raise FALLBACK  # divide by zero, overflow
+                raise _Fallback  # divide by zero, overflow
             q = abs(a) // abs(b)
             return q if (a < 0) == (b < 0) else -q  # truncated toward zero
         if ta is float:
@@ -197,16 +197,16 @@ def div(a: Any, b: Any) -> Any:
                     return math.nan
                 return math.copysign(math.inf, a) * math.copysign(1.0, b)
             return a / b
-    raise FALLBACK
+    raise _Fallback
 
 
 def mod(a: Any, b: Any) -> Any:
     if type(a) is int and type(b) is int:
         if b == 0 or (a == INT64_MIN and b == -1):
-            raise FALLBACK
+            raise _Fallback
         r = abs(a) % abs(b)
         return r if a >= 0 else -r  # the sign of the dividend
-    raise FALLBACK
+    raise _Fallback
 
 
 def neg(a: Any) -> Any:
@@ -217,7 +217,7 @@ def neg(a: Any) -> Any:
         return -a
     if t is timedelta:
         return check_dur(-a)
-    raise FALLBACK
+    raise _Fallback
 
 
 def contains(container: Any, v: Any) -> bool:
@@ -230,14 +230,14 @@ def contains(container: Any, v: Any) -> bool:
         return False
     if t is dict and type(v) is str:
         return v in container
-    raise FALLBACK
+    raise _Fallback
 
 
 def size(v: Any) -> int:
     t = type(v)
     if t is str or t is list or t is dict:
         return len(v)
-    raise FALLBACK
+    raise _Fallback
 
 
 def select(v: Any, name: str) -> Any:
@@ -245,14 +245,14 @@ def select(v: Any, name: str) -> Any:
         try:
             return v[name]
         except KeyError:
-            raise FALLBACK from None  # no such key
-    raise FALLBACK  # not a map, or a key of a Partial that may or may not exist
+            raise _Fallback from None  # no such key
+    raise _Fallback  # not a map, or a key of a Partial that may or may not exist
 
 
 def has(v: Any, name: str) -> bool:
     if type(v) is dict or (type(v) is Partial and not v.unknowable(name)):
         return name in v
-    raise FALLBACK
+    raise _Fallback
 
 
 def index(v: Any, i: Any) -> Any:
@@ -260,10 +260,10 @@ def index(v: Any, i: Any) -> Any:
     if t is list and type(i) is int:
         if 0 <= i < len(v):
             return v[i]
-        raise FALLBACK  # index out of range
+        raise _Fallback  # index out of range
     if t is dict and type(i) is str:
         return select(v, i)
-    raise FALLBACK
+    raise _Fallback
 
 
 def string_of(v: Any) -> str:
@@ -277,7 +277,7 @@ def string_of(v: Any) -> str:
         return "true" if v else "false"
     if t is float:
         return double_text(v)
-    raise FALLBACK  # timestamps and durations are formatted by CEL
+    raise _Fallback  # timestamps and durations are formatted by CEL
 
 
 def double_text(d: float) -> str:
@@ -286,7 +286,7 @@ def double_text(d: float) -> str:
     -4 or 6 and over, else positional (``123456``, ``0.0001``, ``2.5``); ``inf``, ``-0``. A NaN goes to
     CEL (which writes its sign bit: ``-nan``)."""
     if math.isnan(d):
-        raise FALLBACK
+        raise _Fallback
     if d in (math.inf, -math.inf):
         return "inf" if d > 0 else "-inf"
     if d == 0:
@@ -316,7 +316,7 @@ def double_of(v: Any) -> float:
         return d
     if t is int:
         return float(int64(v))
-    raise FALLBACK
+    raise _Fallback
 
 
 def int_of(v: Any) -> int:
@@ -325,9 +325,9 @@ def int_of(v: Any) -> int:
         return int64(v)
     if t is float:
         if math.isnan(v) or not -9.223372036854775e18 < v < 9.223372036854775e18:
-            raise FALLBACK  # out of int64 range (and the boundary is CEL's to judge)
+            raise _Fallback  # out of int64 range (and the boundary is CEL's to judge)
         return int(v)
-    raise FALLBACK  # strings and timestamps are CEL's to convert
+    raise _Fallback  # strings and timestamps are CEL's to convert
 
 
 _PLAIN = {bool, float, str, type(None), timedelta}
@@ -349,7 +349,7 @@ def plain(v: Any) -> Any:
         return v.astimezone(UTC)
     if t is Partial or t is Open:
         return v  # only over unknowns (contract.standing), whose callers never hand it to CEL
-    raise FALLBACK
+    raise _Fallback
 
 
 def is_plain(v: Any) -> bool:

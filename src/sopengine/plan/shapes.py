@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from . import ops
-from .ops import FALLBACK, _Fallback
+from .ops import _Fallback
 
 Fn = Callable[[Mapping[str, Any]], Any]
 NO_LITERAL: Any = object()
@@ -40,7 +40,7 @@ def all_of(fns: list[Fn], wins: bool) -> Fn:
                 return wins
             if a is loses and b is loses:
                 return loses
-            raise FALLBACK
+            raise _Fallback
         return logic
 
     def chain(env: Mapping[str, Any]) -> bool:
@@ -57,7 +57,7 @@ def all_of(fns: list[Fn], wins: bool) -> Fn:
             if r is not loses:
                 failed = True
         if failed:
-            raise FALLBACK
+            raise _Fallback
         return loses
     return chain
 
@@ -68,7 +68,7 @@ def size_of(f: Fn) -> Fn:
         t = type(v)
         if t is str or t is list or t is dict:
             return len(v)
-        raise FALLBACK
+        raise _Fallback
     return size
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .ops import FALLBACK, check_dur, check_ts
+from .ops import _Fallback, check_dur, check_ts
 
 __all__ = ["duration_of", "time_part", "timestamp_of"]
 
@@ -28,7 +28,7 @@ def timestamp_of(v: Any) -> datetime:
     if type(v) is datetime and v.tzinfo is not None:
         return v
     if type(v) is not str:
-        raise FALLBACK
+        raise _Fallback
     t = _READ.get(v)
     if t is None:
         t = _timestamp(v)
@@ -41,22 +41,22 @@ def timestamp_of(v: Any) -> datetime:
 def _timestamp(v: str) -> datetime:
     m = _TS.fullmatch(v)
     if not m:
-        raise FALLBACK
+        raise _Fallback
     y, mo, d, h, mi, s, frac, z, sign, oh, om = m.groups()
     if frac and len(frac.rstrip("0")) > 6:
-        raise FALLBACK
+        raise _Fallback
     micro = int((frac or "0").ljust(6, "0")[:6])
     try:
         if z:
             tz = UTC
         else:
             if int(oh) > 23 or int(om) > 59:
-                raise FALLBACK
+                raise _Fallback
             off = timedelta(hours=int(oh), minutes=int(om))
             tz = timezone(-off if sign == "-" else off)
         t = datetime(int(y), int(mo), int(d), int(h), int(mi), int(s), micro, tzinfo=tz).astimezone(UTC)
     except (ValueError, OverflowError):
-        raise FALLBACK from None
+        raise _Fallback from None
     return check_ts(t)
 
 
@@ -72,7 +72,7 @@ def duration_of(v: Any) -> timedelta:
     if type(v) is timedelta:
         return v
     if type(v) is not str:
-        raise FALLBACK
+        raise _Fallback
     d = _SPANS.get(v)
     if d is None:
         d = _duration(v)  # (text CEL must read raises: never cached)
@@ -91,12 +91,12 @@ def _duration(v: str) -> timedelta:
     if not text or text == "0":
         if text == "0":
             return timedelta(0)
-        raise FALLBACK
+        raise _Fallback
     pos, ns = 0, 0
     while pos < len(text):
         m = _DUR_PART.match(text, pos)
         if not m:
-            raise FALLBACK
+            raise _Fallback
         num, unit = m.groups()
         whole, _, frac = num.partition(".")
         scale = _NS[unit]
@@ -105,11 +105,11 @@ def _duration(v: str) -> timedelta:
             digits = int(frac)
             denom = 10 ** len(frac)
             if digits * scale % denom:
-                raise FALLBACK  # below a nanosecond
+                raise _Fallback  # below a nanosecond
             ns += digits * scale // denom
         pos = m.end()
     if ns % 1000:
-        raise FALLBACK  # finer than a microsecond
+        raise _Fallback  # finer than a microsecond
     d = timedelta(microseconds=sign * ns // 1000)
     return check_dur(d)
 
@@ -128,7 +128,7 @@ _ZONES: dict[str, Any] = {}  # zone text -> tzinfo: a rule names one or two, rea
 
 def _zone(name: Any) -> Any:
     if type(name) is not str:
-        raise FALLBACK
+        raise _Fallback
     tz = _ZONES.get(name)
     if tz is None:
         tz = _read_zone(name)  # (an unknown zone raises: never cached)
@@ -144,11 +144,11 @@ def _read_zone(name: str) -> Any:
         off = timedelta(hours=int(m.group(2)), minutes=int(m.group(3)))
         return timezone(-off if m.group(1) == "-" else off)
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+)*", name):
-        raise FALLBACK
+        raise _Fallback
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise FALLBACK from None
+        raise _Fallback from None
 
 
 _DUR_UNIT = {"getHours": 3_600_000_000, "getMinutes": 60_000_000, "getSeconds": 1_000_000}
@@ -164,6 +164,6 @@ def time_part(fn: str, v: Any, tz: Any = None) -> int:
         try:
             local = v.astimezone(UTC if tz is None else _zone(tz))
         except OverflowError:
-            raise FALLBACK from None
+            raise _Fallback from None
         return int(getattr(local, _TS_PART[fn]))
-    raise FALLBACK
+    raise _Fallback

@@ -18,7 +18,7 @@ from typing import Any
 from . import ops, shapes, times
 from .comprehensions import comprehension
 from .events import picked_type
-from .ops import FALLBACK, _Fallback
+from .ops import _Fallback
 from .parse import Node, _Unsupported, parse
 
 Fn = Callable[[Mapping[str, Any]], Any]
@@ -63,7 +63,7 @@ def checked(body: Fn) -> Fn:
             v = body(env)
             return v if v is True or v is False else plain(v)  # most are conditions
         except SURPRISES[1:]:
-            raise FALLBACK from None
+            raise _Fallback from None
     return run
 
 
@@ -131,7 +131,7 @@ class _Translator:
                 try:
                     return env[name]
                 except KeyError:
-                    raise FALLBACK from None
+                    raise _Fallback from None
             return var
         if name in ops.TYPES:
             t = ops.TYPES[name]
@@ -153,7 +153,7 @@ class _Translator:
                 try:
                     v = env[name]
                 except KeyError:
-                    raise FALLBACK from None
+                    raise _Fallback from None
                 if type(v) is dict and field in v:
                     return v[field]
                 return select(v, field)
@@ -176,7 +176,7 @@ class _Translator:
                 try:
                     v = env[name]
                 except KeyError:
-                    raise FALLBACK from None
+                    raise _Fallback from None
                 if type(v) is dict:
                     return field in v
                 return has_of(v, field)
@@ -203,7 +203,7 @@ class _Translator:
                 return False
             if v is False:
                 return True
-            raise FALLBACK
+            raise _Fallback
         return not_
 
     def t_neg(self, operand: Node) -> Fn:
@@ -228,7 +228,7 @@ class _Translator:
                 return f(env)
             if v is False:
                 return g(env)
-            raise FALLBACK
+            raise _Fallback
         return ternary
 
     def t_bin(self, op: str, left: Node, right: Node) -> Fn:
@@ -246,7 +246,7 @@ class _Translator:
                     try:
                         o = env[name]
                     except KeyError:
-                        raise FALLBACK from None
+                        raise _Fallback from None
                     v = o[field] if type(o) is dict and field in o else select(o, field)
                     return (v == lit) is same if type(v) is lt else eq(v, lit) is same
                 return eq_field
@@ -300,7 +300,7 @@ class _Translator:
                 def type_of(env: Mapping[str, Any]) -> Any:
                     t = types.get(kind(a0(env)))
                     if t is None:
-                        raise FALLBACK  # timestamp and duration types
+                        raise _Fallback  # timestamp and duration types
                     return t
                 return type_of
             raise _Unsupported(f"the function {name}() with {len(fns)} argument(s)")
@@ -314,7 +314,7 @@ class _Translator:
                 s, x = recv(env), a0(env)
                 if type(s) is str and type(x) is str:
                     return bool(method(s, x))
-                raise FALLBACK
+                raise _Fallback
             return string_method
         if name in ("getHours", "getMinutes", "getSeconds") and len(fns) <= 1:
             part = times.time_part
