@@ -25,7 +25,7 @@ from typing import Any
 from cel_expr_python import cel
 
 from .errors import EvaluationError, ExpressionError
-from .plan import Fallback, translate
+from .plan import Fallback
 from .plan.events import BY_TYPE
 from .plan.ops import is_plain, plain
 from .plan.translate import SURPRISES, checked
@@ -157,17 +157,18 @@ class Expression:
     def over_unknowns(self, variables: Mapping[str, Any]) -> Any:
         """Its value where ``variables`` hold unknowns (``plan.unknown``), or ``UNDECIDED`` when that value
         depends on them, or the expression is outside the translated subset (CEL has no unknowns to ask)."""
-        plan = self._plan
-        if plan is None:  # CEL alone (USE_PLANS off, the differential tests): the verdict must not change
+        body = self._body
+        if body is None:  # CEL alone (USE_PLANS off, the differential tests): the verdict must not change
             key = (self.source, self.extra)
             if key not in _UNKNOWN_PLANS:
-                _UNKNOWN_PLANS[key] = translate(self.source, _NAMES | frozenset(self.extra))
-            plan = _UNKNOWN_PLANS[key]
-            if plan is None:
+                _UNKNOWN_PLANS[key] = raw_plan(self.source, _NAMES | frozenset(self.extra))
+            body = _UNKNOWN_PLANS[key]
+            if body is None:
                 return UNDECIDED
-        try:
-            return plan(variables)
-        except Fallback:
+        try:  # (what translate's checked wrapper does, without its call)
+            v = body(variables)
+            return v if v is True or v is False else plain(v)
+        except SURPRISES:
             return UNDECIDED
 
     def test(self, variables: Mapping[str, Any]) -> bool:
