@@ -148,3 +148,49 @@ def test_a_policy_pickles_without_what_it_remembered(engine, orders):
     clone = pickle.loads(pickle.dumps(engine.policy))
     assert clone == engine.policy and not clone._recorded and not clone._digests
     assert clone.recorded(engine.versions("order")[0]) == engine.policy.recorded(engine.versions("order")[0])
+
+
+def test_messages_render_from_their_parts_as_written():
+    from sopengine.evaluate import render
+
+    values = {"a": {"b": [1, 2.0]}, "x": 3.0, "l": ["p", "q"], "n": None}
+    assert render("{a.b.1} and {x} {l} {l.1} {l.5} {missing} {a.c} {n} {{x}}", values) == (
+        "2 and 3 p、q q {l.5} {missing} {a.c} None {3}")
+    assert (render("{x}{x}", values), render("plain", values), render("", values)) == ("33", "plain", "")
+
+
+def test_the_quick_constructors_make_what_the_dataclasses_make():
+    from dataclasses import fields
+
+    from sopengine.results import (
+        NextAction,
+        SourceRef,
+        Text,
+        Violation,
+        make_action,
+        make_result,
+        make_violation,
+    )
+
+    v = make_violation("ORD-x", "error", ("ORD-01",), "中", "en", "/a", {"k": 1})
+    assert v == Violation("ORD-x", "error", ("ORD-01",), Text("中", "en"), "/a", {"k": 1}) and len(fields(Violation)) == 6
+    a = make_action("ship", "warehouse", None, ("ORD-06",), Text("发货", "ship"), "sla", False, ("warehouse",))
+    assert a == NextAction("ship", "warehouse", None, ("ORD-06",), Text("发货", "ship"), "sla", False, ("warehouse",))
+    assert len(fields(NextAction)) == 8
+    steps = Steps()
+    r = make_result("R1", "order", "1.0.0", "paid", (v,), (a,), "sha256:x", SourceRef("f", 1), deferred(Trace(["t"])), (),
+                    deferred(steps))
+    assert r == Result("R1", "order", "1.0.0", "paid", (v,), (a,), None, "sha256:x", SourceRef("f", 1), ("t",), (), ())
+    assert len(fields(Result)) == 12 and repr(r) == repr(Result(*(getattr(r, f.name) for f in fields(Result))))
+
+
+def test_a_quick_deadline_is_the_deadline(engine):
+    from dataclasses import fields
+
+    from sopengine.chrono.sla import Deadline, _deadline
+
+    sla = next(s for s in engine.versions("order")[0].steps if s.id == "ship").sla
+    at = datetime(2023, 6, 1, 10, tzinfo=SH)
+    assert [f.name for f in fields(Deadline)] == ["due", "start", "case", "sla", "window", "estimated", "estimate"]
+    assert _deadline(at, None, sla.cases[0], sla) == Deadline(at, None, sla.cases[0], sla)
+    assert _deadline(at, at, sla.cases[0], sla, None, (2025,)) == Deadline(at, at, sla.cases[0], sla, None, (2025,))

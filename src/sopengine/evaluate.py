@@ -10,7 +10,6 @@ evaluate with one engine.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime, tzinfo
@@ -35,6 +34,7 @@ from .expr import Bindings, Expression
 from .findings import MAX_LISTED, Findings
 from .loader import escape
 from .plan.events import BY_TYPE, index_events
+from .render import render
 from .results import (
     SEVERITY_RANK,
     NextAction,
@@ -42,6 +42,8 @@ from .results import (
     SourceRef,
     Text,
     deferred,
+    make_action,
+    make_result,
 )
 from .rulebook import (
     DEADLINE_UNEVALUABLE,
@@ -55,7 +57,6 @@ from .rulebook import (
     unevaluable,
 )
 from .trace import Entry, Steps, Trace, event_line, start_line, unmatched_line
-from .typecheck import TEMPLATE
 from .view import build_view, screened_view, view_problem
 
 _AT = itemgetter("at")
@@ -66,25 +67,6 @@ def _instant(value: Any, tz: tzinfo, pointer: str) -> datetime:
         return parse_instant(value, tz)
     except ValueProblem as exc:
         raise ValueProblem(f"{pointer}: {exc}") from None
-
-
-def render(template: str, values: Mapping[str, Any]) -> str:
-    """``{name}`` and ``{name.sub}`` from evidence, nothing else: rule text is data, never format code."""
-    def sub(m: re.Match[str]) -> str:
-        cur: Any = values
-        for part in m.group(1).split("."):
-            if isinstance(cur, Mapping) and part in cur:
-                cur = cur[part]
-            elif isinstance(cur, list) and part.isdigit() and int(part) < len(cur):
-                cur = cur[int(part)]
-            else:
-                return m.group(0)
-        if isinstance(cur, float) and cur.is_integer():
-            cur = int(cur)
-        if isinstance(cur, list):
-            return "、".join(str(x) for x in cur)
-        return str(cur)
-    return TEMPLATE.sub(sub, template)
 
 
 class _Run(Findings):
@@ -258,8 +240,8 @@ class _Run(Findings):
     def _action(self, action: str, title: Text, roles: tuple[str, ...], clauses: tuple[str, ...], dl: Deadline | None, owner: str) -> None:
         overdue = dl is not None and self.now > dl.due
         due = rfc3339(dl.due, self.tz) if dl else None
-        self.actions.append(NextAction(action, roles[0], due, dl.case.clauses if dl else clauses, title,
-                                       dl.text if dl else None, overdue, roles))
+        self.actions.append(make_action(action, roles[0], due, dl.case.clauses if dl else clauses, title,
+                                        dl.text if dl else None, overdue, roles))
         if dl is None:
             return
         rule = declared(action)
@@ -290,9 +272,7 @@ class _Run(Findings):
 
     def run_checks(self, state: str, events: list[Mapping[str, Any]]) -> None:
         ctx = CheckContext(self.record, self.now, state, self.tz, events, self.vars, self.tables)
-        for ck in self.proc.checks:
-            if ck.states is not None and state not in ck.states:
-                continue
+        for ck in _checks_in(self.proc, state):
             if ck.when is not None and not self._test(ck.when, ck.id, ck.clauses, ck.severity):
                 continue
             try:
@@ -304,7 +284,11 @@ class _Run(Findings):
                 self.violation(unevaluable(ck.id), severity_at_least_warning(ck.severity), ck.clauses, f"无法判断：{exc}", f"could not evaluate: {exc}",
                                "", {"error": str(exc)})
                 continue
-            if hits and ck.needs and (lacking := unmet(ck.needs, self.record, self.proc.optional, self.recorded)):
+            if not hits:  # the record complies (the common case)
+                if ctx.trace:
+                    self._take_trace(ck, ctx)
+                continue
+            if ck.needs and (lacking := unmet(ck.needs, self.record, self.proc.optional, self.recorded)):
                 # the shop does not record data it needs: a hit that stands whatever that data holds is a breach,
                 # the others are not checked (contract.standing)
                 kept = standing(ck, hits, self.vars, self.proc.optional, self.recorded)
@@ -321,14 +305,18 @@ class _Run(Findings):
                 self._hit(ck, h)
                 fired = True
             if ctx.trace:
-                self.trace.entries.extend(f"{ck.id}: {line}" for line in ctx.trace)
-                ctx.trace.clear()
+                self._take_trace(ck, ctx)
             for (suffix, severity), n in rest.items():
                 self._unlist(ck.id + suffix, severity, ck.clauses, n)
             if fired and ck.action is not None:
                 a = ck.action
                 dl = self._deadline(a.sla, TimeContext(self.record, self.tz, self.now, None, events, self.vars), a.id) if a.sla else None
                 self._action(f"{a.id}", a.title, (a.role,), ck.clauses, dl, ck.id)
+
+    def _take_trace(self, ck: CheckDef, ctx: CheckContext) -> None:
+        """The lines a check added to the trace (why something did not fire), under its id."""
+        self.trace.entries.extend(f"{ck.id}: {line}" for line in ctx.trace)
+        ctx.trace.clear()
 
     def _hit(self, ck: CheckDef, h: Hit) -> None:
         if self._listed.get(ck.id + h.suffix, 0) >= MAX_LISTED:  # before its message is rendered
@@ -349,6 +337,12 @@ def _expected_next(proc: CompiledProcess, state: str, recorded: frozenset[str]) 
     by_id = {s.id: s for s in proc.steps}
     return tuple(s for s in proc.steps if s.expected and (
         state in s.sources or (state in s.skips and not any(by_id[i].event in recorded for i in s.skips[state]))))
+
+
+@lru_cache(maxsize=1024)
+def _checks_in(proc: CompiledProcess, state: str) -> tuple[CheckDef, ...]:
+    """The checks that apply in ``state``, in the process's order: the same for every record in it."""
+    return tuple(ck for ck in proc.checks if ck.states is None or state in ck.states)
 
 
 def severity_at_least_warning(severity: str) -> str:
@@ -381,5 +375,5 @@ def evaluate_record(proc: CompiledProcess, record: Mapping[str, Any], now: datet
     except ValueProblem as exc:
         return Result(rid, proc.id, proc.version, None, error=f"bad value: {exc}", digest=proc.digest, source=source,
                       trace=deferred(Trace(head)))
-    return Result(rid, proc.id, proc.version, state, tuple(run.violations), tuple(run.actions), None, proc.digest, source,
-                  deferred(run.trace), tuple(run.unverified.values()), deferred(run.steps))
+    return make_result(rid, proc.id, proc.version, state, tuple(run.violations), tuple(run.actions), proc.digest, source,
+                       deferred(run.trace), tuple(run.unverified.values()), deferred(run.steps))

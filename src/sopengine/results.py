@@ -266,5 +266,68 @@ def _raw(result: Result, name: str) -> Any:
 # each field's own slot (``but`` copies a result slot by slot, a Deferred left as it is)
 _SLOTS = tuple((f.name, Result.__dict__[f.name]) for f in fields(Result))
 _ERROR = Result.__dict__["error"]
+
+# Built for every record and finding: the objects the dataclasses' own __init__ makes from every field given
+# positionally, at half the cost (a frozen dataclass sets each field through object.__setattr__; these set the
+# slots themselves). tests/test_deferred.py compares them with the dataclasses' own, field by field.
+_new = object.__new__
+_TZH, _TEN = (Text.__dict__[f.name].__set__ for f in fields(Text))
+_V0, _V1, _V2, _V3, _V4, _V5 = (Violation.__dict__[f.name].__set__ for f in fields(Violation))
+_A0, _A1, _A2, _A3, _A4, _A5, _A6, _A7 = (NextAction.__dict__[f.name].__set__ for f in fields(NextAction))
+_R0, _R1, _R2, _R3, _R4, _R5, _R6, _R7, _R8, _R9, _R10, _R11 = (slot.__set__ for _, slot in _SLOTS)
+
+
+def make_violation(rule: str, severity: Severity, clauses: tuple[str, ...], zh: str, en: str, path: str,
+                   evidence: Mapping[str, Any]) -> Violation:
+    """``Violation(rule, severity, clauses, Text(zh, en), path, evidence)``."""
+    messages = _new(Text)
+    _TZH(messages, zh)
+    _TEN(messages, en)
+    v = _new(Violation)
+    _V0(v, rule)
+    _V1(v, severity)
+    _V2(v, clauses)
+    _V3(v, messages)
+    _V4(v, path)
+    _V5(v, evidence)
+    return v
+
+
+def make_action(action: str, role: str, due: str | None, clauses: tuple[str, ...], title: Text, sla: str | None,
+                overdue: bool, roles: tuple[str, ...]) -> NextAction:
+    """``NextAction(action, role, due, clauses, title, sla, overdue, roles)``."""
+    a = _new(NextAction)
+    _A0(a, action)
+    _A1(a, role)
+    _A2(a, due)
+    _A3(a, clauses)
+    _A4(a, title)
+    _A5(a, sla)
+    _A6(a, overdue)
+    _A7(a, roles)
+    return a
+
+
+def make_result(record: str | None, process: str, version: str, state: str, violations: tuple[Violation, ...],
+                next_actions: tuple[NextAction, ...], digest: str, source: SourceRef | None, trace: tuple[str, ...],
+                unverified: tuple[Unverified, ...], steps: tuple[ReplayStep, ...]) -> Result:
+    """``Result(record, process, version, state, violations, next_actions, None, digest, source, trace,
+    unverified, steps)``: a result without an error (which ``__post_init__`` would mask)."""
+    r = _new(Result)
+    _R0(r, record)
+    _R1(r, process)
+    _R2(r, version)
+    _R3(r, state)
+    _R4(r, violations)
+    _R5(r, next_actions)
+    _R6(r, None)
+    _R7(r, digest)
+    _R8(r, source)
+    _R9(r, trace)
+    _R10(r, unverified)
+    _R11(r, steps)
+    return r
+
+
 for _name in ("trace", "steps"):
     setattr(Result, _name, _Resolved(Result.__dict__[_name]))

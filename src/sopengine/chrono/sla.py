@@ -231,7 +231,7 @@ class Sla:
                 if raw is None:
                     return None
                 due = parse_instant(raw, ctx.tz)
-                return Deadline(due, anchor_time(case.anchor, ctx), case, self, window)
+                return _deadline(due, anchor_time(case.anchor, ctx), case, self, window)
             start = anchor_time(case.anchor, ctx)
             if start is None:
                 return None
@@ -243,8 +243,17 @@ class Sla:
                 raise ValueProblem(f"{span} after {start.isoformat()} is beyond the year 9999") from None
             years = span.estimated_years(start, due)
             estimate = span.calendar.estimate if years and span.calendar is not None else None
-            return Deadline(due, start, case, self, window, years, estimate)
+            return _deadline(due, start, case, self, window, years, estimate)
         return None
+
+
+def _deadline(due: datetime, start: datetime | None, case: Case, sla: Sla, window: PromotionWindow | None = None,
+              estimated: tuple[int, ...] = (), estimate: Estimate | None = None) -> Deadline:
+    """``Deadline(due, start, case, sla, window, estimated, estimate)`` at half the cost (a frozen dataclass
+    sets each field through ``object.__setattr__``): every record asks for a few deadlines."""
+    d = object.__new__(Deadline)
+    d.__dict__.update(due=due, start=start, case=case, sla=sla, window=window, estimated=estimated, estimate=estimate)
+    return d
 
 
 def compile_sla(spec: Mapping[str, Any], default_id: str, clauses: Sequence[str],
