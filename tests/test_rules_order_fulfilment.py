@@ -61,3 +61,20 @@ def test_exception_registered_within_the_hour_passes(engine):
 def test_a_shipment_without_tracking_number_is_quoted(engine):
     (v,) = engine.evaluate(RECORDS["DD20230602109"], NOW).violations
     assert (v.severity, v.evidence["carrier"], v.evidence["tracking_no"]) == ("warning", "顺丰速运", "—")
+
+
+def test_a_refund_out_of_order_names_every_state_a_refund_may_follow(engine):
+    """Five steps record a refund; the message named only the first one's on_hold. It names the states of
+    every refund step that could apply (not placed: refunding a placed order needs a shortage behind it)."""
+    rec = {"process": "order", "id": "T-refund-unclear-address", "placed_at": "2023-03-01T08:00:00+08:00",
+           "payment_status": "refunded", "after_sale_status": "refunded", "phone": "13812341234",
+           "address": {"text": "上海市浦东新区世纪大道100号", "remote": False},
+           "events": [{"type": "exception_raised", "kind": "address_unclear", "at": "2023-03-01T09:30:00+08:00",
+                       "actor": "oms", "role": "system"},
+                      {"type": "customer_contacted", "at": "2023-03-01T10:00:00+08:00", "actor": "陈静", "role": "cs_agent"},
+                      {"type": "refunded", "at": "2023-03-01T11:00:00+08:00", "actor": "陈静", "role": "cs_agent"}]}
+    [v] = engine.evaluate(rec, datetime(2023, 3, 20, 12, tzinfo=SH)).violations
+    assert v.rule == "refund_shortage.out_of_order"
+    assert v.evidence["expected_states"] == ["on_hold", "logistics_exception", "delivered", "completed"]
+    assert v.messages.en.endswith("not allowed in state placed; it follows on_hold, logistics_exception, delivered, completed")
+    assert "应在 on_hold、logistics_exception、delivered、completed 之后" in v.messages.zh

@@ -11,7 +11,7 @@ evaluate with one engine.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, tzinfo
 from functools import lru_cache
 from itertools import islice
@@ -151,7 +151,7 @@ class _Run(Findings):
             fits = [s for s in steps if s.when is None or _safe_test(s.when, variables)]
             step = fits[0] if fits else steps[0]
             detail = "; ".join(f"{sid}: {msg}" for sid, msg in guard_errors)
-            self.out_of_order(step, prior, ev, etype, detail)
+            self.out_of_order(step, prior, ev, etype, detail, fits or steps)
             if not fits:
                 self.trace.later(unmatched_line, at, tz, etype, prior)
                 return prior, entered
@@ -200,12 +200,16 @@ class _Run(Findings):
             return
         self.out_of_order(step, prior, ev, etype)
 
-    def out_of_order(self, step: StepDef, prior: str, ev: Mapping[str, Any], etype: str, detail: str = "") -> None:
+    def out_of_order(self, step: StepDef, prior: str, ev: Mapping[str, Any], etype: str, detail: str = "",
+                     steps: Sequence[StepDef] = ()) -> None:
+        """``steps``: every step this event could have been (a refund follows five states, not only the
+        first refund step's on_hold); the states named are theirs."""
         path, when = f"/events/{ev['_index']}", rfc3339(ev["at"], self.tz)
+        states = list(dict.fromkeys(s for st in (steps or (step,)) for s in st.sources))
         self.violation(OUT_OF_ORDER.id(step.id), "error", step.clauses,
-                       f"步骤“{step.title.zh}”（{etype}）不能在状态 {prior} 下执行；应在 {'、'.join(step.sources)} 之后" + (f"（{detail}）" if detail else ""),
-                       f"step '{step.title.en}' ({etype}) is not allowed in state {prior}; it follows {', '.join(step.sources)}" + (f" ({detail})" if detail else ""),
-                       path, {"event": etype, "state": prior, "expected_states": list(step.sources), "at": when})
+                       f"步骤“{step.title.zh}”（{etype}）不能在状态 {prior} 下执行；应在 {'、'.join(states)} 之后" + (f"（{detail}）" if detail else ""),
+                       f"step '{step.title.en}' ({etype}) is not allowed in state {prior}; it follows {', '.join(states)}" + (f" ({detail})" if detail else ""),
+                       path, {"event": etype, "state": prior, "expected_states": states, "at": when})
 
     def _deadline(self, sla: Sla, ctx: TimeContext, owner: str) -> Deadline | None:
         try:
