@@ -23,6 +23,7 @@ from sopengine.expr import EvaluationError, compile_expression
 from sopengine.plan import Fallback, translate
 from sopengine.plan.events import BY_TYPE, index_events
 from sopengine.plan.ops import TYPES, is_plain, plain
+from sopengine.plan.unknown import Partial
 
 from .plankit import same
 
@@ -87,7 +88,13 @@ CASES = {
         ("has(record.a) && has(record.b) && has(record.c)", True, {"a": 1, "b": [], "c": None}),
         ("has(record.x.y) || has(record.z) || has(record.w)", ERR, {"x": 1}),
         ("has(record.x.y) || has(record.z) || has(record.w)", True, {"x": 1, "w": 0}),
-        ("has(item.a)", ERR), ("has(record.a)", True, {"a": None}),
+        ("has(item.a)", ERR), ("has(item.a) && has(item.b)", ERR), ("has(item.a) && false && has(item.b)", False),
+        ("has(record.a) && record.x > 1 && has(record.b)", True, {"a": 1, "b": 2, "x": 2}),
+        ("has(record.a) && record.x > 1 && has(record.b)", False, {"a": 1, "x": "s"}),
+        ("has(record.a) && record.x > 1 && has(record.b)", ERR, {"a": 1, "b": 1, "x": "s"}),
+        ("has(record.a) && has(record.m.k) && has(record.b)", False, {"a": 1, "m": 5}),
+        ("has(record.a) && has(record.m.k) && has(record.b)", ERR, {"a": 1, "b": 1, "m": 5}),
+        ("has(record.a) || has(record.b) || has(record.c)", True, {"c": 1}), ("has(record.a)", True, {"a": None}),
         ("record.i > 2", True, {"i": 3}), ("record.d > 2", True, {"d": 2.5}), ("record.i <= 2.5", True, {"i": 2}),
         ("record.s > 'a'", True, {"s": "b"}), ("record.s <= 'a'", False, {"s": "b"}), ("record.b >= true", False, {"b": False}),
         ("record.d < 1.0", False, {"d": math.nan}), ("record.d >= 1.0", False, {"d": math.nan}),
@@ -305,3 +312,12 @@ def test_zones_and_durations_read_once_answer_as_before():
                 hours({"record": bad})
         with pytest.raises(Fallback):
             span({"record": {"s": "1d"}})
+
+
+def test_has_chains_over_unknowns():
+    """has(x.a) && has(x.b) over a map with unknown keys: an unknown key is an error, a known absence is false."""
+    plan = translate("has(record.a) && has(record.b) && has(record.c)", NAMES)
+    with pytest.raises(Fallback):
+        plan({"record": Partial({"a": 1}, None)})  # b and c may exist
+    assert plan({"record": Partial({"a": 1}, frozenset({"b"}))}) is False  # c is known to be absent
+    assert plan({"record": Partial({"a": 1, "b": 2, "c": 3}, None)}) is True

@@ -62,6 +62,35 @@ def all_of(fns: list[Fn], wins: bool) -> Fn:
     return chain
 
 
+def has_all(name: str, fields: list[str]) -> Fn:
+    """``has(name.a) && has(name.b) ...``, wherever they stand in an && chain (whose operands commute):
+    over a map, whether it holds every field; over anything else, the chain of ``ops.has`` as all_of
+    would judge it. ``fields`` is filled in by the translator after this is made."""
+    has = ops.has
+
+    def has_every(env: Mapping[str, Any]) -> bool:
+        try:
+            v = env[name]
+        except KeyError:
+            raise _Fallback from None
+        if type(v) is dict:
+            for f in fields:
+                if f not in v:
+                    return False
+            return True
+        failed = False
+        for f in fields:
+            try:
+                if has(v, f) is False:
+                    return False
+            except _Fallback:
+                failed = True
+        if failed:
+            raise _Fallback
+        return True
+    return has_every
+
+
 def size_of(f: Fn) -> Fn:
     def size(env: Mapping[str, Any]) -> int:
         v = f(env)

@@ -78,6 +78,17 @@ def untranslated_reason(source: str, variables: frozenset[str], consts: Mapping[
     return None
 
 
+def _path(n: Node, scope: set[str]) -> tuple[str, ...] | None:
+    """``x.a.b`` of a variable ``x`` as (x, a, b); None for anything else."""
+    fields: list[str] = []
+    while n[0] == "select":
+        fields.append(n[2])
+        n = n[1]
+    if n[0] != "ident" or n[1] not in scope:
+        return None
+    return (n[1], *fields[::-1])
+
+
 def _operands(n: Node, op: str) -> list[Node]:
     """``a && b && c`` (``(a && b) && c``) as [a, b, c]; ``n`` alone when it is no ``op``."""
     out: list[Node] = []
@@ -158,6 +169,19 @@ class _Translator:
                     return v[field]
                 return select(v, field)
             return sel_var
+        path = _path(operand, self.scope)
+        if path is not None:  # record.scores.market_demand: one closure walking the fields
+            name, fields = path[0], (*path[1:], field)
+
+            def sel_path(env: Mapping[str, Any]) -> Any:
+                try:
+                    v = env[name]
+                except KeyError:
+                    raise _Fallback from None
+                for f in fields:
+                    v = v[f] if type(v) is dict and f in v else select(v, f)
+                return v
+            return sel_path
         f = self.node(operand)
 
         def sel(env: Mapping[str, Any]) -> Any:
@@ -217,6 +241,18 @@ class _Translator:
         return self._all(_operands(("or", left, right), "or"), True)
 
     def _all(self, operands: list[Node], wins: bool) -> Fn:
+        if not wins:  # has(x.a) && ... && has(x.b): one closure for the fields of one variable (shapes.has_all)
+            fns: list[Fn] = []
+            grouped: dict[str, list[str]] = {}
+            for o in operands:
+                if o[0] == "has" and o[1][0] == "ident" and o[1][1] in self.scope:
+                    if o[1][1] not in grouped:
+                        grouped[o[1][1]] = []
+                        fns.append(shapes.has_all(o[1][1], grouped[o[1][1]]))
+                    grouped[o[1][1]].append(o[2])
+                else:
+                    fns.append(self.node(o))
+            return fns[0] if len(fns) == 1 and len(operands) > 1 else shapes.all_of(fns, wins)
         return shapes.all_of([self.node(o) for o in operands], wins)
 
     def t_cond(self, cond: Node, a: Node, b: Node) -> Fn:
