@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -211,9 +211,14 @@ class Row:
     number: int  # 1-based, as people number table rows
     conds: Mapping[str, Cond]
     out: Mapping[str, Any]
+    # the conditions that can fail (not ``-``), as pairs: what matches() runs for every row of every record
+    tests: tuple[tuple[str, Cond], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "tests", tuple((n, c) for n, c in self.conds.items() if not isinstance(c, AnyValue)))
 
     def matches(self, values: Mapping[str, Any], test: Test) -> bool:
-        for name, c in self.conds.items():  # a loop, not all() over a generator: every row of every record
+        for name, c in self.tests:  # a loop, not all() over a generator
             if not c.matches(values.get(name), test):
                 return False
         return True

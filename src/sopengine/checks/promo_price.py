@@ -157,17 +157,17 @@ class PromoPriceCheck(CheckType):
             promo = to_decimal(raw)
             _, sku = self.f["sku"].get(item)
             sku = None if sku is MISSING else sku
+            pts = self._points(ctx, item, sku)
+            low = lowest_price(pts, first, start, self.carry)
+            if low is not None and promo < low.price:
+                continue  # below the lowest price: the common case, no evidence to build
             ev: dict[str, Any] = {"sku": sku if sku is not None else "?", "promo_price": promo,
                                   "promotion_start": start, "window_days": self.window,
                                   "window_start": first, "window_end": start - timedelta(days=1)}
-            pts = self._points(ctx, item, sku)
-            low = lowest_price(pts, first, start, self.carry)
             if low is None:
                 ev["prices_outside_window"] = len(pts)
                 yield Hit(pp_ptr, jsonable(ev), self.outcomes.severity("unverifiable"),
                           self.outcomes.message("unverifiable"), outcome_suffix("unverifiable"))
-                continue
-            if promo < low.price:
                 continue
             ev.update(minimum=low.price, minimum_date=low.day, minimum_set_on=low.set_on, minimum_source=low.source,
                       difference=promo - low.price)
