@@ -307,6 +307,17 @@ class _Translator:
             contains = ops.contains
             if right[0] == "list" and right[1] and all(i[0] == "lit" and type(i[1]) is str for i in right[1]):
                 words = frozenset(i[1] for i in right[1])  # x in ['a', 'b']: text is in it exactly when equal to one
+                if left[0] == "select" and left[1][0] == "ident" and left[1][1] in self.scope:
+                    name, field, select = left[1][1], left[2], ops.select  # record.status in [...]: one closure
+
+                    def field_in_words(env: Mapping[str, Any]) -> bool:
+                        try:
+                            o = env[name]
+                        except KeyError:
+                            raise _Fallback from None
+                        v = o[field] if type(o) is dict and field in o else select(o, field)
+                        return v in words if type(v) is str else contains(g(env), v)
+                    return field_in_words
 
                 def in_words(env: Mapping[str, Any]) -> bool:
                     v = f(env)
