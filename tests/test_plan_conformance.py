@@ -107,6 +107,10 @@ CASES = {
         ("record.t <= now", True, {"t": NOW}), ("record.t > now", False, {"t": NOW}),
         ("duration('1h') <= duration('2h')", True), ("record.i > 9223372036854775806", True, {"i": BIG}),
         ("size(record.s) > 0", True, {"s": "a"}), ("size(record.n) > 0", ERR, {"n": None}),
+        ("record.d >= 0", True, {"d": 0.0}), ("record.d > 1", False, {"d": 0.5}), ("record.d <= 1", True, {"d": 1.0}),
+        ("record.d < 9007199254740992", True, {"d": 9007199254740991.0}), ("record.i >= 0.5", True, {"i": 1}),
+        ("record.i < 0.5", False, {"i": 9007199254740992}), ("record.i > 2.5", False, {"i": -3}),
+        ("record.d >= -1", False, {"d": -math.inf}), ("record.d < 1", True, {"d": -0.0}), ("record.s >= 0", ERR, {"s": "0"}),
         ("[1, 2].all(x, [5].exists(x, x == 5) && x < 3)", True),
         ("[1, 2].exists(x, record.l.all(x, x > 0) || x == 2)", True, {"l": ["a"]}),  # the inner error is absorbed, x is the outer's again
         ("[1].exists(x, [5].exists(item, item == 5) && item == null)", True),  # a top-level name, shadowed inside
@@ -324,3 +328,11 @@ def test_has_chains_over_unknowns():
         plan({"record": Partial({"a": 1}, None)})  # b and c may exist
     assert plan({"record": Partial({"a": 1}, frozenset({"b"}))}) is False  # c is known to be absent
     assert plan({"record": Partial({"a": 1, "b": 2, "c": 3}, None)}) is True
+
+
+@pytest.mark.parametrize("expr,record", [("record.d >= 0", {"d": math.nan}), ("record.i < 1.5", {"i": 9007199254740993}),
+                                         ("record.d > 9007199254740993", {"d": 1.0})])
+def test_numbers_past_exact_comparison_go_to_cel(expr, record):
+    """A NaN, or an int past 2**53 next to a double: compared by CEL, not by the literal shape."""
+    with pytest.raises(Fallback):
+        translate(expr, NAMES)({"record": record})

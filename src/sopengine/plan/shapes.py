@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
+from math import isnan
 from typing import Any
 
 from . import ops
@@ -110,10 +111,14 @@ def order(op: str, f: Fn, g: Fn, lit: Any) -> Fn:
         lt = type(lit)
         if lt not in _ORDERED:
             return lambda env: test(lit, f(env)) if flip else test(f(env), lit)
+        # the other number type, where Python compares it with the literal exactly as CEL does
+        # (ops._num_pair: ints within 2**53 of zero, no NaN): rate >= 0, count > 0.5
+        other = float if lt is int and abs(lit) <= ops.EXACT_FLOAT_INT else int if lt is float else None
 
         def with_literal(env: Mapping[str, Any]) -> bool:
             v = f(env)
-            if type(v) is lt:
+            tv = type(v)
+            if tv is lt or (tv is other and (not isnan(v) if tv is float else -ops.EXACT_FLOAT_INT <= v <= ops.EXACT_FLOAT_INT)):
                 if flip:
                     return bool(lit < v) if strict else bool(lit <= v)
                 return bool(v < lit) if strict else bool(v <= lit)
