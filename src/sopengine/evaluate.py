@@ -280,7 +280,10 @@ class _Run(Findings):
             if ck.when is not None and not self._test(ck.when, ck.id, ck.clauses, ck.severity):
                 continue
             try:
-                found = iter(ck.impl.run(ctx))
+                answer = ck.impl.run(ctx)
+                if answer == () and not ctx.trace:
+                    continue  # nothing found, nothing to trace: the common answer of an expression check
+                found = iter(answer)
                 hits = list(islice(found, MAX_LISTED))
                 rest = Counter((h.suffix, h.severity or ck.severity) for h in found) if len(hits) == MAX_LISTED else {}
                 # (the rest are counted, never all held in memory)
