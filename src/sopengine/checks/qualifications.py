@@ -156,7 +156,7 @@ class QualificationsCheck(CheckType):
         n = norm(name)
         if n in self.aliases:
             return self.aliases[n]
-        known = self.table.canon(name) if self.table is not None else None
+        known = self.table.aliases.get(n) if self.table is not None else None  # (table.canon, n normalised once)
         return known if known is not None else n
 
     def requirements(self, category: Any) -> tuple[list[str], list[tuple[frozenset[str], str]]]:
@@ -274,8 +274,8 @@ class QualificationsCheck(CheckType):
             if cur is None or (cur[2] is not None and (exp is None or exp > cur[2])):
                 latest[c] = (i, t, exp)
         for c, (i, t, exp) in latest.items():
-            if exp is None:
-                continue
+            if exp is None or (c in valid and (self.window is None or (exp - today).days > self.window)):
+                continue  # valid, and not about to expire: nothing to build
             ev = {"type": t, "expires_on": exp.isoformat(), "today": today.isoformat(), "required": c in required,
                   "category": category if isinstance(category, str) else None}
             path = f"{ptr}/{i}{self.f['expires'].pointer}"
