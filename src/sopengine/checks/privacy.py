@@ -17,7 +17,7 @@ repeat the leak.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ..text.masking import find_private, mask_text
@@ -40,7 +40,7 @@ def excerpt(text: str) -> str:
     return ("…" if start else "") + masked[start:start + _EXCERPT] + ("…" if start + _EXCERPT < len(masked) else "")
 
 
-def _read_back(kind: str, found: str, said: tuple[str, ...]) -> bool:
+def _read_back(kind: str, found: str, said: Sequence[str]) -> bool:
     """The customer wrote it earlier in the conversation: the whole number of a mobile; the most specific end
     of an address (its last 8 characters: road, number, building; what precedes may be the agent's own words)."""
     key = found if kind == "mobile" else found[-8:]
@@ -73,7 +73,7 @@ class PrivacyCheck(CheckType):
             raise CheckConfigError("detect must name at least one of mobile, address", "/detect")
         self.allowed = tuple(a for a in params.get("allowed") or () if a)
 
-    def leaks(self, text: str, said: tuple[str, ...] = ()) -> dict[str, int]:
+    def leaks(self, text: str, said: Sequence[str] = ()) -> dict[str, int]:
         """Counts per kind of what ``text`` leaks, ignoring what lies inside an allowed text and what the
         customer wrote earlier in the same conversation (reading their own new address back to them, CS-10)."""
         spans = []
@@ -90,10 +90,8 @@ class PrivacyCheck(CheckType):
                 counts[f.kind] += 1
         return counts
 
-    def _hit(self, path: str, text: str, extra: Mapping[str, Any], said: tuple[str, ...] = ()) -> Hit | None:
-        counts = self.leaks(text, said)
-        if not any(counts.values()):
-            return None
+    @staticmethod
+    def _hit(path: str, text: str, extra: Mapping[str, Any], counts: Mapping[str, int]) -> Hit:
         return Hit(path, {**extra, "mobiles": counts["mobile"], "addresses": counts["address"], "excerpt": excerpt(text)})
 
     def run(self, ctx: CheckContext) -> Iterator[Hit]:
@@ -109,14 +107,14 @@ class PrivacyCheck(CheckType):
                     said.append(text)
                 if sender not in self.senders or not isinstance(text, str):
                     continue
-                _, at = self.msg["at"].get(m) if "at" in self.msg else ("", MISSING)
-                h = self._hit(tp, text, {"field": self.msg["path"].text, "number": i + 1, "from": sender,
-                                         "at": "" if at is MISSING else at}, tuple(said))
-                if h is not None:
-                    yield h
+                counts = self.leaks(text, said)  # (said: read, not kept; the evidence only for a leak)
+                if any(counts.values()):
+                    _, at = self.msg["at"].get(m) if "at" in self.msg else ("", MISSING)
+                    yield self._hit(tp, text, {"field": self.msg["path"].text, "number": i + 1, "from": sender,
+                                               "at": "" if at is MISSING else at}, counts)
         for fp in self.fields:
             for ptr, value in fp.values(ctx.record):
                 for sp, text in strings_under(value, ptr):
-                    h = self._hit(sp, text, {"field": fp.text})
-                    if h is not None:
-                        yield h
+                    counts = self.leaks(text)
+                    if any(counts.values()):
+                        yield self._hit(sp, text, {"field": fp.text}, counts)
