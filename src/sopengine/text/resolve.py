@@ -143,28 +143,32 @@ class Resolver(Screening):
         self._kind = tuple((i < self._nwords) | (2 if self._anchored[i] else 0)
                            | (4 if i < self._nwords and self._edged[i] else 0) for i in range(len(self._anchored)))
 
-    def resolve(self, text: str, folded: str, found: Sequence[Match], audit: bool = True, kept: bool = False) -> Scan:
+    def resolve(self, text: str, folded: str, found: list[Match], audit: bool = True, kept: bool = False) -> Scan:
         """Steps 2-4 of the matcher's docstring on one text; ``audit=False`` skips building the clearances.
 
         ``kept``: each character of ``text`` folded to one character or none (see
         :func:`~.normalise.kept_map`), which makes the map back cheap to build."""
-        kind, anchored = self._kind, self._anchored
-        cands: list[Match] = []
+        kind = self._kind
         anchors: list[tuple[int, int, int]] = []  # (start, end, rule index) of anchor occurrences
         edges = 0
-        for m in found:
-            k = kind[m[0]]
-            if k == 1:  # the usual: a word, not an anchor, without Latin edges
-                cands.append(m)
-            elif k:
-                if k & 1:
+        if len(found) <= 2 and kind[found[0][0]] == 1 == kind[found[-1][0]]:
+            cands = found  # the usual: one word or two (最 in 最好), no anchor, no Latin edge
+        else:
+            anchored = self._anchored
+            cands = []
+            for m in found:
+                k = kind[m[0]]
+                if k == 1:  # a word, not an anchor, without Latin edges
                     cands.append(m)
-                    edges |= k & 4
-                if k & 2:
-                    for ri in anchored[m[0]]:
-                        anchors.append((m[1], m[2], ri))
-        if not cands:
-            return NOTHING
+                elif k:
+                    if k & 1:
+                        cands.append(m)
+                        edges |= k & 4
+                    if k & 2:
+                        for ri in anchored[m[0]]:
+                            anchors.append((m[1], m[2], ri))
+            if not cands:
+                return NOTHING
         entries = self._entries
         if not kept:
             src = source_map(text)

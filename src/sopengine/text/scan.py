@@ -106,7 +106,7 @@ class BannedWordMatcher:
     _first_marker: int
     _nwords: int
     _matches: Callable[[str, bool], list[tuple[int, int, int]]]
-    _resolve: Callable[[str, str, Sequence[tuple[int, int, int]], bool, bool], Scan]
+    _resolve: Callable[[str, str, list[tuple[int, int, int]], bool, bool], Scan]
 
     def __init__(self, vocabulary: Vocabulary, extra_exemptions: Iterable[str] = (),
                  brands: Iterable[Any] = ()) -> None:
