@@ -194,3 +194,12 @@ def test_a_quick_deadline_is_the_deadline(engine):
     assert [f.name for f in fields(Deadline)] == ["due", "start", "case", "sla", "window", "estimated", "estimate"]
     assert _deadline(at, None, sla.cases[0], sla) == Deadline(at, None, sla.cases[0], sla)
     assert _deadline(at, at, sla.cases[0], sla, None, (2025,)) == Deadline(at, at, sla.cases[0], sla, None, (2025,))
+
+
+def test_but_keeps_the_class_of_a_subclassed_result():
+    class Mine(Result):
+        pass
+
+    r = Mine("R1", "order", "1.0.0", "placed", trace=deferred(Trace(["a"])))
+    s = r.but(trace=r.trace_then(["b"]))
+    assert type(s) is Mine and s.trace == ("a", "b")

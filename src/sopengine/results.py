@@ -171,7 +171,7 @@ class Result:
 
     def but(self, **changes: Any) -> Result:
         """``dataclasses.replace``, except that a trace or steps not read yet stay unread (``Deferred``)."""
-        new = object.__new__(Result)
+        new = object.__new__(type(self))
         for name, slot in _SLOTS:
             slot.__set__(new, changes.pop(name) if name in changes else slot.__get__(self))
         if changes:
@@ -259,7 +259,7 @@ class _Resolved:
 
 
 def _raw(result: Result, name: str) -> Any:
-    attr = type(result).__dict__[name]
+    attr = Result.__dict__[name]  # (a subclass's own __dict__ holds none of the fields)
     return attr.slot.__get__(result) if isinstance(attr, _Resolved) else getattr(result, name)
 
 
