@@ -62,11 +62,11 @@ from .view import build_view, screened_view, view_problem
 _AT = itemgetter("at")
 
 
-def _instant(value: Any, tz: tzinfo, pointer: str) -> datetime:
+def _instant(value: Any, tz: tzinfo, field: str) -> datetime:
     try:
         return parse_instant(value, tz)
-    except ValueProblem as exc:
-        raise ValueProblem(f"{pointer}: {exc}") from None
+    except ValueProblem as exc:  # (the pointer is written only then)
+        raise ValueProblem(f"/{escape(field)}: {exc}") from None
 
 
 class _Run(Findings):
@@ -103,7 +103,7 @@ class _Run(Findings):
             self.vars[BY_TYPE] = by_type
         start = None
         if proc.start_field and self.record.get(proc.start_field) is not None:
-            start = _instant(self.record[proc.start_field], tz, f"/{escape(proc.start_field)}")
+            start = _instant(self.record[proc.start_field], tz, proc.start_field)
         elif events:
             start = events[0]["at"]
         state = proc.initial
