@@ -141,8 +141,8 @@ def test_package_data_is_preferred_over_the_estimate(monkeypatch):
     days, years = official.package_data()
     newer = days + ((date(2027, 2, 9), False, "Spring Festival (春节)"), (date(2027, 2, 20), True, "调休"))
     monkeypatch.setattr(official, "package_data", lambda: (newer, years + (2027,)))
-    from sopengine.chrono import calendars
-    monkeypatch.setattr(calendars, "package_data", official.package_data)
+    from sopengine.chrono import calendar_file
+    monkeypatch.setattr(calendar_file, "package_data", official.package_data)
     packaged = cal()
     assert packaged.source_of(2027) == "package" and packaged.estimated_years(date(2027, 1, 1), date(2027, 3, 1)) == ()
     assert not packaged.is_working_day(date(2027, 2, 9)) and packaged.is_working_day(date(2027, 2, 20))

@@ -28,19 +28,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..results import Text
+from .calendar_file import DEFAULT_ZONE, WEEKDAY_NAMES, read_calendar
 from .holidays import statutory_days
-from .instants import ValueProblem
-from .instants import zone as _zone
 from .official import (
-    COMPANY,
     DECLARED,
     ESTIMATED,
     PACKAGE,
     Estimate,
-    day_entries,
-    package_data,
-    read_estimate,
-    read_schedules,
     spans,
 )
 from .reader import (
@@ -51,53 +45,11 @@ from .reader import (
     parse_clock,
     require_aware,
 )
-from .reader import DAY_SECONDS as _DAY
 
-__all__ = ["API_VERSION", "Calendar", "CalendarError", "CalendarRangeError", "Reader", "parse_clock",
-           "require_aware"]
+__all__ = ["API_VERSION", "DEFAULT_ZONE", "WEEKDAY_NAMES", "Calendar", "CalendarError", "CalendarRangeError", "Reader",
+           "parse_clock", "require_aware"]
 
-DEFAULT_ZONE = "Asia/Shanghai"
-WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _UTC = UTC
-
-
-def _weekly(r: Reader, node: Any) -> frozenset[int]:
-    if node is None:
-        return frozenset(range(5))
-    days: set[int] = set()
-    for i, name in enumerate(r.list(node, "/weekly_working_days")):
-        if name not in WEEKDAY_NAMES or WEEKDAY_NAMES.index(name) in days:
-            r.fail(f"expected a distinct day out of {', '.join(WEEKDAY_NAMES)}, got {name!r}",
-                   f"/weekly_working_days/{i}")
-        days.add(WEEKDAY_NAMES.index(name))
-    if not days:
-        r.fail("name at least one working day", "/weekly_working_days")
-    return frozenset(days)
-
-
-def _hours(r: Reader, node: Any) -> tuple[tuple[int, int], ...]:
-    """Working intervals as seconds of the day; none declared means the whole day."""
-    if node is None:
-        return ((0, _DAY),)
-    node = r.mapping(node, "/working_hours", ("start", "end", "breaks"))
-    start = r.clock(node.get("start"), "/working_hours/start")
-    end = r.clock(node.get("end"), "/working_hours/end", allow_24=True)
-    if end <= start:
-        r.fail("end must be after start (overnight shifts are not supported)", "/working_hours/end")
-    parsed = []
-    for i, b in enumerate(r.list(node.get("breaks", []), "/working_hours/breaks")):
-        p = f"/working_hours/breaks/{i}"
-        b = r.mapping(b, p, ("start", "end"))
-        parsed.append((r.clock(b.get("start"), p + "/start"), r.clock(b.get("end"), p + "/end"), p))
-    spans, cursor = [], start
-    for b_start, b_end, p in sorted(parsed):
-        if not cursor < b_start < b_end < end:
-            r.fail("a break must lie inside the working hours, clear of other breaks, "
-                   "with working time on both sides", p)
-        spans.append((cursor, b_start))
-        cursor = b_end
-    spans.append((cursor, end))
-    return tuple(spans)
 
 
 @functools.lru_cache(maxsize=256)
@@ -106,10 +58,26 @@ def _estimated(year: int) -> Mapping[date, tuple[bool, str, str]]:
     return {d: (False, name, ESTIMATED) for d, name in statutory_days(year)}
 
 
-# ---------------------------------------------------------------- the calendar
+@functools.lru_cache(maxsize=256)
+def _slots(times: tuple[time | str, ...]) -> tuple[float, ...]:
+    """Batch clock times as seconds after midnight, in order."""
+    found = sorted({(datetime.combine(date.min, parse_clock(x)) - datetime.min).total_seconds() for x in times})
+    if not found:
+        raise ValueError("next_batch needs at least one batch time")
+    return tuple(found)
 
-_CALENDAR_KEYS = ("apiVersion", "kind", "id", "title", "base", "timezone", "weekly_working_days",
-                  "working_hours", "extra_days_off", "extra_working_days", "schedules", "estimate")
+
+@functools.lru_cache(maxsize=4096)
+def _day_batches(cal: Calendar, d: date, slots: tuple[float, ...], working_only: bool) -> tuple[tuple[datetime, datetime], ...]:
+    """The batches of day ``d`` (UTC, local), none on a day off when only working days count. Records of
+    one stream fall on few days, and each ``_wall`` is two zone conversions: kept by day (a calendar is
+    immutable and hashed by identity; a day beyond the calendar's data raises and is not kept)."""
+    if working_only and not cal.is_working_day(d):
+        return ()
+    return tuple((w.astimezone(_UTC), w) for w in (cal._wall(d, s) for s in slots))
+
+
+# ---------------------------------------------------------------- the calendar
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -156,49 +124,8 @@ class Calendar:
 
     @classmethod
     def from_definition(cls, doc: Any, *, source: str = "") -> Calendar:
-        r = Reader(source)
-        ident, title = r.header(doc, "Calendar", _CALENDAR_KEYS)
-        try:
-            tz = _zone(doc.get("timezone", DEFAULT_ZONE))
-        except ValueProblem as exc:
-            r.fail(str(exc), "/timezone")
-        base = doc.get("base")
-        estimate = read_estimate(r, doc.get("estimate"))
-        schedules = read_schedules(r, doc.get("schedules"))
-        exceptions: dict[date, tuple[bool, str, str]] = {}
-        years: dict[int, str] | None = None
-        if base == "chinese-calendar":
-            days, package_years = package_data()
-            declared = {s.year for s in schedules}
-            years = {y: PACKAGE for y in package_years}
-            exceptions = {d: (working, why, PACKAGE) for d, working, why in days if d.year not in declared}
-            for s in schedules:  # a notice replaces the package's year: it is the whole list
-                years[s.year] = DECLARED
-                exceptions.update((d, (w, why, DECLARED)) for d, (w, why) in s.days.items())
-        elif base == "weekdays":
-            for key in ("schedules", "estimate"):
-                if doc.get(key) is not None:
-                    r.fail(f"{key}: completes China's official calendar (base: chinese-calendar); with base "
-                           "weekdays every year is the weekly pattern: name your own days in extra_days_off", f"/{key}")
-        else:
-            r.fail(f"base must be 'chinese-calendar' or 'weekdays', got {base!r}", "/base")
-        last = max(years) if years else 9999
-        if years and estimate is not None:
-            last = max(last, estimate.method.last_year)
-        covered = (date(min(years), 1, 1), date(last, 12, 31)) if years else (date.min, date.max)
-        cal = cls(ident, title, tz, _weekly(r, doc.get("weekly_working_days")), _hours(r, doc.get("working_hours")),
-                  covered, {}, years, estimate)
-        named: dict[date, str] = {}
-        for working, key in ((False, "extra_days_off"), (True, "extra_working_days")):
-            for day, reason, p in day_entries(r, doc.get(key), f"/{key}"):
-                if cal.source_of(day.year) is None:
-                    r.fail(f"{day.isoformat()} is outside the data's range {cal.coverage()}", p)
-                if day in named:
-                    r.fail(f"{day.isoformat()} is already named at {named[day]}", p)
-                named[day] = p
-                exceptions[day] = (working, reason, COMPANY)
-        notices = {s.year: (s.title, s.issued, s.url) for s in schedules}
-        return cls(ident, title, tz, cal.weekly, cal.hours, covered, exceptions, years, estimate, notices)
+        """A Calendar from its rules file (``kind: Calendar``): calendar_file reads it, errors at their pointer."""
+        return read_calendar(cls, doc, source)
 
     # -- where the answers come from
 
@@ -240,8 +167,6 @@ class Calendar:
         if found == ESTIMATED:
             named = {**_estimated(year), **named}
         return [(d, w, why, prov) for d, (w, why, prov) in sorted(named.items())]
-
-    # -- days
 
     # -- days
 
@@ -387,18 +312,12 @@ class Calendar:
         ORD-01 reviews at 09:00, 14:00, 18:00: an order at 18:05 waits for 09:00 on
         the next day, or the next working day when the rule says so.
         """
-        slots = sorted({(datetime.combine(date.min, parse_clock(x)) - datetime.min).total_seconds()
-                        for x in times})
-        if not slots:
-            raise ValueError("next_batch needs at least one batch time")
-        at = self.local(t)
-        at_utc, d = at.astimezone(_UTC), at.date()
+        slots = _slots(tuple(times))
+        at_utc, d = t.astimezone(_UTC), self.local(t).date()
         while True:
-            if not working_days_only or self.is_working_day(d):
-                for after in slots:
-                    cand = self._wall(d, after)
-                    if cand.astimezone(_UTC) >= at_utc:
-                        return cand
+            for cand_utc, cand in _day_batches(self, d, slots, working_days_only):
+                if cand_utc >= at_utc:
+                    return cand
             d = self._step(d, 1)
 
     def digest(self) -> str:
