@@ -92,6 +92,25 @@ def has_all(name: str, fields: list[str]) -> Fn:
     return has_every
 
 
+def path_reader(name: str, fields: tuple[str, ...], has: str | None) -> Fn:
+    """``name.f1.f2...`` as one closure; with ``has``, ``has(name.f1.f2....has)`` instead."""
+    select, has_of = ops.select, ops.has
+
+    def read_path(env: Mapping[str, Any]) -> Any:
+        try:
+            v = env[name]
+        except KeyError:
+            raise _Fallback from None
+        for f in fields:
+            v = v[f] if type(v) is dict and f in v else select(v, f)
+        if has is None:
+            return v
+        if type(v) is dict:
+            return has in v
+        return has_of(v, has)
+    return read_path
+
+
 def size_of(f: Fn) -> Fn:
     def size(env: Mapping[str, Any]) -> int:
         v = f(env)

@@ -171,17 +171,7 @@ class _Translator:
             return sel_var
         path = _path(operand, self.scope)
         if path is not None:  # record.scores.market_demand: one closure walking the fields
-            name, fields = path[0], (*path[1:], field)
-
-            def sel_path(env: Mapping[str, Any]) -> Any:
-                try:
-                    v = env[name]
-                except KeyError:
-                    raise _Fallback from None
-                for f in fields:
-                    v = v[f] if type(v) is dict and f in v else select(v, f)
-                return v
-            return sel_path
+            return shapes.path_reader(path[0], (*path[1:], field), None)
         f = self.node(operand)
 
         def sel(env: Mapping[str, Any]) -> Any:
@@ -205,6 +195,9 @@ class _Translator:
                     return field in v
                 return has_of(v, field)
             return has_var
+        path = _path(operand, self.scope)
+        if path is not None:  # has(record.scores.market_demand): the walk and the test in one closure
+            return shapes.path_reader(path[0], path[1:], field)
         f = self.node(operand)
 
         def has(env: Mapping[str, Any]) -> bool:
