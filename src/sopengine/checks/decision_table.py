@@ -76,6 +76,11 @@ class Table:
             raise CheckConfigError("hit policy priority needs an output with `values`, highest priority first",
                                    f"{p}/outputs")
         self.rows = [self._row(r, f"{p}/rules/{i}", i + 1, env) for i, r in enumerate(spec["rules"])]
+        # one input (TPL-02's tables): each row with its one condition (None: '-'), tested without Row.matches
+        self.single: list[tuple[dmn.Row, dmn.Cond | None]] | None = None
+        if len(self.inputs) == 1:
+            one = self.inputs[0][0]
+            self.single = [(r, None if isinstance(r.conds[one], dmn.AnyValue) else r.conds[one]) for r in self.rows]
         self.default = None
         if "default" in spec:
             if self.policy == "collect":
@@ -183,7 +188,11 @@ class DecisionTableCheck(CheckType):
                     values[name] = expr.evaluate(scope)
                 except EvaluationError as exc:
                     values[name], errors[name] = None, str(exc)  # a missing factor: only `-` matches it
-            matched = [r for r in t.rows if r.matches(values, test)]
+            if t.single is not None:
+                v = values.get(t.inputs[0][0])
+                matched = [r for r, c in t.single if c is None or c.matches(v, test)]
+            else:
+                matched = [r for r in t.rows if r.matches(values, test)]
             inputs[t.id] = jsonable(values)
             try:
                 result, hits = dmn.decide(t.policy, t.aggregation, t.outputs, matched)
