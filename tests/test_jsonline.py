@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from sopengine.report.jsonline import encode, safe_bytes
 from sopengine.results import NextAction, Result, SourceRef, Text, Unverified, Violation
-from sopengine.text.controls import SafeText
+from sopengine.text.controls import SafeText, escape_unsafe
 
 from .conftest import EXAMPLES, NOW, read_jsonl
 
@@ -77,3 +77,34 @@ def test_the_escaping_covers_every_code_point_safetext_escapes():
     every = "".join(chr(c) for c in range(0x20, 0x110000) if not 0xD800 <= c < 0xE000)
     line = json.dumps({"t": every}, ensure_ascii=False)
     assert safe_bytes(line) == _safe_reference(line)
+
+
+def test_each_code_point_alone_in_a_chinese_line_is_escaped_as_safetext_escapes_it():
+    # safe_bytes searches only a line that is not printable: every character it must escape is unprintable
+    # (else one such character among printable Chinese text would be written raw); each one alone, then
+    # every other code point in runs (a printable run must come out as it went in)
+    every = [chr(c) for c in range(0x20, 0x110000) if not 0xD800 <= c < 0xE000]
+    escaped = [c for c in every if escape_unsafe(c) != c]  # what SafeText.write escapes
+    assert len(escaped) > 40 and not any(c.isprintable() for c in escaped)
+    for c in escaped:
+        line = json.dumps({"zh": f"步骤“发货”{c}之后"}, ensure_ascii=False)
+        assert safe_bytes(line) == _safe_reference(line) != line.encode("utf-8")
+    rest = "".join(c for c in every if c not in set(escaped))
+    for i in range(0, len(rest), 4096):
+        line = json.dumps({"zh": "中" + rest[i:i + 4096]}, ensure_ascii=False)
+        assert safe_bytes(line) == _safe_reference(line) == line.encode("utf-8")
+
+
+@pytest.mark.parametrize("c_encoder", [True, False], ids=["C encoder", "without it"])
+def test_evidence_of_any_mapping_and_of_json_edge_values_is_written_as_json_dumps_writes_it(c_encoder, monkeypatch):
+    from types import MappingProxyType
+
+    from sopengine.report import jsonline
+
+    if not c_encoder:
+        monkeypatch.setattr(jsonline, "_chunks", None)
+
+    ev = {"n": [2**70, -(2**63), 1e16, 1e-05, float("nan"), float("-inf"), True, None], "k": {"“\u202e": "x\x7f"}}
+    for evidence in (ev, MappingProxyType(ev)):
+        r = Result("B1", "order", "1.0.0", "created", (Violation("r", "error", ("ORD-01",), Text("中", "en"), "/a", evidence),))
+        assert encode(r) == _reference(r, "en", False)

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from ..results import NextAction, Result, SourceRef, Unverified, Violation
 from ..text.controls import escape_unsafe
@@ -29,7 +30,21 @@ from ..text.controls import escape_unsafe
 __all__ = ["encode", "safe_bytes"]
 
 _text = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) writes a str with (C when available)
-_data = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps(ensure_ascii=False) without its per-call setup
+_plain = json.JSONEncoder(ensure_ascii=False)
+# json.dumps(ensure_ascii=False) builds this C encoder on every call (a third of its cost on evidence); built
+# once here, with json.dumps's own separators, text function and NaN spelling. No circular-reference
+# markers: results hold JSON data, which cannot be circular (and a shared markers dict would keep what a
+# failed call left in it)
+_make: Any = getattr(json.encoder, "c_make_encoder", None)  # None without the C accelerator
+_chunks: Callable[[object, int], list[str]] | None = (
+    _make(None, _plain.default, _text, None, ": ", ", ", False, False, True) if _make is not None else None)
+
+
+def _data(v: object) -> str:
+    """``json.dumps(v, ensure_ascii=False)``."""
+    return "".join(_chunks(v, 0)) if _chunks is not None else _plain.encode(v)
+
+
 # what SafeText escapes that JSON text can hold raw (JSON escapes everything below U+0020 itself):
 # one character class, which the regex engine scans much faster than SafeText's alternation
 _RAW_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
@@ -54,7 +69,11 @@ def _violation(v: Violation, lang: str) -> str:
     zh, en = _value(v.messages.zh), _value(v.messages.en)
     return (f'{{"rule": {_value(v.rule)}, "severity": {_value(v.severity)}, "clauses": {_texts(v.clauses)}, '
             f'"message": {zh if lang == "zh" else en}, "messages": {{"zh": {zh}, "en": {en}}}, '
-            f'"path": {_value(v.path)}, "evidence": {_data(dict(v.evidence)) if v.evidence else "{}"}}}')
+            f'"path": {_value(v.path)}, "evidence": {_evidence(v.evidence) if v.evidence else "{}"}}}')
+
+
+def _evidence(e: Mapping[str, object]) -> str:
+    return _data(e if type(e) is dict else dict(e))  # json.dumps writes a dict; to_dict makes one of any mapping
 
 
 def _action(a: NextAction, lang: str) -> str:
@@ -99,6 +118,7 @@ def safe_bytes(line: str) -> bytes:
     """``line`` (JSON text) as UTF-8, escaped as ``SafeText`` would write it."""
     if line.isascii():  # constant time: CPython knows
         unsafe = "\x7f" in line
-    else:
-        unsafe = _RAW_IN_JSON.search(line) is not None
+    else:  # every character escaped is unprintable (tests/test_jsonline.py checks each), and isprintable()
+        # scans twice as fast as the search: printable text, Chinese most of all, needs no search
+        unsafe = not line.isprintable() and _RAW_IN_JSON.search(line) is not None
     return (escape_unsafe(line) if unsafe else line).encode("utf-8")
