@@ -176,6 +176,16 @@ def test_a_bom_before_json_lines_is_not_an_error(tmp_path):
     assert [r["id"] for r, _ in read_file(p)] == ["DD20230601001", "DD20230601002"]
 
 
+def test_blank_lines_of_any_ascii_whitespace_and_a_lone_bom_are_skipped_at_their_line_numbers(tmp_path):
+    p = tmp_path / "blank.jsonl"
+    lines = [b"\xef\xbb\xbf", b"", b" \t\r", b"\x0b\x0c", ORDER_LINES[0].encode(), b"\xc2\xa0", ORDER_LINES[1].encode()]
+    p.write_bytes(b"\n".join(lines) + b"\n")
+    read = [(r["id"] if isinstance(r, dict) else r.message, where.line) for r, where in read_file(p)]
+    # a non-breaking space is Unicode whitespace, not JSON's: that line is an error, as before
+    assert read[0] == ("DD20230601001", 5) and read[1][1] == 6 and "invalid JSON on line 6" in read[1][0]
+    assert read[2:] == [("DD20230601002", 7)]
+
+
 def test_a_line_over_the_limit_is_reported_and_skipped_without_holding_it(tmp_path, monkeypatch):
     monkeypatch.setattr(records, "MAX_LINE_BYTES", 64 * 1024)
     p = tmp_path / "long.jsonl"

@@ -108,3 +108,14 @@ def test_evidence_of_any_mapping_and_of_json_edge_values_is_written_as_json_dump
     for evidence in (ev, MappingProxyType(ev)):
         r = Result("B1", "order", "1.0.0", "created", (Violation("r", "error", ("ORD-01",), Text("中", "en"), "/a", evidence),))
         assert encode(r) == _reference(r, "en", False)
+
+
+@pytest.mark.parametrize("fmt", ["json", "jsonl"])
+def test_a_framed_item_is_the_frame_around_the_line_written_through_safetext(engine, fmt):
+    from sopengine.report.base import ReportOptions
+    from sopengine.report.jsonout import FRAMES
+
+    frame, opts = FRAMES[fmt], ReportOptions(lang="zh")
+    for i, rec in enumerate(read_jsonl(EXAMPLES / "orders.jsonl")):
+        r = engine.evaluate(rec, NOW, source=SourceRef("orders\u202e.jsonl", i + 1, 1))
+        assert frame.item(r, opts) == _safe_reference(frame.before + _reference(r, "zh", False) + frame.after)

@@ -65,9 +65,25 @@ def _texts(items: Iterable[object]) -> str:
     return "[" + ", ".join([_value(x) for x in items]) + "]"
 
 
+_LISTS: dict[int, tuple[tuple[str, ...], str]] = {}  # id(tuple) -> (that tuple, kept so its id stays its own; text)
+
+
+def _rule_texts(items: tuple[str, ...]) -> str:
+    """``_texts`` of a tuple that results share with their rule (clauses, roles): written once per tuple,
+    not per result. Keyed by identity, and the tuple is kept, so a key can never name another tuple."""
+    hit = _LISTS.get(id(items))
+    if hit is not None and hit[0] is items:
+        return hit[1]
+    text = _texts(items)
+    if len(_LISTS) >= 4096:  # tuples built per result would otherwise accumulate
+        _LISTS.clear()
+    _LISTS[id(items)] = (items, text)
+    return text
+
+
 def _violation(v: Violation, lang: str) -> str:
     zh, en = _value(v.messages.zh), _value(v.messages.en)
-    return (f'{{"rule": {_value(v.rule)}, "severity": {_value(v.severity)}, "clauses": {_texts(v.clauses)}, '
+    return (f'{{"rule": {_value(v.rule)}, "severity": {_value(v.severity)}, "clauses": {_rule_texts(v.clauses)}, '
             f'"message": {zh if lang == "zh" else en}, "messages": {{"zh": {zh}, "en": {en}}}, '
             f'"path": {_value(v.path)}, "evidence": {_evidence(v.evidence) if v.evidence else "{}"}}}')
 
@@ -79,8 +95,8 @@ def _evidence(e: Mapping[str, object]) -> str:
 def _action(a: NextAction, lang: str) -> str:
     overdue = "true" if a.overdue is True else "false" if a.overdue is False else _data(a.overdue)
     return (f'{{"action": {_value(a.action)}, "role": {_value(a.role)}, "due": {_value(a.due)}, '
-            f'"clauses": {_texts(a.clauses)}, "title": {_value(a.title.get(lang))}, "sla": {_value(a.sla)}, '
-            f'"overdue": {overdue}, "roles": {_texts(a.roles or (a.role,))}}}')
+            f'"clauses": {_rule_texts(a.clauses)}, "title": {_value(a.title.get(lang))}, "sla": {_value(a.sla)}, '
+            f'"overdue": {overdue}, "roles": {_rule_texts(a.roles) if a.roles else _texts((a.role,))}}}')
 
 
 def _unverified(u: Unverified) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import IO, Any
 
 from ..results import Result
@@ -30,8 +31,18 @@ class Frame:
     empty_tail: str
 
     def item(self, r: Result, opts: ReportOptions) -> bytes:
-        """One result as it is written, escaped: the same bytes whoever (a worker, the parent) writes it."""
-        return safe_bytes(self.before + encode(r, opts.lang, opts.trace) + self.after)
+        """One result as it is written, escaped: the same bytes whoever (a worker, the parent) writes it.
+        The frame's own text (line feeds, spaces) needs no escaping, and left out of the line it lets
+        ``safe_bytes`` see a printable line as such."""
+        return self._before + safe_bytes(encode(r, opts.lang, opts.trace)) + self._after
+
+    @cached_property
+    def _before(self) -> bytes:
+        return self.before.encode()
+
+    @cached_property
+    def _after(self) -> bytes:
+        return self.after.encode()
 
 
 FRAMES = {"json": Frame("[", "\n  ", "", ",", "\n]\n", "]\n"), "jsonl": Frame("", "", "\n", "", "", "")}
