@@ -80,15 +80,19 @@ def test_the_escaping_covers_every_code_point_safetext_escapes():
 
 
 def test_each_code_point_alone_in_a_chinese_line_is_escaped_as_safetext_escapes_it():
-    # safe_bytes searches only a line that is not printable: every character it must escape is unprintable
-    # (else one such character among printable Chinese text would be written raw); each one alone, then
-    # every other code point in runs (a printable run must come out as it went in)
+    # safe_bytes searches a line only when its UTF-8 bytes have a lead byte such a character starts with
+    # (after 0xE2, which Chinese quotation marks start with too, the next two bytes tell): each one alone
+    # after a few quotation marks and after more of them than it looks at, then every other code point in
+    # runs (which must come out as they went in)
     every = [chr(c) for c in range(0x20, 0x110000) if not 0xD800 <= c < 0xE000]
     escaped = [c for c in every if escape_unsafe(c) != c]  # what SafeText.write escapes
     assert len(escaped) > 40 and not any(c.isprintable() for c in escaped)
     for c in escaped:
-        line = json.dumps({"zh": f"步骤“发货”{c}之后"}, ensure_ascii=False)
-        assert safe_bytes(line) == _safe_reference(line) != line.encode("utf-8")
+        for before in ("步骤“发货”", "“”" * 9, ""):
+            line = json.dumps({"zh": f"{before}{c}之后"}, ensure_ascii=False)
+            assert safe_bytes(line) == _safe_reference(line) != line.encode("utf-8")
+    for line in ("“" * 20, "中\u2000\u2027\u202f", "中\xe2"):  # near misses, and many marks with nothing to escape
+        assert safe_bytes(line) == _safe_reference(line) == line.encode("utf-8")
     rest = "".join(c for c in every if c not in set(escaped))
     for i in range(0, len(rest), 4096):
         line = json.dumps({"zh": "中" + rest[i:i + 4096]}, ensure_ascii=False)
