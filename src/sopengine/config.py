@@ -298,11 +298,11 @@ def params_problems(params: Mapping[str, Mapping[str, Any]], engine: RuleSource,
     """Parameter overrides (check id -> name -> value): the check must exist; a parameter its rule declares
     must fit the declaration (type, bounds), any other must be a param of its check type and fit that type's
     schema. ``where`` places a JSON Pointer into ``params``: a configuration and a rule test write the same shape."""
-    import jsonschema
-
     out: list[Finding] = []
     if not params:
         return out
+    import jsonschema  # (only here: a cold check without parameters never needs the Python validator)
+
     checks = {ck.id: ck for p, _ in engine.rules() for ck in p.checks}
     declared = declared_parameters(engine)
     for cid, over in params.items():

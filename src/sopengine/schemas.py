@@ -9,15 +9,14 @@ field paths so that expression typos are caught at load time.
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin
 
-import jsonschema
 import jsonschema_rs
-from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
@@ -26,6 +25,10 @@ from .loader import Document, escape
 from .paths import bundled_schemas_dir, walk_files
 from .results import SourceRef
 from .schema_fields import ViewPlan
+
+if TYPE_CHECKING:  # pragma: no cover
+    import jsonschema
+    from jsonschema.exceptions import ValidationError
 
 # what the compiler reads of a record schema lives in schema_fields.py; ViewPlan stays importable from here
 __all__ = ["SCHEMA_BASE", "DocumentValidator", "RecordValidator", "SchemaStore", "ViewPlan", "default_schema_dirs",
@@ -96,6 +99,10 @@ class SchemaStore:
         return [(name, self.docs[name]) for name in sorted(seen)]
 
     def validator(self, rel: str) -> jsonschema.protocols.Validator:
+        """The Python validator, whose findings name where and why. Imported here: a clean tree and a valid
+        record never need it (the Rust validator answers "valid?"), and importing it was 30 ms of a cold start."""
+        import jsonschema
+
         doc = self.checked[rel]
         cls = jsonschema.validators.validator_for(doc, default=jsonschema.Draft202012Validator)
         return cls(doc, registry=self.registry)
@@ -197,6 +204,8 @@ def _refs(node: Any) -> Iterable[str]:
 
 def _fmt_error(err: ValidationError) -> ValidationError:
     if err.context:
+        from jsonschema.exceptions import best_match
+
         inner: ValidationError | None = best_match(err.context)
         if inner is not None:
             return inner
@@ -229,8 +238,12 @@ class DocumentValidator:
     a cold start); only an invalid document pays for the Python validator's findings."""
 
     def __init__(self, store: SchemaStore, rel: str) -> None:
-        self._py = store.validator(rel)
+        self._store, self._rel = store, rel
         self._rs = _rs_validator(store, rel)
+
+    @functools.cached_property
+    def _py(self) -> jsonschema.protocols.Validator:
+        return self._store.validator(self._rel)  # (two threads may both build it: the same validator)
 
     def findings(self, doc: Document, code: str = "schema") -> list[Finding]:
         if self._rs is not None:
@@ -250,8 +263,12 @@ class RecordValidator:
     def __init__(self, store: SchemaStore, rel: str) -> None:
         self.rel = rel
         self._docs = store.docs
-        self._py = store.validator(rel)
+        self._store = store
         self._rs = _rs_validator(store, rel)
+
+    @functools.cached_property
+    def _py(self) -> jsonschema.protocols.Validator:
+        return self._store.validator(self.rel)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_rebuild_record_validator, (self._docs, self.rel))
