@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -32,9 +33,17 @@ def sopengine(*args: str) -> list[str]:
     return [sys.executable, "-m", "sopengine", *args]
 
 
-def env() -> dict[str, str]:
+def env(src: Path | None = None) -> dict[str, str]:
+    """The environment of a measured command. sopengine's bytecode is cached as an installed package has
+    it (pip compiles it at install): a PYTHONDONTWRITEBYTECODE inherited from a shell made every "cold
+    start" compile all of sopengine's modules from source, CPU no user pays. ``src``: a copy of the
+    sources with no bytecode, never written, to measure that case."""
     e = dict(os.environ)
-    e["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + e.get("PYTHONPATH", "")
+    e["PYTHONPATH"] = str(src or ROOT / "src") + os.pathsep + e.get("PYTHONPATH", "")
+    if src is None:
+        e.pop("PYTHONDONTWRITEBYTECODE", None)
+    else:
+        e["PYTHONDONTWRITEBYTECODE"] = "1"
     return e
 
 
@@ -70,8 +79,8 @@ def load_note() -> str:
     return f"load {one:.1f}/{five:.1f} on {os.cpu_count()} cores"
 
 
-def check(args: list[str], **kw: Any) -> dict[str, Any]:
-    r = run_measured(sopengine("check", *args), cwd=str(ROOT), env=env(), **kw)
+def check(args: list[str], environ: dict[str, str] | None = None, **kw: Any) -> dict[str, Any]:
+    r = run_measured(sopengine("check", *args), cwd=str(ROOT), env=environ or env(), **kw)
     if r["rc"] not in (0, 1):
         raise SystemExit(f"sopengine check {' '.join(args)} failed ({r['rc']}): {r['stderr']}")
     return r
@@ -95,11 +104,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         one.write_bytes(orjson.dumps(orjson.loads(orders.read_bytes().split(b"\n", 1)[0])))
         check([str(one), "--now", NOW])
         cold = median_of(args.repeat, lambda: check([str(one), "--now", NOW])["cpu"])
+        shutil.copytree(ROOT / "src", t / "src", ignore=shutil.ignore_patterns("__pycache__"))
+        bare = median_of(args.repeat, lambda: check([str(one), "--now", NOW], env(t / "src"))["cpu"])
         run_measured(sopengine("validate"), cwd=str(ROOT), env=env())
         val = median_of(args.repeat, lambda: run_measured(sopengine("validate"), cwd=str(ROOT), env=env())["cpu"])
-        print(f"cold start: check one-order.json {cold:.2f} s CPU; validate {val:.2f} s CPU")
+        print(f"cold start: check one-order.json {cold:.2f} s CPU ({bare:.2f} s with sopengine's bytecode not cached); "
+              f"validate {val:.2f} s CPU")
         figures.append(figure("cold start: check one-order.json", round(cold, 3), "s CPU", "≤ 0.4 s", "1.56 s at issue time",
-                              cold <= 0.4))
+                              cold <= 0.4, f"{bare:.2f} s with sopengine's bytecode not cached"))
         figures.append(figure("cold start: validate, unchanged tree", round(val, 3), "s CPU", "≤ 0.4 s", "", val <= 0.4))
         out.update(cold_check_cpu=round(cold, 3), validate_cpu=round(val, 3))
 
