@@ -89,3 +89,15 @@ def test_an_expression_error_in_a_folded_string_points_at_its_own_line(tmp_path)
     lines = order.read_text("utf-8").splitlines()
     assert f.source.line is not None and f.source.column is not None
     assert lines[f.source.line - 1][f.source.column - 1:].startswith("dash"), (f.source, lines[f.source.line - 1])
+
+
+def test_a_position_inside_a_value_the_pointer_does_not_reach_falls_back_to_the_value_itself():
+    """where_inside is on the error path: a pointer past a list's end or through a non-index must
+    place the error at the nearest value, never raise in its stead."""
+    from sopengine.loader import parse_yaml
+
+    doc, _ = parse_yaml("a:\n  - x\n  - y\n", "t.yaml")
+    assert doc is not None
+    for pointer in ("/a/7", "/a/k", "/a/0/deeper"):
+        ref = doc.where_inside(pointer, 1, 2)
+        assert ref.file == "t.yaml" and ref.line is not None, (pointer, ref)

@@ -114,7 +114,10 @@ class Document:
         data: Any = self.data
         for key in base.pointer.split("/")[1:] if base.pointer else ():
             k = key.replace("~1", "/").replace("~0", "~")
-            data = data[int(k)] if isinstance(data, list) else data.get(k) if isinstance(data, dict) else None
+            if isinstance(data, list):
+                data = data[int(k)] if k.isdigit() and int(k) < len(data) else None
+            else:
+                data = data.get(k) if isinstance(data, dict) else None
         if not isinstance(data, str) or not base.line:
             return None
         value, lines = data, self.text.splitlines()
