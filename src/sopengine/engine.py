@@ -158,12 +158,18 @@ class Engine:
     def evaluate(self, record: Any, now: datetime | None = None, *, version: str | None = None,
                  tables: Mapping[str, Any] | None = None, source: SourceRef | None = None) -> Result:
         """Judge one record at ``now`` (aware; default: the current time). Never raises for a bad record."""
-        now = _now(now)
+        return self.judge(record, checked_now(now), version, tables, source, False)
+
+    def judge(self, record: Any, now: datetime, version: str | None, tables: Mapping[str, Any] | None,
+              source: SourceRef | None, plain: bool) -> Result:
+        """``evaluate`` at a ``now`` it has checked already, for a caller that judges many records
+        (``parallel.Judge``). ``plain``: the record's reader guarantees what screening it would find, plain
+        JSON data (``inputs.records.plain_line``), so it is not walked again; a Python caller's record is."""
         if isinstance(record, Unreadable):
             return Result(None, None, None, None, error=record.message, source=source)
         if not isinstance(record, Mapping):
             return Result(None, None, None, None, error=f"a record must be a JSON object, not {type(record).__name__}", source=source)
-        problem, screened = screen(record)
+        problem, screened = (None, True) if plain and type(record) is dict else screen(record)
         rid = record.get("id") if isinstance(record.get("id"), str) else None
         pid = record.get("process") if isinstance(record.get("process"), str) else None
         if problem is not None:  # its id or process may be what is broken: name them only if they are clean
@@ -189,7 +195,7 @@ class Engine:
 
     def evaluate_many(self, records: Iterable[Any], now: datetime | None = None, **kw: Any) -> Iterator[Result]:
         """Lazily, in input order, one result per record: none dropped, none duplicated."""
-        now = _now(now)
+        now = checked_now(now)
         for rec in records:
             if isinstance(rec, tuple) and len(rec) == 2 and isinstance(rec[1], SourceRef):
                 yield self.evaluate(rec[0], now, source=rec[1], **kw)
@@ -197,7 +203,8 @@ class Engine:
                 yield self.evaluate(rec, now, **kw)
 
 
-def _now(now: datetime | None) -> datetime:
+def checked_now(now: datetime | None) -> datetime:
+    """``now``, or the current time when None: aware, and in the range every zone can show; ValueError if not."""
     if now is None:
 
         return datetime.now(UTC)

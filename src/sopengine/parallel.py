@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from .inputs.slices import Slice, records_of
+from .inputs.slices import Slice, plain_records_of
 from .inputs.unreadable import Unreadable
 from .report.base import ReportOptions, Summary
 from .report.jsonout import Frame
@@ -86,15 +86,17 @@ class Judge:
         """One loop over the slice's records, with what it calls looked up once: reading, judging and
         writing are each a few microseconds a record, so a generator layer or lookup per record shows."""
         out = Judged(Summary())
-        evaluate, now, version, add = self.engine.evaluate, self.now, self.version, out.summary.add
+        from .engine import checked_now
+
+        judge, now, version, add = self.engine.judge, checked_now(self.now), self.version, out.summary.add
         frame, opts = self.frame, self.opts
         item = frame.item if frame is not None else None
         kept: list[Any] = []
         keep = kept.append
-        for record, where in records_of(s, self.zone_of):
+        for record, where, plain in plain_records_of(s, self.zone_of):
             if isinstance(record, Unreadable):
                 out.unreadable += 1
-            r = evaluate(record, now, version=version, source=where)  # as Engine.evaluate_many does with a pair
+            r = judge(record, now, version, None, where, plain)  # Engine.evaluate, with what the reader knows
             add(r)
             keep(r if item is None else item(r, opts))
         if frame is None:

@@ -20,6 +20,7 @@ from ..loader import Document, parse_yaml_documents
 from ..paths import shown, walk_files
 from ..results import SourceRef
 from .files import open_input, read_limited
+from .json_data import MAX_RECORD_DEPTH
 from .unreadable import Unreadable
 
 _orjson: ModuleType | None
@@ -144,18 +145,26 @@ def _jsonl(stream: IO[bytes], name: str, head: Iterable[bytes] = ()) -> Iterator
 def jsonl_lines(lines: Iterable[tuple[int, bytes | None]], name: str) -> Iterator[tuple[Any, SourceRef]]:
     """The records of numbered JSON Lines lines (from ``_lines``: None for one too long), wherever they
     were read: here, or by a ``check --jobs`` worker given a slice of the file (inputs/slices.py)."""
+    return ((record, where) for record, where, _ in jsonl_records(lines, name))
+
+
+def jsonl_records(lines: Iterable[tuple[int, bytes | None]], name: str) -> Iterator[tuple[Any, SourceRef, bool]]:
+    """``jsonl_lines``, each record with whether its line shows it plain JSON data (``plain_line``)."""
     fast = _orjson.loads if _orjson is not None else json.loads
     for n, raw in lines:
         if raw is None:
-            yield Unreadable(f"line {n} is longer than {MAX_LINE_BYTES} bytes"), SourceRef(name, n, 1)
+            yield Unreadable(f"line {n} is longer than {MAX_LINE_BYTES} bytes"), SourceRef(name, n, 1), False
             continue
         if n == 1 and raw.startswith(_BOM):
             raw = raw[len(_BOM):]
         if not raw or raw.isspace():  # as ``not raw.strip()``, without copying the line
             continue
         try:
-            long_int = _TWENTY_DIGITS in raw.translate(_DIGITS_AS_ZERO)
-            yield (json.loads(raw) if long_int else fast(raw)), SourceRef(name, n, 1)
+            digits = raw.translate(_DIGITS_AS_ZERO)
+            if _TWENTY_DIGITS in digits:
+                yield json.loads(raw), SourceRef(name, n, 1), False
+            else:
+                yield fast(raw), SourceRef(name, n, 1), _orjson is not None and plain_line(raw, digits)
         except (ValueError, RecursionError) as exc:
             try:
                 raw.decode("utf-8")
@@ -163,7 +172,21 @@ def jsonl_lines(lines: Iterable[tuple[int, bytes | None]], name: str) -> Iterato
                 msg = f"not UTF-8 (byte {bad.start + 1} of the line)"
             else:
                 msg = _reason(exc) if not isinstance(exc, RecursionError) else "nested too deeply"
-            yield Unreadable(f"invalid JSON on line {n}: {msg}"), SourceRef(name, n, 1)
+            yield Unreadable(f"invalid JSON on line {n}: {msg}"), SourceRef(name, n, 1), False
+
+
+_NINETEEN_DIGITS = b"0" * 19  # the shortest integer beyond int64 (2**63) has 19 digits
+
+
+def plain_line(raw: bytes, digits: bytes) -> bool:
+    """Whether ``raw``, a line that orjson has read (``digits``: it translated by _DIGITS_AS_ZERO), holds
+    a record that ``json_data.screen`` would find plain JSON data, so that its walk can be spared. orjson
+    reads only dicts with text keys, lists, text, finite floats, ints, bools and None, and refuses NaN,
+    Infinity, overflowing floats and lone surrogates (tests/test_plain_lines.py holds it to that); what
+    it lets through and the screen refuses is a nesting deeper than MAX_RECORD_DEPTH, which needs more
+    brackets than that, and an integer beyond int64, which needs 19 digits in a row. False when in doubt:
+    the screen then decides, as for any record."""
+    return _NINETEEN_DIGITS not in digits and raw.count(b"{") + raw.count(b"[") <= MAX_RECORD_DEPTH
 
 
 def _yaml(text: str, name: str) -> Iterator[tuple[Any, SourceRef]]:

@@ -27,6 +27,7 @@ from .records import (
     _entries,
     _lines,
     jsonl_lines,
+    jsonl_records,
     read_document,
     read_file,
     read_stdin,
@@ -34,7 +35,7 @@ from .records import (
 )
 from .unreadable import Unreadable
 
-__all__ = ["Lines", "Read", "Slice", "WholeFile", "cut", "records_of"]
+__all__ = ["Lines", "Read", "Slice", "WholeFile", "cut", "plain_records_of", "records_of"]
 
 SLICE_LINES = 1000  # per slice: enough that sending it costs little per record (IPC is per slice) ...
 SLICE_BYTES = 1 << 20  # ... and bounded in bytes, so that a few slices in flight keep memory flat
@@ -73,6 +74,14 @@ def records_of(s: Slice, zone_of: Any = None) -> Iterator[tuple[Any, SourceRef]]
     if isinstance(s, WholeFile):
         return read_file(Path(s.path), s.fmt, zone_of=zone_of)
     return iter(s.items)
+
+
+def plain_records_of(s: Slice, zone_of: Any = None) -> Iterator[tuple[Any, SourceRef, bool]]:
+    """``records_of``, each record with whether its reader found it plain JSON data (``records.plain_line``:
+    JSON Lines read by orjson), which spares ``Engine`` screening it again; False for every other reader."""
+    if isinstance(s, Lines):
+        return jsonl_records(s.lines, s.name)
+    return ((record, where, False) for record, where in records_of(s, zone_of))
 
 
 def cut(inputs: list[str], fmt: str | None = None) -> Iterator[Slice]:
