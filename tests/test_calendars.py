@@ -367,6 +367,19 @@ def test_window_bounds_are_half_open_and_zone_aware():
     assert PROMOS.window_at(sh(2025, 7, 1, 12)) is None
 
 
+NEAR_BOUNDS = st.builds(lambda w, end, us, zone: ((w.end if end else w.start) + timedelta(microseconds=us)).astimezone(zone),
+                        st.sampled_from(PROMOS.windows), st.booleans(), st.integers(-2_000_000, 2_000_000),
+                        st.sampled_from([SH, UTC, ZoneInfo("America/New_York"), ZoneInfo("Asia/Kolkata")]))
+
+
+@FAST
+@given(t=st.one_of(NEAR_BOUNDS, INSTANTS))
+def test_the_window_at_an_instant_is_the_one_that_contains_it(t):
+    """window_at bisects the windows' bounds converted to UTC: the answer a scan of every window gives,
+    in whatever zone the instant is written, to the microsecond at either end."""
+    assert PROMOS.window_at(t) is next((w for w in PROMOS.windows if w.contains(t)), None)
+
+
 def _promo_doc(*windows: dict) -> dict:
     return {"apiVersion": "sopengine/v1", "kind": "PromotionWindows", "id": "p",
             "title": {"zh": "大促", "en": "promotions"}, "windows": list(windows)}

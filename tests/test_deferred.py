@@ -73,7 +73,7 @@ def test_an_evaluated_trace_is_text_and_policy_notes_follow_it(engine, orders):
     assert noted.digest == plain.digest and noted.violations == plain.violations
 
 
-def test_a_case_remembers_its_windows_but_never_a_range_error(engine):
+def test_a_case_finds_its_window_and_a_range_error_every_time(engine):
     from sopengine.chrono.reader import CalendarRangeError
 
     ship = next(s for s in engine.versions("order")[0].steps if s.id == "ship")

@@ -114,8 +114,6 @@ class Case:
     anchor: Anchor
     clauses: tuple[str, ...]
     during: PromotionWindows | None = None  # a PromotionWindows: the case applies inside one of its windows
-    # the window of ``during`` holding an anchor instant, by instant: the same few recur across records
-    windows_at: dict[tuple[datetime, int], PromotionWindow | None] = field(default_factory=dict, compare=False, repr=False)
 
     def describe(self) -> str:
         return self.described
@@ -129,19 +127,10 @@ class Case:
         return self.span.describe(str(self.anchor))
 
     def window(self, at: datetime) -> PromotionWindow | None:
-        """``during.lookup(at)``, remembered (a bounded table; the windows never change once compiled).
-        CalendarRangeError is raised again each time: nothing is kept for it."""
+        """``during.lookup(at)``: CalendarRangeError outside the declared years. (Not remembered: a lookup
+        bisects the windows' UTC bounds in about the time a table keyed by instant took to hash its key.)"""
         assert self.during is not None, "only a `during` case has windows"
-        key = (at, at.fold)  # within one zone datetimes compare by wall time: fold tells the instants apart
-        try:
-            return self.windows_at[key]
-        except KeyError:
-            pass
-        found = self.during.lookup(at)  # CalendarRangeError outside the declared years
-        if len(self.windows_at) >= 4096:
-            self.windows_at.clear()
-        self.windows_at[key] = found
-        return found
+        return self.during.lookup(at)
 
 
 @dataclass(frozen=True)
