@@ -28,6 +28,7 @@ from sopengine.chrono.calendars import (
     parse_clock,
 )
 from sopengine.chrono.promotions import PromotionWindows
+from sopengine.chrono.spans import BatchSpan, WorkingDaysSpan
 
 ROOT = Path(__file__).resolve().parents[1]
 SH = ZoneInfo("Asia/Shanghai")
@@ -331,6 +332,18 @@ def test_deadlines_never_move_earlier_when_the_start_moves_later(a, b, n, hours)
     assert CN_ALLDAY.add_working_days(a, n) <= CN_ALLDAY.add_working_days(b, n)
     assert CN.add_working_time(a, timedelta(hours=hours)) <= CN.add_working_time(b, timedelta(hours=hours))
     assert CN.next_batch(a, BATCHES, True) <= CN.next_batch(b, BATCHES, True)
+
+
+@FAST
+@given(ts=st.lists(INSTANTS, min_size=1, max_size=6), n=st.integers(1, 10), working=st.booleans())
+def test_a_span_answers_what_its_calendar_computes_whatever_it_was_asked_before(ts, n, working):
+    """A working-days span keeps its dues by the start's local date in the calendar's zone (not the date
+    the instant is written in), a batch span reads its times once: each answers as the calendar does afresh."""
+    days = WorkingDaysSpan(n, f"{n} working days", CN)
+    batch = BatchSpan(tuple(parse_clock(x) for x in BATCHES), working, "next batch at 09:00, 14:00, 18:00", CN)
+    for t in [u + timedelta(hours=h) for u in ts for h in (0, -9, 9)]:
+        assert days.add(t) == CN.add_working_days(t, n)
+        assert batch.add(t) == CN.next_batch(t, BATCHES, working)
 
 
 @FAST

@@ -58,9 +58,13 @@ def _estimated(year: int) -> Mapping[date, tuple[bool, str, str]]:
     return {d: (False, name, ESTIMATED) for d, name in statutory_days(year)}
 
 
+def batch_slots(times: Sequence[time | str]) -> tuple[float, ...]:
+    """Batch clock times as seconds after midnight, in order."""
+    return _slots(tuple(times))
+
+
 @functools.lru_cache(maxsize=256)
 def _slots(times: tuple[time | str, ...]) -> tuple[float, ...]:
-    """Batch clock times as seconds after midnight, in order."""
     found = sorted({(datetime.combine(date.min, parse_clock(x)) - datetime.min).total_seconds() for x in times})
     if not found:
         raise ValueError("next_batch needs at least one batch time")
@@ -312,7 +316,10 @@ class Calendar:
         ORD-01 reviews at 09:00, 14:00, 18:00: an order at 18:05 waits for 09:00 on
         the next day, or the next working day when the rule says so.
         """
-        slots = _slots(tuple(times))
+        return self.first_batch(t, batch_slots(times), working_days_only)
+
+    def first_batch(self, t: datetime, slots: tuple[float, ...], working_days_only: bool) -> datetime:
+        """``next_batch`` with the batch times as ``batch_slots`` gives them (a span reads its times once)."""
         at_utc, d = t.astimezone(_UTC), self.local(t).date()
         while True:
             for cand_utc, cand in _day_batches(self, d, slots, working_days_only):

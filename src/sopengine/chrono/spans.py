@@ -30,9 +30,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from typing import TYPE_CHECKING, ClassVar, Protocol, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeAlias
 
 from ..errors import SlaError
+from .calendars import batch_slots
 from .instants import MAX_SPAN_DAYS, ValueProblem, bounded_span, parse_duration
 from .reader import parse_clock
 
@@ -77,10 +78,10 @@ def _need_calendar(text: str, calendar: Calendar | None) -> Calendar:
 
 
 
-class Dues(dict[tuple[datetime, int], datetime]):
-    """A calendar span's due instants by start instant. ``add`` depends on the instant alone (the
-    calendar never changes once compiled), and one record asks for the same few dues in its replay,
-    its next actions and its checks: each is computed once (a bounded table; errors are not kept)."""
+class Dues(dict[Any, datetime]):
+    """A calendar span's due instants by what they depend on: the start instant, or for whole working
+    days only the start's local date, which the records of a day share (the calendar never changes once
+    compiled). Each is computed once: a bounded table; errors are not kept."""
 
     MAX = 4096
 
@@ -88,11 +89,14 @@ class Dues(dict[tuple[datetime, int], datetime]):
         key = (start, start.fold)  # within one zone datetimes compare by wall time: fold tells the instants apart
         d = self.get(key)
         if d is None:
-            d = compute(start)
-            if len(self) >= self.MAX:
-                self.clear()
-            self[key] = d
+            d = self.keep(key, compute(start))
         return d
+
+    def keep(self, key: Any, due: datetime) -> datetime:
+        if len(self) >= self.MAX:
+            self.clear()
+        self[key] = due
+        return due
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,12 @@ class WorkingDaysSpan:
     dues: Dues = field(default_factory=Dues, compare=False, repr=False)
 
     def add(self, start: datetime) -> datetime:
-        return self.dues.due(start, lambda t: self.calendar.add_working_days(t, self.days))
+        """The due depends on the start's local date alone (the day of X is not counted): kept by date."""
+        day = self.calendar.local(start).date()
+        due = self.dues.get(day)
+        if due is None:
+            due = self.dues.keep(day, self.calendar.add_working_days(start, self.days))
+        return due
 
     def fraction_used(self, start: datetime, due: datetime, at: datetime) -> float | None:
         """Working time used since the period began, over the working time of the whole period.
@@ -182,10 +191,15 @@ class BatchSpan:
     working_days_only: bool
     text: str
     calendar: Calendar
-    dues: Dues = field(default_factory=Dues, compare=False, repr=False)
+    slots: tuple[float, ...] = field(init=False, compare=False, repr=False)  # the times as the calendar reads them
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "slots", batch_slots(self.times))
 
     def add(self, start: datetime) -> datetime:
-        return self.dues.due(start, lambda t: self.calendar.next_batch(t, self.times, self.working_days_only))
+        """(Not remembered: the calendar keeps each day's batches, and finding the first after ``start``
+        among them costs what a table keyed by instant took to hash its key.)"""
+        return self.calendar.first_batch(start, self.slots, self.working_days_only)
 
     def fraction_used(self, start: datetime, due: datetime, at: datetime) -> float | None:
         return wall_fraction(start, due, at)
