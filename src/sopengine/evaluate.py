@@ -34,6 +34,7 @@ from .expr import Bindings, Expression
 from .findings import MAX_LISTED, Findings
 from .loader import escape
 from .plan.events import BY_TYPE, index_events
+from .plan.translate import SURPRISES
 from .render import render
 from .results import (
     SEVERITY_RANK,
@@ -270,15 +271,35 @@ class _Run(Findings):
         try:
             return expr.test({**self.vars, **extra} if extra else self.vars)
         except EvaluationError as exc:
-            self.violation(unevaluable(owner), severity_at_least_warning(severity), clauses, f"无法判断：{exc}（{expr.source}）",
-                           f"could not evaluate: {exc} ({expr.source})", "", {"expression": expr.source, "error": str(exc)})
+            self._unevaluable(expr, owner, clauses, severity, exc)
             return False
 
+    def _unevaluable(self, expr: Expression, owner: str, clauses: tuple[str, ...], severity: str, exc: EvaluationError) -> None:
+        self.violation(unevaluable(owner), severity_at_least_warning(severity), clauses, f"无法判断：{exc}（{expr.source}）",
+                       f"could not evaluate: {exc} ({expr.source})", "", {"expression": expr.source, "error": str(exc)})
+
     def run_checks(self, state: str, events: list[Mapping[str, Any]]) -> None:
-        ctx = CheckContext(self.record, self.now, state, self.tz, events, self.vars, self.tables)
-        for ck in _checks_in(self.proc, state):
-            if ck.when is not None and not self._test(ck.when, ck.id, ck.clauses, ck.severity):
-                continue
+        variables = self.vars
+        ctx = CheckContext(self.record, self.now, state, self.tz, events, variables, self.tables)
+        checks, guards = _checks_in(self.proc, state)
+        held: list[bool | None] = [None] * guards  # each distinct ``when`` once per record (an error is not kept)
+        for ck, guard, verdict in checks:
+            if guard >= 0:
+                holds = held[guard]
+                if holds is None:
+                    try:
+                        holds = held[guard] = ck.when.test(variables)  # type: ignore[union-attr]  # (guard >= 0: it has one)
+                    except EvaluationError as exc:  # reported for each check it guards, as each one asked
+                        self._unevaluable(ck.when, ck.id, ck.clauses, ck.severity, exc)  # type: ignore[arg-type]
+                        continue
+                if not holds:
+                    continue
+            if verdict is not None:  # the check's own closure first: true means run() would answer ()
+                try:
+                    if verdict(variables) is True and not ctx.trace:
+                        continue
+                except SURPRISES:
+                    pass  # run() says what it is
             try:
                 answer = ck.impl.run(ctx)
                 if answer == () and not ctx.trace:
@@ -347,9 +368,22 @@ def _expected_next(proc: CompiledProcess, state: str, recorded: frozenset[str]) 
 
 
 @lru_cache(maxsize=1024)
-def _checks_in(proc: CompiledProcess, state: str) -> tuple[CheckDef, ...]:
-    """The checks that apply in ``state``, in the process's order: the same for every record in it."""
-    return tuple(ck for ck in proc.checks if ck.states is None or state in ck.states)
+def _checks_in(proc: CompiledProcess, state: str) -> tuple[tuple[tuple[CheckDef, int, Any], ...], int]:
+    """The checks that apply in ``state``, in the process's order, each with the number of its ``when``
+    among the distinct ones (-1: none; one text, extra variables and constants compile to one verdict,
+    so a record asks it once) and its check type's ``verdict`` closure; and how many distinct there are.
+    The same for every record in that state, so found once."""
+    out: list[tuple[CheckDef, int, Any]] = []
+    numbers: dict[tuple[Any, ...], int] = {}
+    for ck in proc.checks:
+        if ck.states is not None and state not in ck.states:
+            continue
+        guard = -1
+        if ck.when is not None:
+            key = (ck.when.source, ck.when.extra, tuple(sorted(ck.when.consts.items())))
+            guard = numbers.setdefault(key, len(numbers))
+        out.append((ck, guard, ck.impl.verdict()))
+    return tuple(out), len(numbers)
 
 
 def severity_at_least_warning(severity: str) -> str:

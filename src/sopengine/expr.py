@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -109,6 +109,14 @@ class Expression:
 
     def __reduce__(self) -> tuple[Any, ...]:  # the C++ object does not pickle; its source does
         return (compile_expression, (self.source, self.extra, dict(self.consts)))
+
+    @property
+    def plan(self) -> Callable[[Mapping[str, Any]], Any] | None:
+        """The translated closure itself (None: CEL alone), for a caller that only asks "is it true?" and
+        saves the call to ``evaluate``: where it returns True, ``evaluate`` returns True; any other value,
+        or one of ``SURPRISES`` raised, means ask ``evaluate``."""
+        body: Callable[[Mapping[str, Any]], Any] | None = self._body
+        return body
 
     def evaluate(self, variables: Mapping[str, Any]) -> Any:
         body = self._body

@@ -44,14 +44,20 @@ def _template_parts(template: str) -> tuple[str | tuple[str, tuple[str, ...]], .
 def _filled(placeholder: tuple[str, tuple[str, ...]], values: Mapping[str, Any]) -> str:
     cur: Any = values
     for part in placeholder[1]:
-        if isinstance(cur, Mapping) and part in cur:
+        if type(cur) is dict:  # evidence is a dict (an ABC isinstance test costs more than the rest)
+            if part not in cur:
+                return placeholder[0]  # printed as written
+            cur = cur[part]
+        elif isinstance(cur, Mapping) and part in cur:
             cur = cur[part]
         elif isinstance(cur, list) and part.isdigit() and int(part) < len(cur):
             cur = cur[int(part)]
         else:
             return placeholder[0]  # printed as written
+    if type(cur) is str:  # what str() gives back
+        return cur
     if isinstance(cur, float) and cur.is_integer():
         cur = int(cur)
     if isinstance(cur, list):
-        return "、".join(str(x) for x in cur)
+        return "、".join([str(x) for x in cur])
     return str(cur)

@@ -102,6 +102,12 @@ class CheckType(ABC):
     def run(self, ctx: CheckContext) -> Iterable[Hit]:
         """Yield one Hit per finding; yield nothing when the record complies."""
 
+    def verdict(self) -> Callable[[Mapping[str, Any]], Any] | None:
+        """A closure of the record's CEL variables that returns True only where ``run`` would find nothing
+        and trace nothing (any other answer, or an exception, means: call ``run``), for the engine to call
+        first; None when the check type has none. The expression check's is its assertion's plan."""
+        return None
+
     def decided(self, worlds: Sequence[Mapping[str, Any]], hits: Sequence[Hit]) -> list[Hit]:
         """The ``hits`` that stand in every one of ``worlds`` (CEL variables in which the optional
         data the rule needs and the record lacks is unknown, see ``contract.standing``). A check

@@ -7,12 +7,13 @@ no code, only an assertion and the evidence worth quoting when it fails.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, time, timedelta
 from typing import Any
 
 from ..errors import EvaluationError
 from ..expr import Expression
+from ..plan.translate import SURPRISES
 from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit, register
 
 
@@ -38,6 +39,9 @@ class ExpressionCheck(CheckType):
             v = e.evaluate(variables)
             out[k] = v.isoformat() if isinstance(v, (date, time)) else str(v) if isinstance(v, timedelta) else v
         return out
+
+    def verdict(self) -> Callable[[Mapping[str, Any]], Any] | None:
+        return self.assertion.plan if self.for_each is None else None  # (run answers () exactly when it is true)
 
     def decided(self, worlds: Sequence[Mapping[str, Any]], hits: Sequence[Hit]) -> list[Hit]:
         """A hit stands if its assertion is false in every world. With ``for_each``, the list must be the
@@ -68,13 +72,19 @@ class ExpressionCheck(CheckType):
         return (Hit(self.path, self._evidence(variables)),)
 
     def _each(self, for_each: Expression, variables: Mapping[str, Any]) -> Iterator[Hit]:
-        holds = self.assertion.evaluate
+        holds, plan = self.assertion.evaluate, self.assertion.plan
         items = for_each.evaluate_shared(variables)  # (read, never changed)
-        if not isinstance(items, list):
+        if type(items) is not list and not isinstance(items, list):
             raise EvaluationError(f"for_each gave {type(items).__name__}, not a list")
         scope = {**variables}  # one copy per check: item and index rebound per element
         for i, item in enumerate(items):
             scope["item"], scope["index"] = item, i
+            if plan is not None:  # its plan first: true is evaluate's answer too (Expression.plan)
+                try:
+                    if plan(scope) is True:
+                        continue
+                except SURPRISES:
+                    pass
             v = holds(scope)
             if v is not True:
                 if v is not False:

@@ -11,7 +11,7 @@ a path that never resolves would otherwise be a rule that silently never fires.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from ..loader import escape
@@ -58,9 +58,12 @@ class FieldPath:
         """The path as a JSON Pointer relative to where it is read (for a path without ``[]``)."""
         return self._pointer
 
-    def values(self, data: Any, base: str = "") -> Iterator[tuple[str, Any]]:
+    def values(self, data: Any, base: str = "") -> Iterable[tuple[str, Any]]:
         """(JSON Pointer, value) of every value the path reaches; absent keys and non-lists yield nothing."""
-        yield from self._walk(data, base, 0)
+        if self.key is not None and type(data) is dict:  # one key of an object (read per record): no generator
+            v = data.get(self.key, MISSING)
+            return () if v is MISSING else ((base + self._pointer, v),)
+        return self._walk(data, base, 0)
 
     def _walk(self, cur: Any, ptr: str, i: int) -> Iterator[tuple[str, Any]]:
         if i == len(self.steps):
@@ -131,13 +134,24 @@ def field_paths(given: Mapping[str, Any] | None, defaults: Mapping[str, Any], po
     return out
 
 
-def strings_under(value: Any, pointer: str, depth: int = 0) -> Iterator[tuple[str, str]]:
+def strings_under(value: Any, pointer: str, depth: int = 0) -> list[tuple[str, str]]:
     """(JSON Pointer, text) of every string in ``value``, in document order (lists and objects walked)."""
+    if type(value) is str:  # a field that is one text: the common case
+        return [(pointer, value)]
+    out: list[tuple[str, str]] = []
+    _strings(value, pointer, depth, out)
+    return out
+
+
+def _strings(value: Any, pointer: str, depth: int, out: list[tuple[str, str]]) -> None:
     if isinstance(value, str):
-        yield pointer, value
+        out.append((pointer, value))
     elif depth < 64 and isinstance(value, list):
         for j, x in enumerate(value):
-            yield from strings_under(x, f"{pointer}/{j}", depth + 1)
+            if type(x) is str:  # (a list of tags: no call per tag)
+                out.append((f"{pointer}/{j}", x))
+            else:
+                _strings(x, f"{pointer}/{j}", depth + 1, out)
     elif depth < 64 and isinstance(value, Mapping):
         for k, x in value.items():
-            yield from strings_under(x, f"{pointer}/{escape(str(k))}", depth + 1)
+            _strings(x, f"{pointer}/{escape(str(k))}", depth + 1, out)

@@ -112,8 +112,16 @@ def mask_value(value: Any) -> Any:
     t = type(value)
     if t is str:
         return mask_text(value)
+    if t is dict:  # a finding's evidence: its plain values masked here, without a call each
+        out = {}
+        for k, v in value.items():
+            tv = type(v)
+            out[k] = mask_text(v) if tv is str else v if tv is int or tv is float or tv is bool or v is None else mask_value(v)
+        return out
     if t is int or t is float or t is bool or value is None:  # before the isinstance checks: most values
         return value
+    if t is list:
+        return [mask_value(v) for v in value]
     if isinstance(value, str):
         return mask_text(value)
     if isinstance(value, dict):
