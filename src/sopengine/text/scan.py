@@ -17,6 +17,7 @@ from typing import Any
 
 import ahocorasick_rs
 
+from .bytefold import MARK, byte_fold, numeral_spellings
 from .exemptions import Clearance, CompiledRule
 from .intervals import Cover
 from .normalise import (
@@ -94,8 +95,8 @@ class BannedWordMatcher:
     which cannot be pickled, on load.
     """
 
-    __slots__ = ("_automaton", "_first_marker", "_fold", "_matches", "_nwords", "_resolve", "_table", "brands",
-                 "extra_exemptions", "vocabulary")
+    __slots__ = ("_automaton", "_drop", "_fast", "_first_marker", "_fold", "_length", "_low", "_matches", "_numerals",
+                 "_nwords", "_resolve", "_table", "brands", "extra_exemptions", "vocabulary")
 
     vocabulary: Vocabulary
     extra_exemptions: tuple[str, ...]
@@ -106,6 +107,11 @@ class BannedWordMatcher:
     _first_marker: int
     _nwords: int
     _matches: Callable[[str, bool], list[tuple[int, int, int]]]
+    _fast: Callable[[bytes, bool], list[tuple[int, int, int]]]
+    _low: bytes
+    _drop: bytes
+    _numerals: int
+    _length: tuple[int, ...]
     _resolve: Callable[[str, str, list[tuple[int, int, int]], bool, bool], Scan]
 
     def __init__(self, vocabulary: Vocabulary, extra_exemptions: Iterable[str] = (),
@@ -160,14 +166,33 @@ class BannedWordMatcher:
         set_(self, "_fold", sequence)
         set_(self, "_table", fold_table())
         set_(self, "_first_marker", len(keys) + len(terms))
-        # One automaton, one overlapping pass per text: pattern index >= len(entries) is an
-        # exemption term. Clean text (no pattern at all) costs one translate and one scan;
-        # the DFA scans ~15 % faster than the default NFA at this size.
+        # One automaton, one overlapping pass per folded text: pattern index >= len(entries) is an
+        # exemption term. Most texts never get here: the byte automaton below answers for them.
+        # The DFA scans ~15 % faster than the default NFA at this size.
         dfa = ahocorasick_rs.Implementation.DFA
         set_(self, "_automaton", ahocorasick_rs.AhoCorasick(keys + terms + [*beyond, SEVERAL], implementation=dfa)
              if keys else None)
         # scan() runs for every string of every record: bound once, its two calls cost no attribute lookups.
         set_(self, "_matches", self._automaton.find_matches_as_indexes if keys else lambda text, overlapping: [])
+        # The byte automaton of the usual text (see :mod:`.bytefold`): the same words and terms at the same
+        # indexes; then the kept numerals, which alone do not stop a text from being clean; then what says
+        # that the translated bytes are not the fold: words spelt with numerals, the plain-range characters
+        # that fold, MARK. Only words need the numeral spellings: a text without a word is clean whatever
+        # terms it holds. With too many spellings the numerals go with the markers instead.
+        low, drop, changed, digits, _ = byte_fold()
+        numerals = [c for d in digits.values() for c in d[1:]]
+        spelt = numeral_spellings(keys)
+        if spelt is None:
+            patterns, lone = keys + terms + numerals + list(changed), 0
+        else:
+            patterns, lone = keys + terms + numerals + [s for _, s in spelt] + list(changed), len(numerals)
+        set_(self, "_fast", ahocorasick_rs.BytesAhoCorasick([p.encode() for p in patterns] + [bytes([MARK])],
+                                                            implementation=dfa).find_matches_as_indexes
+             if keys else lambda data, overlapping: [])
+        set_(self, "_numerals", len(keys) + len(terms) + lone)
+        set_(self, "_low", low)
+        set_(self, "_drop", drop)
+        set_(self, "_length", tuple(map(len, keys + terms)))
         if any(SEPARATOR in k for k in keys + terms):  # pragma: no cover - a word spelt with U+A66E
             raise VocabularyError(f"no word may contain {SEPARATOR!r}, the separator of find_many")
 
@@ -179,15 +204,7 @@ class BannedWordMatcher:
 
     def find(self, text: str) -> list[WordHit]:
         """Banned words in ``text``, in order of position; [] for clean text (the fast, common case)."""
-        folded = text.translate(self._fold)
-        found = self._matches(folded, True)
-        if not found:
-            return []
-        if max(found)[0] < self._first_marker:
-            return list(self._resolve(text, folded, found, False, True).hits)
-        folded = text.translate(self._table)
-        found = self._matches(folded, True)
-        return list(self._resolve(text, folded, found, False, False).hits) if found else []
+        return list(self._scan(text, False).hits)
 
     def find_many(self, texts: Iterable[str]) -> list[Sequence[WordHit]]:
         """``find`` for each text, several times faster on many short texts (a catalogue's titles).
@@ -233,16 +250,63 @@ class BannedWordMatcher:
         """Hits and clearances (each naming its exemption rule and basis) in ``text``.
 
         This is what the check calls for every string of every record, and most
-        are clean: they cost one ``str.translate`` (through the fold sequence,
-        see :func:`~.normalise.fold_sequence`) and one automaton call, and get the
-        one shared empty :class:`Scan`.
+        are clean: they cost one ``bytes.translate`` of their UTF-8 and one call of
+        the byte automaton (see :mod:`.bytefold`), and get the one shared empty
+        :class:`Scan`. So do most texts with a word, up to the resolution.
         """
+        return self._scan(text, True)
+
+    def _scan(self, text: str, audit: bool) -> Scan:
+        try:
+            plain = text.encode().translate(self._low, self._drop)
+        except UnicodeEncodeError:  # a lone surrogate
+            return self._folding(text, audit)
+        found = self._fast(plain, True)
+        if not found:
+            return NOTHING
+        last = max(found)[0]
+        if last < self._first_marker:  # no numeral, nothing that folds otherwise: the bytes are the fold
+            folded = plain.decode()
+            return self._resolve(text, folded, found if len(folded) == len(plain) else
+                                 _char_offsets(plain, found, self._length), audit, True)
+        if last < self._numerals and min(found)[0] >= self._first_marker:  # numerals, and no word spelt with one
+            return NOTHING
+        return self._folding(text, audit)
+
+    def _folding(self, text: str, audit: bool) -> Scan:
+        """:meth:`scan` through the fold sequence (see :func:`~.normalise.fold_sequence`), and the fold
+        table where the sequence leaves a marker."""
         folded = text.translate(self._fold)
         found = self._matches(folded, True)
         if not found:
             return NOTHING
         if max(found)[0] < self._first_marker:  # folded one character to one or none: kept_map is the map
-            return self._resolve(text, folded, found, True, True)
+            return self._resolve(text, folded, found, audit, True)
         folded = text.translate(self._table)  # a character the sequence leaves as it is, or folds to several
         found = self._matches(folded, True)
-        return self._resolve(text, folded, found, True, False) if found else NOTHING
+        return self._resolve(text, folded, found, audit, False) if found else NOTHING
+
+
+def _char_offsets(data: bytes, found: list[tuple[int, int, int]], length: tuple[int, ...]) -> list[tuple[int, int, int]]:
+    """Matches in UTF-8 ``data`` with their byte offsets turned into code point offsets (each match starts at
+    a character, its pattern being UTF-8 too). A few matches are counted one by one (a loop: a comprehension
+    costs more for one or two); many in order of their starts, so that they cost one pass over the text."""
+    if len(found) == 1:
+        idx, s, _ = found[0]
+        c = len(data[:s].decode())
+        return [(idx, c, c + length[idx])]
+    out = []
+    if len(found) <= 4:
+        for idx, s, _ in found:
+            c = len(data[:s].decode())
+            out.append((idx, c, c + length[idx]))
+        return out
+    at: dict[int, int] = {}
+    c = prev = 0
+    for s in sorted({m[1] for m in found}):
+        c += len(data[prev:s].decode())
+        at[s] = c
+        prev = s
+    for idx, s, _ in found:
+        out.append((idx, at[s], at[s] + length[idx]))
+    return out

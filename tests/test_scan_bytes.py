@@ -1,0 +1,72 @@
+"""The byte path of ``scan`` (text/bytefold.py) against the fold it stands in for.
+
+``scan`` first translates a text's UTF-8 and asks a byte automaton; it answers from
+those bytes alone when they are the fold, and declares a text clean when the
+automaton finds no word there, spelt with digits or numerals. Both are claims about
+the fold, checked here against :func:`fold` and the folding path itself, on texts
+made of the vocabulary's pieces, numerals, and any character at all.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sopengine.text import bytefold
+from sopengine.text.scan import BannedWordMatcher, fold
+from tests.test_scan_reference import ALL_PIECES, MATCHERS, VOCAB
+
+NUMERALS = list("〇零一二三四五六七八九壹贰叁肆伍陆柒捌玖貳叄陸")
+PIECES = st.sampled_from(sorted(set(ALL_PIECES + NUMERALS + ["四件套", "一次性", "第", "唯", "级", "名"])))
+TEXTS = st.lists(st.one_of(PIECES, PIECES, st.characters()), min_size=1, max_size=8).map("".join)
+
+
+def _words_in_fold(matcher: BannedWordMatcher, text: str) -> list[tuple[int, int, int]]:
+    nwords = matcher._nwords  # type: ignore[attr-defined]
+    return [m for m in matcher._automaton.find_matches_as_indexes(fold(text), overlapping=True)  # type: ignore[attr-defined]
+            if m[0] < nwords]
+
+
+@settings(max_examples=500, deadline=None)
+@given(TEXTS, st.sampled_from(sorted(MATCHERS)))
+def test_the_byte_path_gives_what_the_folding_path_gives(text: str, which: str) -> None:
+    matcher = MATCHERS[which]
+    assert matcher.scan(text) == matcher._folding(text, True)  # type: ignore[attr-defined]
+    assert matcher.find(text) == list(matcher._folding(text, False).hits)  # type: ignore[attr-defined]
+
+
+@settings(max_examples=500, deadline=None)
+@given(TEXTS)
+def test_bytes_without_a_marker_are_the_fold_and_bytes_without_a_word_hold_none(text: str) -> None:
+    matcher = MATCHERS["plain"]
+    try:
+        plain = text.encode().translate(matcher._low, matcher._drop)  # type: ignore[attr-defined]
+    except UnicodeEncodeError:
+        return
+    found = matcher._fast(plain, True)  # type: ignore[attr-defined]
+    first_marker, numerals = matcher._first_marker, matcher._numerals  # type: ignore[attr-defined]
+    if found and max(found)[0] < first_marker:
+        assert plain.decode() == fold(text)
+    if all(first_marker <= m[0] < numerals for m in found):  # nothing, or kept numerals only: clean
+        assert _words_in_fold(matcher, text) == []
+
+
+def test_words_spelt_with_numerals_are_found_and_numerals_alone_are_clean() -> None:
+    matcher = MATCHERS["plain"]
+    for text in ("第一品牌", "全网第壹", "唯一", "一级", "独一无二", "0风险", "零风险", "〇风险", "仅此一家"):
+        assert matcher.find(text), text
+    for text in ("四件套", "一次性手套 三件装", "二〇二三年新款"):
+        plain = text.encode().translate(matcher._low, matcher._drop)  # type: ignore[attr-defined]
+        found = matcher._fast(plain, True)  # type: ignore[attr-defined]
+        assert found and all(matcher._first_marker <= m[0] < matcher._numerals for m in found)  # type: ignore[attr-defined]
+        assert matcher.scan(text).hits == ()
+
+
+def test_too_many_numeral_spellings_make_numerals_markers_and_change_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(bytefold, "_MAX_SPELLINGS", 10)
+    assert bytefold.numeral_spellings(["第1", "1流", "100有效"]) is None
+    matcher = BannedWordMatcher(VOCAB)
+    assert matcher._numerals == matcher._first_marker  # type: ignore[attr-defined]
+    for text in ("第一品牌", "四件套", "一次性 最好", "第①", "頂級", "最 佳", "第一次用"):
+        assert matcher.scan(text) == matcher._folding(text, True) == MATCHERS["plain"].scan(text), text
