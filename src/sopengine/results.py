@@ -275,6 +275,17 @@ _TZH, _TEN = (Text.__dict__[f.name].__set__ for f in fields(Text))
 _V0, _V1, _V2, _V3, _V4, _V5 = (Violation.__dict__[f.name].__set__ for f in fields(Violation))
 _A0, _A1, _A2, _A3, _A4, _A5, _A6, _A7 = (NextAction.__dict__[f.name].__set__ for f in fields(NextAction))
 _R0, _R1, _R2, _R3, _R4, _R5, _R6, _R7, _R8, _R9, _R10, _R11 = (slot.__set__ for _, slot in _SLOTS)
+_S0, _S1, _S2, _S3 = (SourceRef.__dict__[f.name].__set__ for f in fields(SourceRef))
+
+
+def line_source(file: str, line: int) -> SourceRef:
+    """``SourceRef(file, line, 1)``: where a JSON Lines record is read (one a line, each of them)."""
+    s = _new(SourceRef)
+    _S0(s, file)
+    _S1(s, line)
+    _S2(s, 1)
+    _S3(s, "")
+    return s
 
 
 def make_violation(rule: str, severity: Severity, clauses: tuple[str, ...], zh: str, en: str, path: str,

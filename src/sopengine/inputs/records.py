@@ -18,7 +18,7 @@ from typing import IO, Any
 from ..errors import Finding, InputError
 from ..loader import Document, parse_yaml_documents
 from ..paths import shown, walk_files
-from ..results import SourceRef
+from ..results import SourceRef, line_source
 from .files import open_input, read_limited
 from .json_data import MAX_RECORD_DEPTH
 from .unreadable import Unreadable
@@ -109,8 +109,9 @@ def _json_document(text: str, name: str) -> Iterator[tuple[Any, SourceRef]]:
 _BOM = b"\xef\xbb\xbf"
 # orjson reads an integer beyond 64 bits as a rounded float; json keeps it. Lines with a run of 20
 # digits go to json: found as a run of twenty "0" once every digit is "0" and every other byte a
-# space, which costs a tenth of the regex search ``\d{20}`` (more than orjson's parse of the line)
-_DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+# space, which costs a tenth of the regex search ``\d{20}`` (more than orjson's parse of the line).
+# Opening brackets, "{" and "[", become "{", which ``plain_line`` counts
+_DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= b <= 0x39 else 0x7B if b in b"{[" else 0x20 for b in range(256))
 _TWENTY_DIGITS = b"0" * 20
 
 
@@ -162,9 +163,9 @@ def jsonl_records(lines: Iterable[tuple[int, bytes | None]], name: str) -> Itera
         try:
             digits = raw.translate(_DIGITS_AS_ZERO)
             if _TWENTY_DIGITS in digits:
-                yield json.loads(raw), SourceRef(name, n, 1), False
+                yield json.loads(raw), line_source(name, n), False
             else:
-                yield fast(raw), SourceRef(name, n, 1), _orjson is not None and plain_line(raw, digits)
+                yield fast(raw), line_source(name, n), _orjson is not None and plain_line(digits)
         except (ValueError, RecursionError) as exc:
             try:
                 raw.decode("utf-8")
@@ -178,15 +179,15 @@ def jsonl_records(lines: Iterable[tuple[int, bytes | None]], name: str) -> Itera
 _NINETEEN_DIGITS = b"0" * 19  # the shortest integer beyond int64 (2**63) has 19 digits
 
 
-def plain_line(raw: bytes, digits: bytes) -> bool:
-    """Whether ``raw``, a line that orjson has read (``digits``: it translated by _DIGITS_AS_ZERO), holds
+def plain_line(digits: bytes) -> bool:
+    """Whether a line that orjson has read (``digits``: the line translated by _DIGITS_AS_ZERO) holds
     a record that ``json_data.screen`` would find plain JSON data, so that its walk can be spared. orjson
     reads only dicts with text keys, lists, text, finite floats, ints, bools and None, and refuses NaN,
     Infinity, overflowing floats and lone surrogates (tests/test_plain_lines.py holds it to that); what
     it lets through and the screen refuses is a nesting deeper than MAX_RECORD_DEPTH, which needs more
     brackets than that, and an integer beyond int64, which needs 19 digits in a row. False when in doubt:
     the screen then decides, as for any record."""
-    return _NINETEEN_DIGITS not in digits and raw.count(b"{") + raw.count(b"[") <= MAX_RECORD_DEPTH
+    return _NINETEEN_DIGITS not in digits and digits.count(b"{") <= MAX_RECORD_DEPTH
 
 
 def _yaml(text: str, name: str) -> Iterator[tuple[Any, SourceRef]]:
