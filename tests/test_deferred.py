@@ -125,8 +125,10 @@ def test_the_written_out_shape_reads_and_shows_as_the_general_path(value, zone):
     from zoneinfo import ZoneInfo
 
     from sopengine.chrono.instants import (
+        _PARSED,
         ValueProblem,
         _parse_instant,
+        parse_instant,
         rfc3339,
         shown_as_read,
     )
@@ -136,10 +138,17 @@ def test_the_written_out_shape_reads_and_shows_as_the_general_path(value, zone):
     if want is ValueProblem:
         with pytest.raises(ValueProblem):
             _parse_instant(value, tz)
+        _PARSED.clear()
+        with pytest.raises(ValueProblem):
+            shown_as_read(value, tz)
         return
     got = _parse_instant(value, tz)
     assert (got, got.utcoffset()) == (want, want.utcoffset())
+    _PARSED.clear()
     assert shown_as_read(value, tz) == rfc3339(want, tz)
+    read = parse_instant(value, tz)  # what shown_as_read remembered of it, read back
+    assert (read, read.utcoffset()) == (want, want.utcoffset())
+    assert shown_as_read(value, tz) == rfc3339(want, tz)  # (remembered)
 
 
 def test_a_policy_pickles_without_what_it_remembered(engine, orders):
@@ -167,6 +176,7 @@ def test_the_quick_constructors_make_what_the_dataclasses_make():
         SourceRef,
         Text,
         Violation,
+        line_source,
         make_action,
         make_result,
         make_violation,
@@ -182,6 +192,8 @@ def test_the_quick_constructors_make_what_the_dataclasses_make():
                     deferred(steps))
     assert r == Result("R1", "order", "1.0.0", "paid", (v,), (a,), None, "sha256:x", SourceRef("f", 1), ("t",), (), ())
     assert len(fields(Result)) == 12 and repr(r) == repr(Result(*(getattr(r, f.name) for f in fields(Result))))
+    s = line_source("in.jsonl", 7)
+    assert s == SourceRef("in.jsonl", 7, 1) and repr(s) == repr(SourceRef("in.jsonl", 7, 1)) and len(fields(SourceRef)) == 4
 
 
 def test_a_quick_deadline_is_the_deadline(engine):

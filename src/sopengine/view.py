@@ -113,22 +113,12 @@ def _convert(plan: ViewPlan) -> Convert:
     return convert
 
 
-_TEXTS: dict[tuple[str, tzinfo], str] = {}
-
-
 def _timestamp(value: Any, tz: tzinfo) -> Any:
-    """The view of a timestamp: its RFC 3339 text in ``tz``, remembered by the text it is read from
-    (a bounded table: the same instants recur, and reading plus showing cost two look-ups). Text
-    already in that form is its own view, so the object holding it need not be copied."""
-    if type(value) is not str:
-        return None if value is None else rfc3339(parse_instant(value, tz), tz)
-    key = (value, tz)
-    text = _TEXTS.get(key)
-    if text is None:
-        text = shown_as_read(value, tz)
-        if len(_TEXTS) >= 8192:
-            _TEXTS.clear()
-        _TEXTS[key] = text
+    """The view of a timestamp: its RFC 3339 text in ``tz`` (``shown_as_read``, remembered). Text already
+    in that form is its own view, so the object holding it need not be copied."""
+    if value is None:
+        return None
+    text = shown_as_read(value, tz)
     return value if text == value else text
 
 

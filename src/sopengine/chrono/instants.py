@@ -216,17 +216,43 @@ def rfc3339(dt: datetime, tz: tzinfo | None = None) -> str:
     return text
 
 
+_TEXTS: dict[tuple[str, tzinfo], str] = {}
+
+
 def shown_as_read(value: Any, tz: tzinfo) -> str:
     """``rfc3339(parse_instant(value, tz), tz)``: the text RECORDS.md shows for an instant. Most records
     already write it so (seconds, the offset ``tz`` has at that instant): that text is returned as it is,
-    which spares formatting it again (the costliest step of reading a record's instants)."""
-    dt = parse_instant(value, tz)
+    which spares formatting it again (the costliest step of reading a record's instants). Remembered by
+    the text it is read from, as ``parse_instant`` remembers the instant (a bounded table: the same
+    instants recur); asked for every instant of every record's view, so that reading is written out here."""
+    if type(value) is not str:
+        return rfc3339(parse_instant(value, tz), tz)
+    key = (value, tz)
+    text = _TEXTS.get(key)
+    if text is not None:
+        return text
+    shaped = len(value) == 25 and value[4::3] in _SEPARATORS  # ``_written_out``
+    dt = _PARSED.get(key)
+    if dt is None:
+        try:
+            dt = datetime.fromisoformat(value) if shaped else None  # as ``_parse_instant`` reads that shape
+        except ValueError:
+            dt = None
+        if dt is None or not 1 < dt.year < 9999:
+            dt = _parse_instant(value, tz)
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[key] = dt
     # (24:00 is read as the next day's 00:00, and a zero offset is written +00:00.) The same instant
     # with the same offset has the same wall time: the text rfc3339 would write.
-    if (type(value) is str and _written_out(value) and value[11:13] != "24" and value[19:] != "-00:00"
-            and tz.utcoffset(dt.astimezone(tz)) == dt.utcoffset()):
-        return value
-    return rfc3339(dt, tz)
+    if shaped and value[11:13] != "24" and value[19:] != "-00:00" and dt.astimezone(tz).utcoffset() == dt.utcoffset():
+        text = value
+    else:
+        text = rfc3339(dt, tz)
+    if len(_TEXTS) >= _PARSED_MAX:
+        _TEXTS.clear()
+    _TEXTS[key] = text
+    return text
 
 
 _DUR_RE = re.compile(
