@@ -279,3 +279,36 @@ def test_expressions_reading_decisions_pickle_as_their_source():
     variables = {"decisions": {"market_demand": {"score": 4}, "profit_margin": {"score": 5},
                                "supply_stability": {"score": 3}}}
     assert again.source == expr.source and again.evaluate(variables) == 12
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.dictionaries(st.sampled_from("xy"), cell, min_size=1, max_size=2), min_size=1, max_size=5),
+       st.sampled_from(["first", "unique"]), st.integers(-4, 4), st.integers(-4, 4))
+def test_a_table_decided_by_its_first_matching_row_decides_as_its_hit_policy(whens, policy, x, y):
+    """first, and unique without a CEL cell (whose rows cannot overlap), stop at the first matching row."""
+    inputs = {"x": "record.x", "y": "record.y"} if any("y" in w for w in whens) else {"x": "record.x"}
+    rules = [{"when": w, "then": {"score": i + 1}} for i, w in enumerate(whens)]
+    spec = table(policy, rules, default={"score": 0})
+    spec["tables"][0]["inputs"] = inputs
+    try:
+        c = check(spec)
+    except CheckConfigError:
+        return  # overlapping unique rows: a load error, as before
+    assert c.tables[0].first_match
+    rows = [_row(i + 1, {k: w.get(k, "-") for k in inputs}) for i, w in enumerate(whens)]
+    matched = [r for r in rows if r.matches({"x": x, "y": y}, None)]
+    result, hits = dmn.decide(policy, None, [dmn.Output("score")], matched)
+    [hit] = run(c, {"x": x, "y": y})
+    assert hit.evidence["decisions"]["t"] == (result if result is not None else {"score": 0})
+    assert hit.evidence["rows"]["t"] == [r.number for r in hits]
+    assert hit.evidence["inputs"]["t"] == {"x": x, "y": y} if len(inputs) == 2 else {"x": x}
+
+
+def test_a_unique_table_with_a_cel_cell_still_finds_overlapping_rows_when_run():
+    rules = [{"when": {"x": [{"expr": "item % 2 == 0"}, "< -10"]}, "then": {"score": 1}},
+             {"when": {"x": "> 5"}, "then": {"score": 2}}]
+    c = check(table(rules=rules))
+    assert not c.tables[0].first_match
+    [hit] = run(c, {"x": 8})
+    assert (hit.suffix, hit.evidence["rows"], hit.evidence["inputs"]) == (":not_unique", [1, 2], {"t": {"x": 8}})
+    assert decide(table(rules=rules), 7) == {"score": 2} and decide(table("first", rules), 8) == {"score": 1}

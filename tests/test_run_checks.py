@@ -9,6 +9,7 @@ from types import MappingProxyType
 import pytest
 
 import sopengine
+from sopengine.checks import Hit
 from sopengine.checks.expression import ExpressionCheck
 from sopengine.expr import Expression
 from sopengine.render import render
@@ -102,8 +103,8 @@ def test_a_when_that_cannot_be_evaluated_is_reported_for_each_check_it_guards(en
     assert asked["record.status in ['listed', 'presale']"] == 1
 
 
-def test_an_expression_checks_verdict_is_true_only_where_run_finds_nothing():
-    check = ExpressionCheck({"assert": "has(record.a) && record.a > 1"}, env())
+def test_an_expression_checks_verdict_is_true_only_where_run_finds_nothing_and_false_where_it_is_refuted():
+    check = ExpressionCheck({"assert": "has(record.a) && record.a > 1", "path": "/a", "evidence": {"a": "has(record.a) ? record.a : 0"}}, env())
     verdict = check.verdict()
     assert verdict is not None
     from .checkkit import context
@@ -116,6 +117,8 @@ def test_an_expression_checks_verdict_is_true_only_where_run_finds_nothing():
             said = None
         assert (said is True) == complies
         assert (list(check.run(ctx)) == [] if complies else True)
+        if said is False:  # refuted: what run() says, without asking again
+            assert list(check.refuted(ctx)) == list(check.run(ctx)) == [Hit("/a", {"a": record.get("a", 0)})]
     assert ExpressionCheck({"assert": "item > 1", "for_each": "record.xs"}, env()).verdict() is None
 
 

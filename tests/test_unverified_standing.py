@@ -146,3 +146,28 @@ def test_an_open_list_of_events(source, expected):
 def test_an_expression_outside_the_translated_subset_is_undecided():
     # a CEL function the plans do not translate: no three-valued answer, so nothing stands on it
     assert compile_expression("record.a.matches('x')").over_unknowns({"record": Partial({"a": "x"}, None)}) is UNDECIDED
+
+
+def test_the_world_as_recorded_is_the_records_own_variables_with_their_events_index():
+    """No copy of a record whose events nothing made unknown: its first world is its variables (the
+    index of events by type still holds them); a world with a phantom event or an event's unknown
+    field is built afresh, without the index."""
+    from sopengine.contract import OptionalData, unknown_worlds
+    from sopengine.plan.events import BY_TYPE, index_events
+
+    events = [{"type": "paid", "at": "2023-06-01T10:00:00+08:00"}, {"type": "shipped", "at": "2023-06-02T10:00:00+08:00"}]
+    record = {"id": "R", "events": events}
+    variables = {"record": record, "events": events, "now": NOW, BY_TYPE: index_events(events)}
+    optional = {"note": OptionalData("note", "", None, "/note"), "inspected": OptionalData("inspected", "", "inspected"),
+                "tracking": OptionalData("tracking", "", "shipped", "/tracking")}
+    [world] = unknown_worlds(variables, ("note",), optional, frozenset())
+    assert world[BY_TYPE] is variables[BY_TYPE] and world["events"] is events
+    assert type(world["record"]) is Partial and world["record"].unknown == {"note"} and world["record"]["events"] is events
+    asked = compile_expression("events.exists(e, e.type == 'shipped') && has(record.note)")
+    assert asked.over_unknowns(world) is UNDECIDED
+    recorded, phantom = unknown_worlds(variables, ("inspected",), optional, frozenset())
+    assert recorded["record"] is record and BY_TYPE not in phantom and type(phantom["events"]) is Open
+    assert compile_expression("events.exists(e, e.type == 'inspected')").over_unknowns(recorded) is False
+    [swapped] = unknown_worlds(variables, ("tracking",), optional, frozenset())
+    assert BY_TYPE not in swapped and type(swapped["events"][1]) is Partial and swapped["events"][0] is events[0]
+    assert compile_expression("events.exists(e, e.type == 'shipped' && e.tracking == 'x')").over_unknowns(swapped) is UNDECIDED

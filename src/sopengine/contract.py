@@ -182,6 +182,7 @@ def unknown_worlds(variables: Mapping[str, Any], needs: Iterable[str], optional:
     events: list[Any] = list(variables["events"])
     raw: list[Any] = list(record.get("events") or []) if isinstance(record, Mapping) else []
     absent_types: list[str] = []
+    swapped = False  # an event's field made unknown: the events (and their index by type) differ from the record's
     for name in needs:
         opt = optional.get(name)
         if opt is None or name in recorded:
@@ -195,10 +196,15 @@ def unknown_worlds(variables: Mapping[str, Any], needs: Iterable[str], optional:
             swap = {id(e): _unknown_at(e, _parts(opt.pointer)) for e in raw if isinstance(e, Mapping) and e.get("type") == opt.event}
             raw = [swap.get(id(e), e) for e in raw]
             events = [swap.get(id(e), e) for e in events]
+            given = (record.get("events") or []) if isinstance(record, Mapping) else []
+            swapped = swapped or any(a is not b for a, b in zip(raw, given, strict=False))
     if len(absent_types) > MAX_UNKNOWN_EVENTS:
         return None
     worlds: list[dict[str, Any]] = []
     for n in range(len(absent_types) + 1):
+        if n == 0 and not swapped:  # the world as recorded: its record (with its unknown fields) and its events, as given
+            worlds.append({**variables, "record": record})
+            continue
         for happened in combinations(absent_types, n):
             phantoms = [Partial({"type": t}, None) for t in happened]
             evs, rec_evs = (Open(events + phantoms), Open(raw + phantoms)) if phantoms else (events, raw)

@@ -294,14 +294,16 @@ class _Run(Findings):
                         continue
                 if not holds:
                     continue
+            said = None
             if verdict is not None:  # the check's own closure first: true means run() would answer ()
                 try:
-                    if verdict(variables) is True and not ctx.trace:
-                        continue
+                    said = verdict(variables)
                 except SURPRISES:
                     pass  # run() says what it is
+                if said is True and not ctx.trace:
+                    continue
             try:
-                answer = ck.impl.run(ctx)
+                answer = ck.impl.refuted(ctx) if said is False else ck.impl.run(ctx)
                 if answer == () and not ctx.trace:
                     continue  # nothing found, nothing to trace: the common answer of an expression check
                 found = iter(answer)

@@ -104,9 +104,15 @@ class CheckType(ABC):
 
     def verdict(self) -> Callable[[Mapping[str, Any]], Any] | None:
         """A closure of the record's CEL variables that returns True only where ``run`` would find nothing
-        and trace nothing (any other answer, or an exception, means: call ``run``), for the engine to call
-        first; None when the check type has none. The expression check's is its assertion's plan."""
+        and trace nothing, and False only where ``refuted`` says what ``run`` would (any other answer, or an
+        exception, means: call ``run``), for the engine to call first; None when the check type has none.
+        The expression check's is its assertion's plan."""
         return None
+
+    def refuted(self, ctx: CheckContext) -> Iterable[Hit]:
+        """What ``run`` answers for a record on which ``verdict`` returned False: a check type may say it
+        without asking again."""
+        return self.run(ctx)
 
     def decided(self, worlds: Sequence[Mapping[str, Any]], hits: Sequence[Hit]) -> list[Hit]:
         """The ``hits`` that stand in every one of ``worlds`` (CEL variables in which the optional

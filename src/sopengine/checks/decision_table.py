@@ -81,6 +81,10 @@ class Table:
         if len(self.inputs) == 1:
             one = self.inputs[0][0]
             self.single = [(r, None if isinstance(r.conds[one], dmn.AnyValue) else r.conds[one]) for r in self.rows]
+        # a table whose result is its first matching row: hit policy first, or unique without a CEL cell
+        # (the load-time overlap check has shown that no two of its rows match one input)
+        self.first_match = self.policy == "first" or (self.policy == "unique" and not any(
+            isinstance(c, dmn.Dynamic) or (isinstance(c, dmn.OneOf) and _dynamic(c)) for r in self.rows for c in r.conds.values()))
         self.default = None
         if "default" in spec:
             if self.policy == "collect":
@@ -171,14 +175,19 @@ class DecisionTableCheck(CheckType):
 
     def run(self, ctx: CheckContext) -> Iterator[Hit]:
         decisions: dict[str, Any] = {}
-        inputs: dict[str, Any] = {}
-        rows: dict[str, list[int]] = {}
+        done: list[tuple[Table, dict[str, Any], list[dmn.Row]]] = []  # each table's inputs and hits, for evidence
         scope = {**ctx.variables, "decisions": decisions}  # once per record: ``decisions`` fills in place
-        tested = {**scope}  # a cell's CEL test sees the input as ``item``, no other expression does
+        tested: dict[str, Any] = {}  # a cell's CEL test sees the input as ``item``, no other expression does
 
         def test(expr: Any, value: Any) -> bool:
+            if not tested:
+                tested.update(scope)
             tested["item"] = value
             return self._holds(expr, tested)
+
+        def evidence() -> tuple[dict[str, Any], dict[str, Any]]:
+            """The inputs and the matched rows of every table so far (built for a finding only)."""
+            return ({t.id: jsonable(values) for t, values, _ in done}, {t.id: [r.number for r in hits] for t, _, hits in done})
 
         for t in self.tables:
             values: dict[str, Any] = {}
@@ -188,35 +197,53 @@ class DecisionTableCheck(CheckType):
                     values[name] = expr.evaluate(scope)
                 except EvaluationError as exc:
                     values[name], errors[name] = None, str(exc)  # a missing factor: only `-` matches it
-            if t.single is not None:
-                v = values.get(t.inputs[0][0])
-                matched = [r for r, c in t.single if c is None or c.matches(v, test)]
+            if t.first_match:  # (what dmn.decide gives for the first matching row, without the list of all)
+                row = None
+                if t.single is not None:
+                    v = values.get(t.inputs[0][0])
+                    for r, c in t.single:
+                        if c is None or c.matches(v, test):
+                            row = r
+                            break
+                else:
+                    row = next((r for r in t.rows if r.matches(values, test)), None)
+                result, hits = (dict(row.out), [row]) if row is not None else (None, [])
             else:
-                matched = [r for r in t.rows if r.matches(values, test)]
-            inputs[t.id] = jsonable(values)
-            try:
-                result, hits = dmn.decide(t.policy, t.aggregation, t.outputs, matched)
-            except dmn.NotUnique as exc:
-                nums = [r.number for r in exc.rows]
-                yield self._outcome("not_unique", {**_failed(t.id, values, errors), "rows": nums,
-                                                   "rows_text": ", ".join(map(str, nums)), "inputs": inputs,
-                                                   "decisions": decisions})
-                return
+                if t.single is not None:
+                    v = values.get(t.inputs[0][0])
+                    matched = [r for r, c in t.single if c is None or c.matches(v, test)]
+                else:
+                    matched = [r for r in t.rows if r.matches(values, test)]
+                try:
+                    result, hits = dmn.decide(t.policy, t.aggregation, t.outputs, matched)
+                except dmn.NotUnique as exc:
+                    done.append((t, values, []))
+                    nums = [r.number for r in exc.rows]
+                    yield self._outcome("not_unique", {**_failed(t.id, values, errors), "rows": nums,
+                                                       "rows_text": ", ".join(map(str, nums)), "inputs": evidence()[0],
+                                                       "decisions": decisions})
+                    return
+            done.append((t, values, hits))
             if result is None:
                 if t.default is None:
-                    yield self._outcome("no_match", {**_failed(t.id, values, errors), "inputs": inputs, "decisions": decisions})
+                    yield self._outcome("no_match", {**_failed(t.id, values, errors), "inputs": evidence()[0], "decisions": decisions})
                     return
                 result = dict(t.default)
-            decisions[t.id], rows[t.id] = result, [r.number for r in hits]
-        evidence = {"decisions": decisions, "inputs": inputs, "rows": rows}
+            decisions[t.id] = result
+        shown: dict[str, Any] | None = None
         if self.report is not None:
             when, severity, message = self.report
             if when is None or self._holds(when, scope):
-                yield Hit("", evidence, severity, message, outcome_suffix("decision"))
+                inputs, rows = evidence()
+                shown = {"decisions": decisions, "inputs": inputs, "rows": rows}
+                yield Hit("", shown, severity, message, outcome_suffix("decision"))
         for expr, path, ev, own in self.expect:
             if not self._holds(expr, scope):
+                if shown is None:
+                    inputs, rows = evidence()
+                    shown = {"decisions": decisions, "inputs": inputs, "rows": rows}
                 more = {k: jsonable(e.evaluate(scope)) for k, e in ev.items()}
-                yield Hit(path, {**evidence, "expectation": expr.source, **more}, None, own)
+                yield Hit(path, {**shown, "expectation": expr.source, **more}, None, own)
 
     @staticmethod
     def _holds(expr: Expression, variables: Mapping[str, Any]) -> bool:
@@ -227,6 +254,10 @@ class DecisionTableCheck(CheckType):
 
     def _outcome(self, name: str, evidence: Mapping[str, Any]) -> Hit:
         return Hit("", dict(evidence), self.outcomes.severity(name), self.outcomes.message(name), outcome_suffix(name))
+
+
+def _dynamic(c: dmn.OneOf) -> bool:
+    return any(isinstance(p, dmn.Dynamic) or (isinstance(p, dmn.OneOf) and _dynamic(p)) for p in c.parts)
 
 
 def _failed(table: str, values: Mapping[str, Any], errors: Mapping[str, str]) -> dict[str, Any]:

@@ -13,7 +13,6 @@ from typing import Any
 
 from ..errors import EvaluationError
 from ..expr import Expression
-from ..plan.translate import SURPRISES
 from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit, register
 
 
@@ -42,6 +41,9 @@ class ExpressionCheck(CheckType):
 
     def verdict(self) -> Callable[[Mapping[str, Any]], Any] | None:
         return self.assertion.plan if self.for_each is None else None  # (run answers () exactly when it is true)
+
+    def refuted(self, ctx: CheckContext) -> Iterable[Hit]:
+        return (Hit(self.path, self._evidence(ctx.variables)),)  # (the assertion was false: run's one hit)
 
     def decided(self, worlds: Sequence[Mapping[str, Any]], hits: Sequence[Hit]) -> list[Hit]:
         """A hit stands if its assertion is false in every world. With ``for_each``, the list must be the
@@ -72,19 +74,13 @@ class ExpressionCheck(CheckType):
         return (Hit(self.path, self._evidence(variables)),)
 
     def _each(self, for_each: Expression, variables: Mapping[str, Any]) -> Iterator[Hit]:
-        holds, plan = self.assertion.evaluate, self.assertion.plan
+        holds = self.assertion.evaluate
         items = for_each.evaluate_shared(variables)  # (read, never changed)
         if type(items) is not list and not isinstance(items, list):
             raise EvaluationError(f"for_each gave {type(items).__name__}, not a list")
         scope = {**variables}  # one copy per check: item and index rebound per element
         for i, item in enumerate(items):
             scope["item"], scope["index"] = item, i
-            if plan is not None:  # its plan first: true is evaluate's answer too (Expression.plan)
-                try:
-                    if plan(scope) is True:
-                        continue
-                except SURPRISES:
-                    pass
             v = holds(scope)
             if v is not True:
                 if v is not False:
