@@ -449,13 +449,6 @@ def test_find_many_finds_what_find_finds(texts):
     assert [list(h) for h in MATCHER.find_many(texts)] == [MATCHER.find(t) for t in texts]
 
 
-@settings(max_examples=300, deadline=None)
-@given(text=st.text(max_size=60))
-def test_joined_folding_is_folding(text):
-    from sopengine.text.normalise import fold_joined
-    assert fold_joined(text) == fold(text)
-
-
 def test_find_many_on_a_catalogue_with_clean_titles_between_the_hits():
     titles = ["纯棉T恤 男", "全网最低价 拖鞋", "", "一级能效 空调", "最 佳 礼物", "保温杯 316"] * 3
     assert [[h.word for h in hits] for hits in MATCHER.find_many(titles)] == [[], ["全网最低价"], [], [], ["最佳"], []] * 3

@@ -21,10 +21,8 @@ from .bytefold import MARK, byte_fold, numeral_spellings
 from .exemptions import Clearance, CompiledRule
 from .intervals import Cover
 from .normalise import (
-    SEPARATOR,
     SEVERAL,
     fold,
-    fold_joined,
     fold_sequence,
     fold_table,
     fold_with_map,
@@ -167,10 +165,12 @@ class BannedWordMatcher:
         set_(self, "_table", fold_table())
         set_(self, "_first_marker", len(keys) + len(terms))
         # One automaton, one overlapping pass per folded text: pattern index >= len(entries) is an
-        # exemption term. Most texts never get here: the byte automaton below answers for them.
-        # The DFA scans ~15 % faster than the default NFA at this size.
+        # exemption term. Only texts the byte automaton below cannot answer for get here (a disguise:
+        # full-width, traditional, an emoji between two characters), so it is a contiguous NFA, ~1 MB,
+        # where a DFA (~15 % faster at this size) would hold ~20 MB next to the byte automaton's DFA.
         dfa = ahocorasick_rs.Implementation.DFA
-        set_(self, "_automaton", ahocorasick_rs.AhoCorasick(keys + terms + [*beyond, SEVERAL], implementation=dfa)
+        set_(self, "_automaton", ahocorasick_rs.AhoCorasick(keys + terms + [*beyond, SEVERAL],
+                                                            implementation=ahocorasick_rs.Implementation.ContiguousNFA)
              if keys else None)
         # scan() runs for every string of every record: bound once, its two calls cost no attribute lookups.
         set_(self, "_matches", self._automaton.find_matches_as_indexes if keys else lambda text, overlapping: [])
@@ -193,8 +193,6 @@ class BannedWordMatcher:
         set_(self, "_low", low)
         set_(self, "_drop", drop)
         set_(self, "_length", tuple(map(len, keys + terms)))
-        if any(SEPARATOR in k for k in keys + terms):  # pragma: no cover - a word spelt with U+A66E
-            raise VocabularyError(f"no word may contain {SEPARATOR!r}, the separator of find_many")
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable")
@@ -204,46 +202,29 @@ class BannedWordMatcher:
 
     def find(self, text: str) -> list[WordHit]:
         """Banned words in ``text``, in order of position; [] for clean text (the fast, common case)."""
-        return list(self._scan(text, False).hits)
+        try:
+            plain = text.encode().translate(self._low, self._drop)
+        except UnicodeEncodeError:  # a lone surrogate
+            return list(self._folding(text, False).hits)
+        found = self._fast(plain, True)
+        return list(self._resolved(text, plain, found, False).hits) if found else []
 
     def find_many(self, texts: Iterable[str]) -> list[Sequence[WordHit]]:
-        """``find`` for each text, several times faster on many short texts (a catalogue's titles).
+        """``find`` for each text (a catalogue's titles); clean texts get ``()``.
 
-        The texts are joined, folded in one pass (:func:`~.normalise.fold_joined`) and
-        scanned by one automaton call; only texts with a candidate word go on to
-        the per-text resolution. Clean texts get ``()``.
+        It joined the texts and folded and scanned them in one pass, several times faster
+        than ``find`` per text was; the byte path of :meth:`scan` made one text as cheap.
         """
-        items = texts if isinstance(texts, list) else list(texts)
-        out: list[Sequence[WordHit]] = [()] * len(items)
-        if self._automaton is None or not items:
-            return out
-        joined = SEPARATOR.join(items)
-        if joined.count(SEPARATOR) != len(items) - 1:  # a text holds the separator itself
-            return [self.find(t) for t in items]
-        folded = fold_joined(joined)
-        found = self._automaton.find_matches_as_indexes(folded, overlapping=True)
-        if not found:
-            return out
-        nwords, resolve = self._nwords, self._resolve
-        found.sort(key=lambda m: m[1])
-        group: list[tuple[int, int, int]] = []
-        title, base, end, worded = 0, 0, folded.find(SEPARATOR), False
-        if end < 0:
-            end = len(folded)
-        for idx, s, e in found:
-            if s >= end:  # the next text with a match: close this one, skip the clean ones between
-                if worded:
-                    out[title] = resolve(items[title], folded[base:end], group, False, False).hits
-                title += folded.count(SEPARATOR, end, s)
-                base = folded.rfind(SEPARATOR, 0, s) + 1
-                end = folded.find(SEPARATOR, s)
-                if end < 0:
-                    end = len(folded)
-                group, worded = [], False
-            group.append((idx, s - base, e - base))
-            worded = worded or idx < nwords
-        if worded:
-            out[title] = resolve(items[title], folded[base:end], group, False, False).hits
+        low, drop, fast, resolved = self._low, self._drop, self._fast, self._resolved
+        out: list[Sequence[WordHit]] = []
+        for text in texts:
+            try:
+                plain = text.encode().translate(low, drop)
+            except UnicodeEncodeError:  # a lone surrogate
+                out.append(self._folding(text, False).hits)
+                continue
+            found = fast(plain, True)
+            out.append(resolved(text, plain, found, False).hits if found else ())
         return out
 
     def scan(self, text: str) -> Scan:
@@ -254,16 +235,15 @@ class BannedWordMatcher:
         the byte automaton (see :mod:`.bytefold`), and get the one shared empty
         :class:`Scan`. So do most texts with a word, up to the resolution.
         """
-        return self._scan(text, True)
-
-    def _scan(self, text: str, audit: bool) -> Scan:
-        try:
+        try:  # the body of _resolved's callers is written out in each: a call costs a sixth of a clean text
             plain = text.encode().translate(self._low, self._drop)
         except UnicodeEncodeError:  # a lone surrogate
-            return self._folding(text, audit)
+            return self._folding(text, True)
         found = self._fast(plain, True)
-        if not found:
-            return NOTHING
+        return self._resolved(text, plain, found, True) if found else NOTHING
+
+    def _resolved(self, text: str, plain: bytes, found: list[tuple[int, int, int]], audit: bool) -> Scan:
+        """:meth:`scan` of a text whose translated bytes ``plain`` hold the byte automaton's ``found``."""
         last = max(found)[0]
         if last < self._first_marker:  # no numeral, nothing that folds otherwise: the bytes are the fold
             folded = plain.decode()
