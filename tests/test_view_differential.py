@@ -90,3 +90,21 @@ def test_screen_sends_ints_past_int64_the_general_way():
     assert screen({"a": [1, {"b": 2**63 - 1}]}) == (None, True)
     assert screen({"a": [1, {"b": 2**63}]}) == (None, False)  # fine data, but CEL holds it as a double
     assert screen({"a": float("nan")})[0] is not None
+
+
+@pytest.mark.parametrize("process", ["order", "product"])
+def test_amounts_and_dates_read_twice_view_as_the_general_path(engine, process):
+    """Amounts written as text are remembered once read (and text that is no amount never is); dates, and
+    containers holding only dates, are their own view. Each value is viewed twice, the second time remembered."""
+    proc = engine.versions(process)[-1]
+    base = next(r for r in RECORDS[process] if process != "product" or "qualifications" in r)
+    for amount in ["299.00", " 12.5 ", "1e3", "0.1", "abc", "NaN", "１２", "1_000", "", 150000, 0.1]:
+        for field in ("amount", "price", "cost_price"):
+            record = {**base, field: amount}
+            for _ in range(2):
+                want = _view(build_view, record, proc.view, proc.timezone)
+                got = _view(screened_view, record, proc.view, proc.timezone)
+                assert (got is want) if want is ValueProblem else same(got, want)
+    if process == "product":
+        view = screened_view(base, proc.view, proc.timezone)
+        assert view["qualifications"] is base["qualifications"] and view["monitoring"] is base["monitoring"]

@@ -78,11 +78,17 @@ def _converter(plan: ViewPlan) -> Convert:
     if hit is None or hit[0] is not plan:
         if len(_CONVERTERS) >= 4096:
             _CONVERTERS.clear()
-        hit = _CONVERTERS[id(plan)] = (plan, _convert(plan))
+        hit = _CONVERTERS[id(plan)] = (plan, _convert(plan) or _same)
     return hit[1]
 
 
-def _convert(plan: ViewPlan) -> Convert:
+def _same(value: Any, tz: tzinfo) -> Any:
+    return value
+
+
+def _convert(plan: ViewPlan) -> Convert | None:
+    """The converter of ``plan``, or None where it converts nothing a screened record can hold (dates,
+    and containers holding only those, are their own view), so that no call is made for them."""
     kind = plan.kind
     if kind == "timestamp":
         return _timestamp
@@ -90,8 +96,10 @@ def _convert(plan: ViewPlan) -> Convert:
         return _until
     if kind == "money":
         return _money
-    props = tuple((k, _convert(sub)) for k, sub in plan.props.items())
+    props = tuple((k, c) for k, sub in plan.props.items() if (c := _convert(sub)) is not None)
     items = _convert(plan.items) if plan.items is not None else None
+    if not props and items is None:
+        return None
 
     def convert(value: Any, tz: tzinfo) -> Any:
         t = type(value)
@@ -126,8 +134,21 @@ def _until(value: Any, tz: tzinfo) -> Any:
     return None if value is None else rfc3339(parse_until(value, tz), tz)
 
 
+_AMOUNTS: dict[str, float] = {}
+
+
 def _money(value: Any, tz: tzinfo) -> Any:
-    return None if value is None else float(to_decimal(value))
+    """The view of an amount: a number. Amounts written as text recur (prices, fees), and reading one
+    exactly costs ten look-ups, so they are remembered (a bounded table; floats are immutable)."""
+    if type(value) is not str:
+        return None if value is None else float(to_decimal(value))
+    amount = _AMOUNTS.get(value)
+    if amount is None:
+        amount = float(to_decimal(value))  # (raises for text that is no amount: nothing is remembered)
+        if len(_AMOUNTS) >= 8192:
+            _AMOUNTS.clear()
+        _AMOUNTS[value] = amount
+    return amount
 
 
 def view_problem(value: Any, plan: ViewPlan | None, tz: tzinfo, pointer: str = "") -> ValueProblem:
