@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sopengine.expr import EvaluationError, compile_expression
+from sopengine.expr import EvaluationError, Expression, compile_expression
 from sopengine.plan import Fallback, translate
 from sopengine.plan.events import BY_TYPE, index_events
 from sopengine.plan.ops import TYPES, is_plain, plain
@@ -308,6 +308,32 @@ def test_a_fallback_carries_only_its_own_traceback():
                 tb, depth = tb.tb_next, depth + 1
             depths.append(depth)
     assert len(depths) == 50 and max(depths) == min(depths) < 10
+
+
+WRITTEN_OUT = st.builds("{:04d}-{:02d}-{:02d}{}{:02d}:{:02d}:{:02d}{}{:02d}:{:02d}".format,
+                        st.integers(1, 9999) | st.sampled_from([1, 9999]), st.integers(0, 13), st.integers(0, 32),
+                        st.sampled_from("Tt "), st.integers(0, 25), st.integers(0, 61), st.integers(0, 61),
+                        st.sampled_from("+-"), st.integers(0, 25), st.integers(0, 99))
+
+
+@given(WRITTEN_OUT | st.sampled_from(["0001-01-01T00:00:00+08:00", "9999-12-31T23:59:59-00:01", "2023-06-01T10:00:00+08:60",
+                                     "2023-06-01T10:00:00+08:00", "9999-12-31T23:59:59+00:01"]))
+def test_a_timestamp_written_out_reads_as_cel_reads_it(text):
+    """YYYY-MM-DDTHH:MM:SS+HH:MM is read by fromisoformat, which also takes offset minutes past 59 (CEL does not)
+    and can land outside year 1..9999 in UTC: whatever the plan answers is CEL's answer (what it hands back, CEL answers)."""
+    env = {"record": {"s": text}}
+    e = compile_expression("timestamp(record.s)")
+    try:
+        want = Expression(e.source, e._compiled).evaluate(env)  # CEL alone
+    except EvaluationError:
+        want = ERR
+    try:
+        got = translate("timestamp(record.s)", NAMES)(env)
+    except Fallback:
+        got = ERR
+    assert got is ERR or (want is not ERR and same(got, want)), f"{text!r}: plan {got!r}, CEL {want!r}"
+    if text in ("2023-06-01T10:00:00+08:00", "9999-12-31T23:59:59+00:01"):
+        assert got is not ERR
 
 
 def test_zones_and_durations_read_once_answer_as_before():
