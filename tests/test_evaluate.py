@@ -6,6 +6,8 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from .conftest import NOW, SH
 
@@ -87,6 +89,28 @@ def test_events_are_ordered_by_time_not_by_position(engine, orders):
     rec["events"].reverse()
     r = engine.evaluate(rec, NOW)
     assert r.state == "completed" and r.violations == ()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_events_listed_in_any_order_are_judged_as_listed_in_time_order(engine, orders, data):
+    """The replay, the checks' ``events`` and the deadlines see the events by time (ties in the order
+    listed), whatever order the record lists them in; pointers and steps name each event where it is listed."""
+    rec = orders[data.draw(st.sampled_from(sorted(orders)))]
+    listed = [rec["events"][i] for i in data.draw(st.permutations(range(len(rec["events"]))))]
+    by_time = sorted(range(len(listed)), key=lambda i: datetime.fromisoformat(listed[i]["at"]))  # stable
+    shuffled = engine.evaluate({**rec, "events": listed}, NOW)
+    ordered = engine.evaluate({**rec, "events": [listed[i] for i in by_time]}, NOW)
+
+    def where(path: str) -> str:  # a pointer into the time-ordered listing, as a pointer into the shuffled one
+        head, sep, rest = path.partition("/events/")
+        k, _, tail = rest.partition("/")
+        return f"{head}{sep}{by_time[int(k)]}" + (f"/{tail}" if tail else "") if sep else path
+
+    assert (shuffled.state, shuffled.trace, shuffled.next_actions) == (ordered.state, ordered.trace, ordered.next_actions)
+    assert [(v.rule, v.path, v.evidence) for v in shuffled.violations] == [
+        (v.rule, where(v.path), v.evidence) for v in ordered.violations]
+    assert [(s.event, s.step) for s in shuffled.steps] == [(by_time[s.event], s.step) for s in ordered.steps]
 
 
 def test_timestamps_in_other_zones_are_converted(engine, orders):

@@ -242,6 +242,22 @@ def test_the_window_is_tested_at_the_anchor_not_at_now(tree):
         == "2025-10-11T21:00:00+08:00"
 
 
+def test_in_the_replay_an_sla_sees_the_events_before_its_step_and_now_at_it(tree):
+    """A step's SLA is read at its event: ``now`` is the event's time and an event anchor looks only at
+    the events before it. The next actions read the SLAs at the evaluation's ``now``, over every event."""
+    when = "\"now < timestamp('2025-06-02T12:00:00+08:00')\""
+    sla = f"{{from: {{event: customer_contacted}}, within: 1h, cases: [{{when: {when}, within: @h@}}]}}"
+    ship = "    roles: [warehouse]\n    clauses: [ORD-06]\n"
+    tree("order.yaml", order_process(sla.replace("@h@", "2h"), calendar=None)
+         .replace(ship, ship + "    sla: " + sla.replace("@h@", "5h") + "\n"))
+    r = sopengine.load(tree.root).evaluate(order(iso(2025, 6, 2, 8), [
+        {"type": "customer_contacted", "at": iso(2025, 6, 2, 9)}, {"type": "reviewed", "at": iso(2025, 6, 2, 11, 30),
+         "role": "ops_specialist"}, {"type": "customer_contacted", "at": iso(2025, 6, 2, 12)}]), sh(2025, 6, 2, 13))
+    late = next(v for v in r.violations if v.rule == "review.late")
+    assert (late.evidence["due"], late.evidence["late_by"]) == ("2025-06-02T11:00:00+08:00", "30 min")  # 09:00 + 2 h
+    assert action(r, "ship").due == "2025-06-02T13:00:00+08:00"  # 12:00 + 1 h: now is 13:00 again
+
+
 # ---------------------------------------------------------------- working days (MKT-09)
 
 def test_mkt09_over_national_day_is_due_on_the_make_up_saturday(campaign_engine):

@@ -89,14 +89,24 @@ class _Run(Findings):
             raise view_problem(self.record, proc.view, tz) from None
         raw_events = self.record.get("events") or []
         events: list[Mapping[str, Any]] = []
+        in_order, last = True, None
         for i, e in enumerate(raw_events):
             try:
                 at = parse_instant(e["at"], tz)
             except ValueProblem as exc:  # (the pointer is written only then)
                 raise ValueProblem(f"/events/{i}/at: {exc}") from None
+            if in_order and last is not None and at < last:
+                in_order = False
+            last = at
             events.append({**e, "at": at, "_index": i})
-        events.sort(key=_AT)  # stable: events at one instant keep their order
-        ev_view = [view["events"][e["_index"]] for e in events] if events else []
+        ev_view: list[Any] = []
+        if events:
+            shown = view["events"]
+            if in_order and type(shown) is list:  # as most systems write them: the view's own list, in its order
+                ev_view = shown
+            else:
+                events.sort(key=_AT)  # stable: events at one instant keep their order
+                ev_view = [shown[e["_index"]] for e in events]
         self.vars: dict[str, Any] = {"record": view, "events": ev_view, "event": {}, "item": None, "index": 0,
                                      "state": proc.initial, "now": self.now}
         by_type = index_events(ev_view)  # read by the plans' comprehensions over events of one type
@@ -110,8 +120,10 @@ class _Run(Findings):
         state = proc.initial
         entered = start
         self.trace.later(start_line, proc.initial, start, tz)
+        # what the SLAs look at: one for the record, moved along the replay (they keep nothing of it)
+        self.clock: TimeContext = TimeContext(self.record, tz, self.now, None, events, self.vars)
         for k, ev in enumerate(events):
-            state, entered = self.replay(state, ev, ev_view[k], events, k, entered)
+            state, entered = self.replay(state, ev, ev_view[k], k, entered)
         # from here on the variables no longer change: convert them to CEL once for all checks and deadlines
         self.vars = Bindings({**self.vars, "state": state, "event": {}})
         self.next_actions(state, entered, events)
@@ -120,9 +132,9 @@ class _Run(Findings):
         return state
 
     # -- replay -----------------------------------------------------------
-    def replay(self, prior: str, ev: Mapping[str, Any], ev_view: Any, events: list[Mapping[str, Any]], k: int,
+    def replay(self, prior: str, ev: Mapping[str, Any], ev_view: Any, k: int,
                entered: datetime | None) -> tuple[str, datetime | None]:
-        """Event ``k`` of ``events``: the state it leads to and when the state was entered. The step is the
+        """Event ``k`` of the sorted events: the state it leads to and when the state was entered. The step is the
         first of the (state, event) table whose guard holds, as the machine's own trigger would choose.
         Its pointer and time are written out only for a finding."""
         proc, tz = self.proc, self.tz
@@ -135,15 +147,16 @@ class _Run(Findings):
         variables = self.vars  # the replay's own: only "event" and "state" change, event by event
         variables["event"], variables["state"] = ev_view, prior
         step = None
-        guard_errors: list[tuple[str, str]] = []
+        guard_errors: list[tuple[str, str]] | None = None  # (made only when a guard raises)
         for candidate in proc.replay.get((prior, etype), ()):
-            if candidate.when is None:
+            guard = candidate.when
+            if guard is None:
                 step = candidate
                 break
             try:
-                holds = candidate.when.test(variables)
+                holds = guard.test(variables)
             except Exception as exc:  # noqa: BLE001 - whatever a guard raises (a missing field, a CEL error) means the step does not apply
-                guard_errors.append((candidate.id, str(exc)))
+                guard_errors = [*(guard_errors or ()), (candidate.id, str(exc))]
                 continue
             if holds:
                 step = candidate
@@ -151,7 +164,7 @@ class _Run(Findings):
         if step is None:
             fits = [s for s in steps if s.when is None or _safe_test(s.when, variables)]
             step = fits[0] if fits else steps[0]
-            detail = "; ".join(f"{sid}: {msg}" for sid, msg in guard_errors)
+            detail = "; ".join(f"{sid}: {msg}" for sid, msg in guard_errors or ())
             self.out_of_order(step, prior, ev, etype, detail, fits or steps)
             if not fits:
                 self.trace.later(unmatched_line, at, tz, etype, prior)
@@ -173,8 +186,14 @@ class _Run(Findings):
                            f"step '{step.title.en}' was done by {('role ' + role) if role else 'no stated role'}; allowed: {', '.join(step.roles)}",
                            path + "/role", {"role": role, "allowed": list(step.roles), "actor": ev.get("actor"), "at": when})
         if step.sla is not None:
-            ctx = TimeContext(self.record, tz, at, entered, events[:k], {**variables, "now": at})  # (kept by no one)
-            dl = self._deadline(step.sla, ctx, step.id)
+            # the SLA is read at the event: its ``now`` is the event's time, and the events so far are those before it
+            ctx = self.clock
+            ctx.now, ctx.state_entered, ctx.upto, ctx.variables = at, entered, k, variables
+            variables["now"] = at
+            try:
+                dl = self._deadline(step.sla, ctx, step.id)
+            finally:
+                variables["now"] = self.now
             if dl is not None and at > dl.due:
                 path, when = f"/events/{ev['_index']}", rfc3339(at, tz)
                 late = format_duration(at - dl.due)
@@ -212,6 +231,12 @@ class _Run(Findings):
                        f"step '{step.title.en}' ({etype}) is not allowed in state {prior}; it follows {', '.join(states)}" + (f" ({detail})" if detail else ""),
                        path, {"event": etype, "state": prior, "expected_states": states, "at": when})
 
+    def _at_now(self, entered: datetime | None) -> TimeContext:
+        """The SLAs' context after the replay: at ``now``, every event happened, the variables final."""
+        ctx = self.clock
+        ctx.now, ctx.state_entered, ctx.upto, ctx.variables = self.now, entered, None, self.vars
+        return ctx
+
     def _deadline(self, sla: Sla, ctx: TimeContext, owner: str) -> Deadline | None:
         try:
             dl = sla.deadline(ctx)
@@ -239,7 +264,7 @@ class _Run(Findings):
                 continue
             dl = None
             if step.sla is not None:
-                dl = self._deadline(step.sla, TimeContext(self.record, self.tz, self.now, entered, events, self.vars), step.id)
+                dl = self._deadline(step.sla, self._at_now(entered), step.id)
             self._action(step.id, step.title, step.roles, step.clauses, dl, f"step {step.id}")
 
     def _action(self, action: str, title: Text, roles: tuple[str, ...], clauses: tuple[str, ...], dl: Deadline | None, owner: str) -> None:

@@ -68,16 +68,18 @@ class Anchor:
         raise SlaError(f"unknown anchor {spec!r}", "/from")
 
 
-@dataclass
+@dataclass(slots=True)
 class TimeContext:
-    """What an SLA may look at: built by the evaluator, for one record at one point of its replay."""
+    """What an SLA may look at: one record at one point of its replay. The evaluator makes one per
+    record and moves it along the replay (``now``, ``state_entered``, ``upto``): an SLA keeps nothing of it."""
 
     record: Mapping[str, Any]
     tz: tzinfo
     now: datetime
     state_entered: datetime | None
-    events: Sequence[Mapping[str, Any]]  # events so far, sorted, "at" aware
+    events: Sequence[Mapping[str, Any]]  # sorted, "at" aware
     variables: Mapping[str, Any]  # CEL variables
+    upto: int | None = None  # only ``events[:upto]`` have happened at ``now`` (None: all of them)
 
 
 def _field(record: Mapping[str, Any], parts: tuple[str, ...]) -> Any:
@@ -99,7 +101,8 @@ def anchor_time(anchor: Anchor, ctx: TimeContext) -> datetime | None:
         if raw is None:
             return None
         return parse_instant(raw, ctx.tz)
-    times: list[datetime] = [e["at"] for e in ctx.events if e.get("type") == anchor.name]
+    events = ctx.events if ctx.upto is None else ctx.events[:ctx.upto]
+    times: list[datetime] = [e["at"] for e in events if e.get("type") == anchor.name]
     if not times:
         return None
     return times[0] if anchor.which == "first" else times[-1]
