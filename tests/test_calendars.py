@@ -380,17 +380,31 @@ def test_window_bounds_are_half_open_and_zone_aware():
     assert PROMOS.window_at(sh(2025, 7, 1, 12)) is None
 
 
+ZONES = st.sampled_from([SH, UTC, ZoneInfo("America/New_York"), ZoneInfo("Asia/Kolkata")])
 NEAR_BOUNDS = st.builds(lambda w, end, us, zone: ((w.end if end else w.start) + timedelta(microseconds=us)).astimezone(zone),
-                        st.sampled_from(PROMOS.windows), st.booleans(), st.integers(-2_000_000, 2_000_000),
-                        st.sampled_from([SH, UTC, ZoneInfo("America/New_York"), ZoneInfo("Asia/Kolkata")]))
+                        st.sampled_from(PROMOS.windows), st.booleans(), st.integers(-2_000_000, 2_000_000), ZONES)
+
+
+NEAR_YEARS = st.builds(lambda day, us, zone: (datetime.combine(day, time(0), PROMOS.windows[0].start.tzinfo)
+                                              + timedelta(microseconds=us)).astimezone(zone),
+                       st.sampled_from([PROMOS.covered[0], PROMOS.covered[1] + timedelta(days=1)]),
+                       st.integers(-2_000_000, 2_000_000), ZONES)
 
 
 @FAST
-@given(t=st.one_of(NEAR_BOUNDS, INSTANTS))
+@given(t=st.one_of(NEAR_BOUNDS, NEAR_YEARS, INSTANTS))
 def test_the_window_at_an_instant_is_the_one_that_contains_it(t):
     """window_at bisects the windows' bounds converted to UTC: the answer a scan of every window gives,
-    in whatever zone the instant is written, to the microsecond at either end."""
-    assert PROMOS.window_at(t) is next((w for w in PROMOS.windows if w.contains(t)), None)
+    in whatever zone the instant is written, to the microsecond at either end. lookup answers the same
+    inside the declared years (read in the first window's offset), and refuses every instant outside them."""
+    found = next((w for w in PROMOS.windows if w.contains(t)), None)
+    assert PROMOS.window_at(t) is found
+    day = t.astimezone(PROMOS.windows[0].start.tzinfo).date()
+    if PROMOS.covered[0] <= day <= PROMOS.covered[1]:
+        assert PROMOS.lookup(t) is found
+    else:
+        with pytest.raises(CalendarRangeError):
+            PROMOS.lookup(t)
 
 
 def _promo_doc(*windows: dict) -> dict:

@@ -19,7 +19,7 @@ import bisect
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from itertools import pairwise
 from typing import Any
 
@@ -98,6 +98,9 @@ class PromotionWindows:
     # offset, four times faster than the windows' own (each lookup bisects them)
     _starts: tuple[datetime, ...] = field(init=False, repr=False, compare=False)
     _ends: tuple[datetime, ...] = field(init=False, repr=False, compare=False)
+    # the covered years as UTC instants [from, until), when the first window has a fixed offset (where
+    # its local dates begin at known instants): an instant between them needs no date worked out
+    _span: tuple[datetime, datetime] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         """The calendar years from the first window's start to the last window's end, each
@@ -109,6 +112,14 @@ class PromotionWindows:
         object.__setattr__(self, "covered", (date(first, 1, 1), date(last, 12, 31)))
         object.__setattr__(self, "_starts", tuple(w.start.astimezone(UTC) for w in self.windows))
         object.__setattr__(self, "_ends", tuple(w.end.astimezone(UTC) for w in self.windows))
+        zone, span = self.windows[0].start.tzinfo, None
+        if type(zone) is timezone:
+            try:
+                span = (datetime.combine(self.covered[0], time(0), zone).astimezone(UTC),
+                        datetime.combine(self.covered[1] + timedelta(days=1), time(0), zone).astimezone(UTC))
+            except OverflowError:  # years at datetime's ends: the dates are worked out
+                pass
+        object.__setattr__(self, "_span", span)
 
     @classmethod
     def from_definition(cls, doc: Any, *, source: str = "") -> PromotionWindows:
@@ -136,7 +147,9 @@ class PromotionWindows:
     def window_at(self, instant: datetime) -> PromotionWindow | None:
         """The window holding ``instant`` (start inclusive, end exclusive), or None. (The windows
         are sorted and never overlap: only the last that starts at or before ``instant`` may hold it.)"""
-        at = require_aware(instant).astimezone(UTC)
+        return self._holding(require_aware(instant).astimezone(UTC))
+
+    def _holding(self, at: datetime) -> PromotionWindow | None:
         i = bisect.bisect_right(self._starts, at) - 1
         if i >= 0 and at < self._ends[i]:
             return self.windows[i]
@@ -145,10 +158,13 @@ class PromotionWindows:
     def lookup(self, instant: datetime) -> PromotionWindow | None:
         """``window_at`` for deadlines: outside the declared years (read in the first window's
         offset) there is no answer to give, so CalendarRangeError names the years covered."""
-        day = require_aware(instant).astimezone(self.windows[0].start.tzinfo).date()
-        if not self.covered[0] <= day <= self.covered[1]:
-            raise CalendarRangeError(day, self.covered, self.id, what="promotion windows")
-        return self.window_at(instant)
+        at = require_aware(instant).astimezone(UTC)
+        span = self._span
+        if span is None or not span[0] <= at < span[1]:
+            day = at.astimezone(self.windows[0].start.tzinfo).date()
+            if not self.covered[0] <= day <= self.covered[1]:
+                raise CalendarRangeError(day, self.covered, self.id, what="promotion windows")
+        return self._holding(at)
 
     def digest(self) -> str:
         """sha256 (hex) of what ``window_at`` answers: each window's id, event and UTC bounds."""
