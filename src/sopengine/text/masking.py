@@ -101,7 +101,7 @@ def _mask(text: str) -> str:
         return text
     while True:
         masked = MOBILE.sub(_mobile, text) if _MOBILE_HINT.search(text) else text
-        if _ADDRESS_HINT.search(masked):
+        if not masked.isascii() and _ADDRESS_HINT.search(masked):  # (every hint character is Chinese)
             masked = ADDRESS.sub("****", masked)
         if masked == text:
             return text
