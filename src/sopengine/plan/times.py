@@ -94,6 +94,9 @@ def duration_of(v: Any) -> timedelta:
 
 
 def _duration(v: str) -> timedelta:
+    whole = v[:-1]
+    if v[-1:] == "s" and whole.isascii() and whole.isdigit():  # whole seconds, as string(n) + 's' writes them
+        return check_dur(timedelta(seconds=int(whole)))
     text = v
     sign = 1
     if text[:1] in "+-" and text:
