@@ -194,3 +194,16 @@ def test_legal_outcome_exactly_when_the_seven_day_window_is_breached(raw, promo_
 def test_lowest_price_prefers_the_most_recent_day_on_ties():
     pts = [PricePoint(date(2023, 5, d), Decimal(10), "record") for d in (3, 9)]
     assert lowest_price(pts, date(2023, 5, 1), date(2023, 6, 1), True).day == date(2023, 5, 9)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 12), st.integers(5, 9)), max_size=8), st.integers(4, 10), st.booleans(),
+       st.integers(2, 8), st.integers(0, 4))
+def test_below_lowest_answers_as_lowest_price_does(entries, promo, carry, first_day, span):
+    """The question asked of every priced item, answered without building the lowest price."""
+    from sopengine.checks.promo_price import below_lowest
+
+    pts = sorted((PricePoint(date(2023, 5, d), Decimal(p), "record") for d, p in entries), key=lambda p: p.day)
+    first, end = date(2023, 5, first_day), date(2023, 5, first_day + span)
+    low = lowest_price(pts, first, end, carry)
+    assert below_lowest(Decimal(promo), pts, first, end, carry) == (low is not None and Decimal(promo) < low.price)

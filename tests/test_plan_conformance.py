@@ -155,6 +155,18 @@ CASES = {
         ("now - now", timedelta(0)), ("record.t + now", ERR, {"t": NOW}), ("duration('1h') - record.t", ERR, {"t": NOW}),
         ("timestamp('9999-12-31T23:59:59Z') + duration('1s')", ERR),
     ],
+    # a right side that folds to a constant (a conversion of a literal) is compared as a literal is
+    "folded": [
+        ("now - timestamp(record.s) >= duration('24h')", True, {"s": "2023-06-02T04:00:00Z"}),
+        ("now - timestamp(record.s) > duration('24h')", False, {"s": "2023-06-02T04:00:00Z"}),
+        ("now - timestamp(record.s) <= duration('24h')", False, {"s": "2023-06-02T03:59:59.999999Z"}),
+        ("record.d < duration('1h')", ERR, {"d": 1.5}), ("record.i <= int(3.7)", True, {"i": 3}),
+        ("record.d >= double(1)", True, {"d": 1.0}), ("record.i > double(2)", True, {"i": 3}),
+        ("record.i == int(3.2)", True, {"i": 3}), ("record.d != double(3)", False, {"d": 3.0}),
+        ("record.i == double(3)", True, {"i": 3}), ("record.s == string(12)", True, {"s": "12"}),
+        ("record.s == string(12)", False, {"s": 12}), ("record.t < timestamp('2023-06-01T00:00:00Z')", True, {"t": NOW - timedelta(days=3)}),
+        ("record.t >= timestamp('2023-06-01T00:00:00Z')", ERR, {"t": "2023-06-02T00:00:00Z"}),
+    ],
     "integer_math": [
         ("1 + 2", 3), ("7 / 2", 3), ("-7 / 2", -3), ("7 % 3", 1), ("-7 % 3", -1), ("7 % -3", 1), ("3 * -4", -12),
         ("record.i + 1", ERR, {"i": BIG}), ("record.i * 2", ERR, {"i": BIG}), ("-record.i - 2", ERR, {"i": BIG}),

@@ -44,6 +44,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import combinations
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -96,8 +97,10 @@ def _escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
 
 
-def _parts(pointer: str) -> list[str]:
-    return [p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]] if pointer else []
+@lru_cache(maxsize=512)
+def _parts(pointer: str) -> tuple[str, ...]:
+    """A pointer's tokens: the few of a schema's ``x-optional``, read for every record that lacks one."""
+    return tuple(p.replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]) if pointer else ()
 
 
 def _absent(value: Any, parts: Sequence[str], base: str) -> list[str]:
@@ -109,7 +112,7 @@ def _absent(value: Any, parts: Sequence[str], base: str) -> list[str]:
         if not isinstance(value, list):
             return [base or "/"]
         return [m for i, item in enumerate(value) for m in _absent(item, rest, f"{base}/{i}")]
-    if not isinstance(value, Mapping) or value.get(head) is None:
+    if (type(value) is not dict and not isinstance(value, Mapping)) or value.get(head) is None:  # (exact type first)
         return [f"{base}/{_escape(head)}"]
     return _absent(value[head], rest, f"{base}/{_escape(head)}")
 

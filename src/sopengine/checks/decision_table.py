@@ -192,15 +192,15 @@ class DecisionTableCheck(CheckType):
         for t in self.tables:
             values: dict[str, Any] = {}
             errors: dict[str, str] = {}
+            v: Any = None
             for name, expr in t.inputs:
                 try:
-                    values[name] = expr.evaluate(scope)
+                    values[name] = v = expr.evaluate(scope)
                 except EvaluationError as exc:
-                    values[name], errors[name] = None, str(exc)  # a missing factor: only `-` matches it
+                    values[name], errors[name], v = None, str(exc), None  # a missing factor: only `-` matches it
             if t.first_match:  # (what dmn.decide gives for the first matching row, without the list of all)
                 row = None
-                if t.single is not None:
-                    v = values.get(t.inputs[0][0])
+                if t.single is not None:  # (v: its one input)
                     for r, c in t.single:
                         if c is None or c.matches(v, test):
                             row = r
@@ -210,7 +210,6 @@ class DecisionTableCheck(CheckType):
                 result, hits = (dict(row.out), [row]) if row is not None else (None, [])
             else:
                 if t.single is not None:
-                    v = values.get(t.inputs[0][0])
                     matched = [r for r, c in t.single if c is None or c.matches(v, test)]
                 else:
                     matched = [r for r in t.rows if r.matches(values, test)]

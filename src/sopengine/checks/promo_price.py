@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any, NamedTuple
 
 from ..chrono.instants import ValueProblem, parse_date, parse_instant, to_decimal
@@ -62,6 +63,9 @@ class PricePoint(NamedTuple):
     source: str  # "record" or "table:<name>"
 
 
+_point = partial(tuple.__new__, PricePoint)  # (day, price, source) as a PricePoint, without its Python __new__
+
+
 class Lowest(NamedTuple):
     price: Decimal
     day: date  # first day of the window on which this price was in force
@@ -87,6 +91,23 @@ def lowest_price(points: Iterable[PricePoint], first: date, end: date, carry_for
     if not cands:
         return None
     return min(cands, key=lambda c: (c.price, -c.day.toordinal()))
+
+
+def below_lowest(promo: Decimal, points: Iterable[PricePoint], first: date, end: date, carry_forward: bool) -> bool:
+    """Whether ``promo`` is below the price ``lowest_price`` finds (False where it finds none), without
+    building it: the question every priced item asks, whose answer is yes but for a finding."""
+    lowest = before = None
+    on_first = False
+    for day, price, _ in points:  # sorted by day: the last one before the window is the one in force then
+        if day < first:
+            before = price
+        elif day < end:
+            if lowest is None or price < lowest:
+                lowest = price
+            on_first = on_first or day == first
+    if carry_forward and before is not None and not on_first and (lowest is None or before < lowest):
+        lowest = before
+    return lowest is not None and promo < lowest
 
 
 @register
@@ -127,18 +148,18 @@ class PromoPriceCheck(CheckType):
     def _points(self, ctx: CheckContext, item: Mapping[str, Any], sku: Any) -> list[PricePoint]:
         pts: list[PricePoint] = []
         if self.history is not None:
-            _, hist = self.history.get(item)
+            hist = self.history.value(item)
+            on, at = self.f["date"].value, self.f["price"].value
             for h in hist if isinstance(hist, list) else ():
-                _, d = self.f["date"].get(h)
-                _, p = self.f["price"].get(h)
+                d, p = on(h), at(h)
                 if d is not MISSING and p is not MISSING:
-                    pts.append(PricePoint(parse_date(d), to_decimal(p), "record"))
+                    pts.append(_point((parse_date(d), to_decimal(p), "record")))
         if self.table is not None:
             if self.table not in ctx.tables:
                 raise ValueProblem(f"reference table {self.table!r} was not given to the engine "
                                    f"(sopengine check --table {self.table}=FILE, or sopengine.load(..., tables=...))")
             for d, p in ctx.tables[self.table].get(sku, ()) if isinstance(sku, str) else ():
-                pts.append(PricePoint(parse_date(d), to_decimal(p), f"table:{self.table}"))
+                pts.append(_point((parse_date(d), to_decimal(p), f"table:{self.table}")))
         pts.sort(key=lambda p: p.day)
         return pts
 
@@ -148,19 +169,21 @@ class PromoPriceCheck(CheckType):
             return
         start = self._start(ctx)
         first, legal_first = start - timedelta(days=self.window), start - timedelta(days=self.legal or 0)
+        priced, named = self.f["promo_price"], self.f["sku"]
         for i, item in enumerate(items):
             if not isinstance(item, Mapping):
                 continue
-            pp_ptr, raw = self.f["promo_price"].get(item, f"{ptr}/{i}")
+            raw = priced.value(item)
             if raw is MISSING or raw is None:
                 continue  # not priced for the promotion: nothing to compare (a rule of its own may demand it)
             promo = to_decimal(raw)
-            _, sku = self.f["sku"].get(item)
+            sku = named.value(item)
             sku = None if sku is MISSING else sku
             pts = self._points(ctx, item, sku)
-            low = lowest_price(pts, first, start, self.carry)
-            if low is not None and promo < low.price:
+            if below_lowest(promo, pts, first, start, self.carry):
                 continue  # below the lowest price: the common case, no evidence to build
+            pp_ptr = f"{ptr}/{i}{priced.pointer}"
+            low = lowest_price(pts, first, start, self.carry)
             ev: dict[str, Any] = {"sku": sku if sku is not None else "?", "promo_price": promo,
                                   "promotion_start": start, "window_days": self.window,
                                   "window_start": first, "window_end": start - timedelta(days=1)}

@@ -260,14 +260,29 @@ class _Translator:
             raise _Fallback
         return ternary
 
+    def _folded(self, n: Node, g: Fn) -> Any:
+        """The value of ``n`` (with its closure ``g``) when it is a literal or folds to a plain constant
+        (``duration('24h')``, ``params.x``), else ``shapes.NO_LITERAL``: compared as a literal, read once."""
+        if n[0] == "lit":
+            return n[1]
+        if self._constant(n):
+            try:
+                v = g({})
+            except SURPRISES:
+                return shapes.NO_LITERAL
+            if type(v) in _SCALARS:
+                return v
+        return shapes.NO_LITERAL
+
     def t_bin(self, op: str, left: Node, right: Node) -> Fn:
         f, g = self.node(left), self.node(right)
         if op in _BIN:
             fn = _BIN[op]
             return lambda env: fn(f(env), g(env))
         eq = ops.eq
-        if op in ("==", "!=") and right[0] == "lit" and type(right[1]) in (str, int, bool, float):
-            lit, same, lt = right[1], op == "==", type(right[1])  # a value of the literal's type: Python's ==
+        folded = self._folded(right, g) if op in ("==", "!=", "<", ">", "<=", ">=") else shapes.NO_LITERAL
+        if op in ("==", "!=") and type(folded) in (str, int, bool, float):
+            lit, same, lt = folded, op == "==", type(folded)  # a value of the literal's type: Python's ==
             if left[0] == "select" and left[1][0] == "ident" and left[1][1] in self.scope:
                 name, field, select = left[1][1], left[2], ops.select  # e.type == 'shipped', in every comprehension
 
@@ -295,7 +310,7 @@ class _Translator:
                 return eq(a, b) is same
             return equal
         if op in ("<", ">", "<=", ">="):
-            return shapes.order(op, f, g, right[1] if right[0] == "lit" else shapes.NO_LITERAL)
+            return shapes.order(op, f, g, folded)
         if op == "in":
             contains = ops.contains
             if right[0] == "list" and right[1] and all(i[0] == "lit" and type(i[1]) is str for i in right[1]):
