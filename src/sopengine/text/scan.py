@@ -94,10 +94,13 @@ class BannedWordMatcher:
     """
 
     __slots__ = ("_automaton", "_drop", "_fast", "_first_marker", "_fold", "_length", "_low", "_matches", "_numerals",
-                 "_nwords", "_resolve", "_table", "brands", "extra_exemptions", "vocabulary")
+                 "_nwords", "_resolve", "_table", "brands", "extra_exemptions", "scan", "vocabulary")
 
     vocabulary: Vocabulary
     extra_exemptions: tuple[str, ...]
+    #: ``scan(text)``: hits and clearances (each naming its exemption rule and basis) in ``text``;
+    #: see :func:`_scanner`.
+    scan: Callable[[str], Scan]
     brands: tuple[Any, ...]
     _automaton: Any
     _fold: tuple[int | str, ...]
@@ -193,6 +196,7 @@ class BannedWordMatcher:
         set_(self, "_low", low)
         set_(self, "_drop", drop)
         set_(self, "_length", tuple(map(len, keys + terms)))
+        set_(self, "scan", _scanner(self))
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError(f"{type(self).__name__} is immutable")
@@ -213,7 +217,7 @@ class BannedWordMatcher:
         """``find`` for each text (a catalogue's titles); clean texts get ``()``.
 
         It joined the texts and folded and scanned them in one pass, several times faster
-        than ``find`` per text was; the byte path of :meth:`scan` made one text as cheap.
+        than ``find`` per text was; the byte path of ``scan`` made one text as cheap.
         """
         low, drop, fast, resolved = self._low, self._drop, self._fast, self._resolved
         out: list[Sequence[WordHit]] = []
@@ -227,23 +231,8 @@ class BannedWordMatcher:
             out.append(resolved(text, plain, found, False).hits if found else ())
         return out
 
-    def scan(self, text: str) -> Scan:
-        """Hits and clearances (each naming its exemption rule and basis) in ``text``.
-
-        This is what the check calls for every string of every record, and most
-        are clean: they cost one ``bytes.translate`` of their UTF-8 and one call of
-        the byte automaton (see :mod:`.bytefold`), and get the one shared empty
-        :class:`Scan`. So do most texts with a word, up to the resolution.
-        """
-        try:  # the body of _resolved's callers is written out in each: a call costs a sixth of a clean text
-            plain = text.encode().translate(self._low, self._drop)
-        except UnicodeEncodeError:  # a lone surrogate
-            return self._folding(text, True)
-        found = self._fast(plain, True)
-        return self._resolved(text, plain, found, True) if found else NOTHING
-
     def _resolved(self, text: str, plain: bytes, found: list[tuple[int, int, int]], audit: bool) -> Scan:
-        """:meth:`scan` of a text whose translated bytes ``plain`` hold the byte automaton's ``found``."""
+        """``scan`` of a text whose translated bytes ``plain`` hold the byte automaton's ``found``."""
         last = max(found)[0]
         if last < self._first_marker:  # no numeral, nothing that folds otherwise: the bytes are the fold
             folded = plain.decode()
@@ -254,7 +243,7 @@ class BannedWordMatcher:
         return self._folding(text, audit)
 
     def _folding(self, text: str, audit: bool) -> Scan:
-        """:meth:`scan` through the fold sequence (see :func:`~.normalise.fold_sequence`), and the fold
+        """``scan`` through the fold sequence (see :func:`~.normalise.fold_sequence`), and the fold
         table where the sequence leaves a marker."""
         folded = text.translate(self._fold)
         found = self._matches(folded, True)
@@ -265,6 +254,30 @@ class BannedWordMatcher:
         folded = text.translate(self._table)  # a character the sequence leaves as it is, or folds to several
         found = self._matches(folded, True)
         return self._resolve(text, folded, found, audit, False) if found else NOTHING
+
+
+def _scanner(matcher: BannedWordMatcher) -> Callable[[str], Scan]:
+    """``matcher.scan``: hits and clearances (each naming its exemption rule and basis) in a text.
+
+    This is what the check calls for every string of every record, and most are
+    clean: they cost one ``bytes.translate`` of their UTF-8 and one call of the byte
+    automaton (see :mod:`.bytefold`), and get the one shared empty :class:`Scan`. So
+    do most texts with a word, up to the resolution. A closure over what it needs,
+    not a method: the attribute lookups and the bound call were a twelfth of a clean
+    text (the body of the resolution's callers is written out in each for the same reason).
+    """
+    low, drop, fast = matcher._low, matcher._drop, matcher._fast
+    resolved, folding = matcher._resolved, matcher._folding
+
+    def scan(text: str) -> Scan:
+        try:
+            plain = text.encode().translate(low, drop)
+        except UnicodeEncodeError:  # a lone surrogate
+            return folding(text, True)
+        found = fast(plain, True)
+        return resolved(text, plain, found, True) if found else NOTHING
+
+    return scan
 
 
 def _char_offsets(data: bytes, found: list[tuple[int, int, int]], length: tuple[int, ...]) -> list[tuple[int, int, int]]:
