@@ -167,6 +167,13 @@ CASES = {
         ("record.s == string(12)", False, {"s": 12}), ("record.t < timestamp('2023-06-01T00:00:00Z')", True, {"t": NOW - timedelta(days=3)}),
         ("record.t >= timestamp('2023-06-01T00:00:00Z')", ERR, {"t": "2023-06-02T00:00:00Z"}),
     ],
+    # !has(...) of a variable's field path is one closure: the same answers and errors as ! over has()
+    "negated_has": [
+        ("!has(record.x)", False, {"x": 1}), ("!has(record.x)", True, {}), ("!has(record.x)", False, {"x": None}),
+        ("!has(record.a.b)", True, {"a": {}}), ("!has(record.a.b)", False, {"a": {"b": 0}}),
+        ("!has(record.a.b)", ERR, {"a": 1}), ("!has(record.a.b)", ERR, {}), ("!has(record.a.b.c)", ERR, {"a": {"b": "s"}}),
+        ("!has(record.x) || record.x > 1", True, {}), ("!has(record.x) && true", False, {"x": 2}),
+    ],
     "integer_math": [
         ("1 + 2", 3), ("7 / 2", 3), ("-7 / 2", -3), ("7 % 3", 1), ("-7 % 3", -1), ("7 % -3", 1), ("3 * -4", -12),
         ("record.i + 1", ERR, {"i": BIG}), ("record.i * 2", ERR, {"i": BIG}), ("-record.i - 2", ERR, {"i": BIG}),

@@ -75,13 +75,32 @@ def engine(tree):
 
 
 def _asked(monkeypatch) -> Counter[str]:
+    """How many times each expression text is asked, through ``test`` or through its plan."""
     asked: Counter[str] = Counter()
-    test = Expression.test
+    test, plan = Expression.test, Expression.plan.fget  # type: ignore[attr-defined]
 
     def counted(self, variables):
         asked[self.source] += 1
         return test(self, variables)
+
+    def counted_plan(self):
+        body = plan(self)
+        if body is None:
+            return None
+
+        def run(variables):
+            asked[self.source] += 1
+            try:
+                v = body(variables)
+            except Exception:
+                asked[self.source] -= 1  # test() asks again, and is counted
+                raise
+            if v is not True and v is not False:
+                asked[self.source] -= 1
+            return v
+        return run
     monkeypatch.setattr(Expression, "test", counted)
+    monkeypatch.setattr(Expression, "plan", property(counted_plan))
     return asked
 
 

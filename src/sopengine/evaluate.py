@@ -308,15 +308,21 @@ class _Run(Findings):
         ctx = CheckContext(self.record, self.now, state, self.tz, events, variables, self.tables)
         checks, guards = _checks_in(self.proc, state)
         held: list[bool | None] = [None] * guards  # each distinct ``when`` once per record (an error is not kept)
-        for ck, guard, verdict in checks:
+        for ck, guard, when, verdict in checks:
             if guard >= 0:
                 holds = held[guard]
                 if holds is None:
-                    try:
-                        holds = held[guard] = ck.when.test(variables)  # type: ignore[union-attr]  # (guard >= 0: it has one)
-                    except EvaluationError as exc:  # reported for each check it guards, as each one asked
-                        self._unevaluable(ck.when, ck.id, ck.clauses, ck.severity, exc)  # type: ignore[arg-type]
-                        continue
+                    try:  # its plan's true or false is test's answer; anything else, test says
+                        holds = when(variables) if when is not None else None
+                    except SURPRISES:
+                        holds = None
+                    if holds is not True and holds is not False:
+                        try:
+                            holds = ck.when.test(variables)  # type: ignore[union-attr]  # (guard >= 0: it has one)
+                        except EvaluationError as exc:  # reported for each check it guards, as each one asked
+                            self._unevaluable(ck.when, ck.id, ck.clauses, ck.severity, exc)  # type: ignore[arg-type]
+                            continue
+                    held[guard] = holds
                 if not holds:
                     continue
             said = None
@@ -395,12 +401,12 @@ def _expected_next(proc: CompiledProcess, state: str, recorded: frozenset[str]) 
 
 
 @lru_cache(maxsize=1024)
-def _checks_in(proc: CompiledProcess, state: str) -> tuple[tuple[tuple[CheckDef, int, Any], ...], int]:
+def _checks_in(proc: CompiledProcess, state: str) -> tuple[tuple[tuple[CheckDef, int, Any, Any], ...], int]:
     """The checks that apply in ``state``, in the process's order, each with the number of its ``when``
     among the distinct ones (-1: none; one text, extra variables and constants compile to one verdict,
-    so a record asks it once) and its check type's ``verdict`` closure; and how many distinct there are.
-    The same for every record in that state, so found once."""
-    out: list[tuple[CheckDef, int, Any]] = []
+    so a record asks it once), that ``when``'s plan and its check type's ``verdict`` closure; and how
+    many distinct there are. The same for every record in that state, so found once."""
+    out: list[tuple[CheckDef, int, Any, Any]] = []
     numbers: dict[tuple[Any, ...], int] = {}
     for ck in proc.checks:
         if ck.states is not None and state not in ck.states:
@@ -409,7 +415,7 @@ def _checks_in(proc: CompiledProcess, state: str) -> tuple[tuple[tuple[CheckDef,
         if ck.when is not None:
             key = (ck.when.source, ck.when.extra, tuple(sorted(ck.when.consts.items())))
             guard = numbers.setdefault(key, len(numbers))
-        out.append((ck, guard, ck.impl.verdict()))
+        out.append((ck, guard, ck.when.plan if ck.when is not None else None, ck.impl.verdict()))
     return tuple(out), len(numbers)
 
 

@@ -45,6 +45,9 @@ OUTCOMES = {
 }
 
 
+_NOT_MEASURED: tuple[None, str, bool] = (None, "inspection not configured", False)  # what _measure says without limits
+
+
 @register
 class MainImagesCheck(CheckType):
     name = "main_images"
@@ -94,13 +97,13 @@ class MainImagesCheck(CheckType):
             yield Hit(ptr, {"count": len(distinct), "min_count": self.min_count, "listed": len(images),
                             "duplicates": dupes, "missing": self.min_count - len(distinct)})
         for i, img in enumerate(images):
-            if (type(img) is dict or isinstance(img, Mapping)) and (found := self._image(i, img, urls[i], f"{ptr}/{i}")):
+            if (type(img) is dict or isinstance(img, Mapping)) and (found := self._image(i, img, urls[i], ptr)):
                 yield from found
 
     def _measure(self, url: str) -> tuple[imaging.Measurement | None, str | None, bool]:
         """(the measurement of a local image, else why its flags are trusted, whether measuring it failed)."""
         if self.limits is None:
-            return None, "inspection not configured", False
+            return _NOT_MEASURED
         if not imaging.AVAILABLE:
             return None, "Pillow is not installed", False
         try:
@@ -111,10 +114,11 @@ class MainImagesCheck(CheckType):
         except imaging.Uninspectable as exc:
             return None, str(exc), True
 
-    def _image(self, i: int, img: Mapping[str, Any], url: str, ptr: str) -> list[Hit]:
+    def _image(self, i: int, img: Mapping[str, Any], url: str, images: str) -> list[Hit]:
         """The image's findings, in the order uninspectable, size_mismatch, size, background, watermark;
-        their common evidence is built only for an image that has one (most have none)."""
-        measured, reason, failed = self._measure(url)
+        their common evidence and its pointer (under ``images``) are built only for an image that has one
+        (most have none)."""
+        measured, reason, failed = self._measure(url) if self.limits is not None else _NOT_MEASURED
         stated_w, stated_h, flag, marked = self._stated(img)
         w, h = (measured.width, measured.height) if measured else (stated_w, stated_h)
         mismatch = bool(measured) and stated_w is not None and stated_h is not None and (stated_w, stated_h) != (w, h)
@@ -129,6 +133,7 @@ class MainImagesCheck(CheckType):
         watermark = self.no_watermark and marked is True
         if not (failed or mismatch or too_small or background or watermark):
             return []
+        ptr = f"{images}/{i}"
         base: dict[str, Any] = {"number": i + 1, "url": url or "?", "inspected": measured is not None}
         if reason is not None:
             base["reason"] = reason

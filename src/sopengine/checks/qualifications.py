@@ -177,13 +177,14 @@ class QualificationsCheck(CheckType):
     def _docs(self, ctx: CheckContext) -> tuple[str, list[Doc]]:
         ptr, items = self.f["qualifications"].get(ctx.record)
         docs = []
+        kind, expiry = self.f["type"].value, self.f["expires"].value  # (one lookup each for a one-key field)
         for i, q in enumerate(items if isinstance(items, list) else ()):
-            if not isinstance(q, Mapping):
+            if type(q) is not dict and not isinstance(q, Mapping):
                 continue
-            _, t = self.f["type"].get(q)
+            t = kind(q)
             if not isinstance(t, str) or not norm(t):
                 continue
-            _, exp = self.f["expires"].get(q)
+            exp = expiry(q)
             docs.append((i, t, self.canon(t), None if exp is MISSING or exp is None else parse_date(exp)))
         return ptr, docs
 

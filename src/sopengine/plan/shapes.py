@@ -92,8 +92,9 @@ def has_all(name: str, fields: list[str]) -> Fn:
     return has_every
 
 
-def path_reader(name: str, fields: tuple[str, ...], has: str | None) -> Fn:
-    """``name.f1.f2...`` as one closure; with ``has``, ``has(name.f1.f2....has)`` instead."""
+def path_reader(name: str, fields: tuple[str, ...], has: str | None, negate: bool = False) -> Fn:
+    """``name.f1.f2...`` as one closure; with ``has``, ``has(name.f1.f2....has)`` instead, and with
+    ``negate`` too, ``!has(...)`` (``ops.has`` answers true or false, or raises)."""
     select, has_of = ops.select, ops.has
 
     def read_path(env: Mapping[str, Any]) -> Any:
@@ -106,8 +107,8 @@ def path_reader(name: str, fields: tuple[str, ...], has: str | None) -> Fn:
         if has is None:
             return v
         if type(v) is dict:
-            return has in v
-        return has_of(v, has)
+            return (has in v) is not negate
+        return has_of(v, has) is not negate
     return read_path
 
 

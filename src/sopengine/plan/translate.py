@@ -212,6 +212,10 @@ class _Translator:
         return lambda env: index(f(env), g(env))
 
     def t_not(self, operand: Node) -> Fn:
+        if operand[0] == "has":  # !has(record.x), !has(item.a.b): the test and its negation in one closure
+            path = _path(operand[1], self.scope)
+            if path is not None:
+                return shapes.path_reader(path[0], path[1:], operand[2], negate=True)
         f = self.node(operand)
 
         def not_(env: Mapping[str, Any]) -> bool:
