@@ -204,6 +204,19 @@ def shipping_due(engine, placed: str, **fields) -> tuple[str, str]:
     return ship.due, ship.sla
 
 
+def test_a_during_case_reads_its_anchor_once_for_the_window_and_the_span(bundled, monkeypatch):
+    from sopengine.chrono import sla as sla_mod
+
+    read = []
+    real = sla_mod.anchor_time
+    monkeypatch.setattr(sla_mod, "anchor_time", lambda anchor, ctx: read.append(anchor) or real(anchor, ctx))
+    ship = next(s for s in bundled.versions("order")[0].steps if s.id == "ship").sla
+    placed = iso(2025, 11, 11, 10)
+    dl = ship.deadline(TimeContext({"placed_at": placed}, SH, sh(2025, 11, 11, 12), None, [], {"record": {}, "events": []}))
+    assert dl.window is not None and dl.case.during is not None and len(read) == 1
+    assert (dl.start, dl.due) == (datetime.fromisoformat(placed), sh(2025, 11, 13, 10))  # 48 h from placed_at
+
+
 def test_inside_double_11_2025_an_order_has_48_h_the_day_before_24_h(bundled):
     due, sla = shipping_due(bundled, iso(2025, 10, 10, 10, 0))
     assert due == "2025-10-12T10:00:00+08:00"

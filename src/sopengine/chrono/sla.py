@@ -210,12 +210,12 @@ class Sla:
         for case in self.cases:
             if case.when is not None and not case.when.test(ctx.variables):
                 continue
-            window = None
+            window, start = None, None
             if case.during is not None:
-                at = anchor_time(case.anchor, ctx)
-                if at is None:
+                start = anchor_time(case.anchor, ctx)  # (read once: the window's instant is the span's start)
+                if start is None:
                     return None
-                window = case.window(at)  # CalendarRangeError outside the declared years
+                window = case.window(start)  # CalendarRangeError outside the declared years
                 if window is None:
                     continue
             if case.due is not None:
@@ -223,10 +223,11 @@ class Sla:
                 if raw is None:
                     return None
                 due = parse_instant(raw, ctx.tz)
-                return _deadline(due, anchor_time(case.anchor, ctx), case, self, window)
-            start = anchor_time(case.anchor, ctx)
+                return _deadline(due, start if case.during is not None else anchor_time(case.anchor, ctx), case, self, window)
             if start is None:
-                return None
+                start = anchor_time(case.anchor, ctx)
+                if start is None:
+                    return None
             span = case.span
             assert span is not None, "a case has `within` or `due`"
             try:
