@@ -225,6 +225,14 @@ def test_inside_double_11_2025_an_order_has_48_h_the_day_before_24_h(bundled):
     assert (due, sla) == ("2025-10-09T10:00:00+08:00", "ORD-ship-sla: within 24h of placed_at")
 
 
+def test_a_case_quotes_the_window_of_each_deadline(bundled):
+    """A case's deadline text is made once per window (Deadline.text): each deadline still names its own."""
+    for placed, window in [(iso(2025, 10, 10, 10), "double_11-2025"), (iso(2025, 6, 10, 10), "618-2025"),
+                           (iso(2025, 10, 11, 10), "double_11-2025"), (iso(2024, 6, 10, 10), "618-2024")]:
+        _, sla = shipping_due(bundled, placed)
+        assert sla.startswith("ORD-ship-sla-big-promotion:") and f"promotion window {window}" in sla, (placed, sla)
+
+
 def test_window_edges_are_half_open(bundled):
     assert shipping_due(bundled, iso(2025, 10, 9, 19, 59))[0] == "2025-10-10T19:59:00+08:00"
     assert shipping_due(bundled, iso(2025, 10, 9, 20, 0))[0] == "2025-10-11T20:00:00+08:00"

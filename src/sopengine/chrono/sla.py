@@ -85,7 +85,10 @@ class TimeContext:
 def _field(record: Mapping[str, Any], parts: tuple[str, ...]) -> Any:
     cur: Any = record
     for part in parts:
-        if not isinstance(cur, Mapping) or part not in cur:
+        if type(cur) is dict:  # a record read from JSON: no isinstance on the Mapping ABC (half the cost)
+            if part not in cur:
+                return None
+        elif not isinstance(cur, Mapping) or part not in cur:
             return None
         cur = cur[part]
     return cur
@@ -117,6 +120,8 @@ class Case:
     anchor: Anchor
     clauses: tuple[str, ...]
     during: PromotionWindows | None = None  # a PromotionWindows: the case applies inside one of its windows
+    # its deadlines' text by (SLA id, window id): Deadline.text
+    texts: dict[tuple[str, str | None], str] = field(default_factory=dict, compare=False, repr=False)
 
     def describe(self) -> str:
         return self.described
@@ -146,9 +151,19 @@ class Deadline:
     estimated: tuple[int, ...] = ()  # years of the calendar counted from an estimate, not published data
     estimate: Estimate | None = None  # the calendar's method and severity policy, when ``estimated``
 
-    @cached_property
+    @property
     def text(self) -> str:
-        """What the deadline is, as next actions and findings quote it (the action and its finding: made once)."""
+        """What the deadline is, as next actions and findings quote it: the same for every deadline of its
+        case and window, so made once for them (the case keeps it), unless it quotes estimated years."""
+        if self.estimated and self.estimate is not None:
+            return self._text()
+        key = (self.sla.id, None if self.window is None else self.window.id)
+        text = self.case.texts.get(key)
+        if text is None:
+            text = self.case.texts[key] = self._text()  # (as many as the case has windows)
+        return text
+
+    def _text(self) -> str:
         head = self.sla.id if self.case.id == self.sla.id else self.case.id
         text = f"{head}: {self.case.describe()}"
         if self.window is not None:  # say which window, and whether its dates are only estimated
