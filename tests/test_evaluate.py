@@ -113,6 +113,17 @@ def test_events_listed_in_any_order_are_judged_as_listed_in_time_order(engine, o
     assert [(s.event, s.step) for s in shuffled.steps] == [(by_time[s.event], s.step) for s in ordered.steps]
 
 
+def test_events_of_a_dict_subclass_are_judged_as_dicts(engine, orders):
+    """The replay copies each event (a dict by its own copy, any other mapping through dict()): the same result."""
+    from collections import OrderedDict
+
+    for rid in ("DD20230601004", "DD20230520012"):
+        rec = orders[rid]
+        as_given = engine.evaluate({**rec, "events": [OrderedDict(e) for e in rec["events"]]}, NOW)
+        plain = engine.evaluate(rec, NOW)
+        assert as_given.error is None and (as_given, as_given.trace, as_given.steps) == (plain, plain.trace, plain.steps)
+
+
 def test_timestamps_in_other_zones_are_converted(engine, orders):
     rec = copy.deepcopy(orders["DD20230601004"])
     rec["placed_at"] = "2023-06-01T03:00:00Z"  # the same instant as 11:00 in Shanghai

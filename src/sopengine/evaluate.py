@@ -98,7 +98,9 @@ class _Run(Findings):
             if in_order and last is not None and at < last:
                 in_order = False
             last = at
-            events.append({**e, "at": at, "_index": i})
+            copied = e.copy() if type(e) is dict else dict(e)  # (a dict's own copy: half the time of {**e})
+            copied["at"], copied["_index"] = at, i
+            events.append(copied)
         ev_view: list[Any] = []
         if events:
             shown = view["events"]
@@ -195,12 +197,12 @@ class _Run(Findings):
             finally:
                 variables["now"] = self.now
             if dl is not None and at > dl.due:
-                path, when = f"/events/{ev['_index']}", rfc3339(at, tz)
+                path, when, due = f"/events/{ev['_index']}", rfc3339(at, tz), rfc3339(dl.due, tz)
                 late = format_duration(at - dl.due)
                 zh, en, ev = dl.labelled(
-                    f"步骤“{step.title.zh}”于 {when} 完成，期限为 {rfc3339(dl.due, self.tz)}，迟了 {late}",
-                    f"step '{step.title.en}' done at {when}, due {rfc3339(dl.due, self.tz)}: {late} late",
-                    {"due": rfc3339(dl.due, self.tz), "at": when, "late_by": late, "sla": dl.text})
+                    f"步骤“{step.title.zh}”于 {when} 完成，期限为 {due}，迟了 {late}",
+                    f"step '{step.title.en}' done at {when}, due {due}: {late} late",
+                    {"due": due, "at": when, "late_by": late, "sla": dl.text})
                 self.violation(LATE.id(step.id), dl.severity(step.sla.severity), dl.case.clauses, zh, en, path + "/at", ev)
         # A self-loop (chasing the carrier while shipped) is an internal transition: the clocks
         # of the state keep running from when it was entered, or ORD-09's 15 days would restart.
