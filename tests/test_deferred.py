@@ -105,7 +105,8 @@ _SHAPED = st.builds(
     st.tuples(*(st.sampled_from(s) for s in ("-", "-", "T", ":", ":", "+-", ":", "\n")))).map(str.rstrip) | st.sampled_from([
         "2023-06-01T10:00:00+08:00", "2023-06-01T10:00:00-05:00", "0001-01-01T00:00:00+08:00",
         "9999-12-31T23:59:59-08:00", "2023-02-30T10:00:00+08:00", "2023-06-01T24:00:00+08:00", "2023-06-01T10:00:00-00:00",
-        "1988-04-10T02:30:00+08:00", "1988-09-11T01:30:00+09:00", "1900-01-01T00:00:00+08:00"])
+        "1988-04-10T02:30:00+08:00", "1988-09-11T01:30:00+09:00", "1900-01-01T00:00:00+08:00",
+        "2023-06-01T10:00:00-10:00", "2023-06-02T10:00:00+14:00", "1900-01-01T00:00:00+08:05"])  # (Kiritimati: +14:00)
 
 
 def _general(read, value, tz):
@@ -119,7 +120,8 @@ def _general(read, value, tz):
 
 
 @settings(max_examples=1000, deadline=None)
-@given(value=_SHAPED, zone=st.sampled_from(["Asia/Shanghai", "America/New_York", "UTC", "Australia/Lord_Howe"]))
+@given(value=_SHAPED, zone=st.sampled_from(["Asia/Shanghai", "America/New_York", "UTC", "Australia/Lord_Howe",
+                                                            "Pacific/Kiritimati"]))
 def test_the_written_out_shape_reads_and_shows_as_the_general_path(value, zone):
     """China kept summer time in 1986-1991 (1988-04-10 02:30 did not exist, 1988-09-11 01:30 came twice)."""
     from zoneinfo import ZoneInfo

@@ -244,8 +244,12 @@ def shown_as_read(value: Any, tz: tzinfo) -> str:
             _PARSED.clear()
         _PARSED[key] = dt
     # (24:00 is read as the next day's 00:00, and a zero offset is written +00:00.) The same instant
-    # with the same offset has the same wall time: the text rfc3339 would write.
-    if shaped and value[11:13] != "24" and value[19:] != "-00:00" and dt.astimezone(tz).utcoffset() == dt.utcoffset():
+    # with the same offset has the same wall time: the text rfc3339 would write. And the other way round:
+    # shown in ``tz``, the instant has the wall time written iff it has the offset written there, and
+    # two offsets differ by under two days, so the day of the month and the time of day tell (at a
+    # quarter of the cost of asking each for its offset, which a ZoneInfo looks up again)
+    if shaped and value[11:13] != "24" and value[19:] != "-00:00" and (
+            (local := dt.astimezone(tz)).day == dt.day and local.time() == dt.time()):
         text = value
     else:
         text = rfc3339(dt, tz)
