@@ -100,6 +100,27 @@ def test_the_version_in_force_at_the_deciding_instant_judges_the_record(tree, pl
     assert r.digest == engine.process("order", version).digest
 
 
+def test_a_remembered_choice_is_the_choice_of_those_versions_for_that_text(tree):
+    """The choice by a text is remembered (deciding values recur): asked again, of the same versions, it is the
+    same version and reason; of other versions (another engine, other periods), theirs; never another's."""
+    from sopengine.versions import choose
+
+    engine = two_versions(tree)
+    versions = engine.versions("order")
+    for placed_at, version in [("2023-12-31T23:59:59+08:00", "1.0.0"), ("2024-01-01T00:00:00+08:00", "1.1.0")]:
+        first = choose("order", versions, order(placed_at))
+        again = choose("order", versions, order(placed_at))
+        assert first == again and first[0].version == version and placed_at in first[1]
+        only = versions[:1]  # 1.0.0 alone: in force from 2023 with no end
+        assert choose("order", only, order(placed_at))[0] is only[0]
+        assert "order2" in choose("order2", versions, order(placed_at))[1]
+        assert engine.evaluate(order(placed_at), NOW).version == version
+    with pytest.raises(LookupError):  # refused every time, never remembered
+        choose("order", versions, order("2022-06-01T00:00:00+08:00"))
+    with pytest.raises(LookupError):
+        choose("order", versions, order("2022-06-01T00:00:00+08:00"))
+
+
 def test_versions_differ_in_what_they_decide(tree):
     """The two scratch versions really judge differently (24 h vs 48 h to ship), so choosing matters."""
     engine = two_versions(tree)

@@ -68,6 +68,10 @@ def choice(process: str, versions: Versions, record: Mapping[str, Any],
         p = versions[0]
         return p, partial(_timeless_reason, process, p)
     by = versions[-1].version_by or "first_event"
+    raw = record.get(by) if by not in ("first_event", "latest_event") else None
+    key = (process, raw, id(versions)) if type(raw) is str else None
+    if key is not None and (hit := _CHOICES.get(key)) is not None and hit[0] is versions:
+        return hit[1], hit[2]
     try:
         at = deciding_instant(record, by, versions[-1].timezone)
         p = in_force(process, versions, at)
@@ -75,7 +79,17 @@ def choice(process: str, versions: Versions, record: Mapping[str, Any],
         raise LookupError(f"cannot choose a version of {process!r} by {by}: {exc}") from None
     except ValueProblem as exc:
         raise ValueProblem(f"cannot choose a version of {process!r} by {by}: {exc}") from None
-    return p, partial(_in_force_reason, process, tuple(versions), p, by, at)
+    reason = partial(_in_force_reason, process, tuple(versions), p, by, at)
+    if key is not None:
+        if len(_CHOICES) >= 4096:
+            _CHOICES.clear()
+        _CHOICES[key] = (versions, p, reason)
+    return p, reason
+
+
+# (process, deciding text, id of the versions) -> (those versions, kept so that the id stays theirs; the
+# version in force then; the reason): the text decides both, and deciding values recur (a day's orders)
+_CHOICES: dict[tuple[str, str, int], tuple[Versions, CompiledProcess, Callable[[], str]]] = {}
 
 
 def _timeless_reason(process: str, p: CompiledProcess) -> str:
