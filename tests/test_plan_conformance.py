@@ -49,7 +49,8 @@ CASES = {
         ("record.x / 0 == 1 || false", ERR, {"x": 1}), ("record.nope || record.nada", ERR, {}),
         ("record.x && true", ERR, {"x": 1}), ("record.x && false", False, {"x": 1}), ("!record.x", ERR, {"x": "s"}),
         ("record.nope ? 1 : 2", ERR, {}), ("record.x ? 1 : 2", ERR, {"x": 0}), ("true ? 1 : record.nope", 1, {}),
-        ("false ? record.nope : 'b'", "b", {}),
+        ("false ? record.nope : 'b'", "b", {}), ("record.b ? 'y' : 'n'", "n", {"b": False}),
+        ("has(record.b) ? '' : 'b'", "", {"b": 1}), ("has(record.b) ? 1 : 2", 2, {}),
     ],
     "comparisons": [
         ("1 == 1", True), ("record.i == record.d", True, {"i": 1, "d": 1.0}), ("record.i == 'a'", False, {"i": 1}),
@@ -174,11 +175,27 @@ CASES = {
         ("!has(record.a.b)", ERR, {"a": 1}), ("!has(record.a.b)", ERR, {}), ("!has(record.a.b.c)", ERR, {"a": {"b": "s"}}),
         ("!has(record.x) || record.x > 1", True, {}), ("!has(record.x) && true", False, {"x": 2}),
     ],
+    # size(x) compared with an int literal is one closure
+    "sizes": [
+        ("size(record.s) > 0", True, {"s": "a"}), ("size(record.s) == 0", True, {"s": ""}), ("size(record.l) >= 2", True, {"l": [1, 2]}),
+        ("size(record.m) != 1", False, {"m": {"a": 1}}), ("record.l.size() < 1", True, {"l": []}), ("size(record.s) <= 1", False, {"s": "中文字"}),
+        ("size(record.n) > 0", ERR, {"n": 3}), ("size(record.missing) > 0", ERR, {}), ("size(record.l) == record.i", True, {"l": [1], "i": 1}),
+    ],
     "integer_math": [
         ("1 + 2", 3), ("7 / 2", 3), ("-7 / 2", -3), ("7 % 3", 1), ("-7 % 3", -1), ("7 % -3", 1), ("3 * -4", -12),
         ("record.i + 1", ERR, {"i": BIG}), ("record.i * 2", ERR, {"i": BIG}), ("-record.i - 2", ERR, {"i": BIG}),
         ("record.i / 0", ERR, {"i": 1}), ("record.i % 0", ERR, {"i": 1}), ("record.i / -1", ERR, {"i": -BIG - 1}),
         ("record.i + record.d", ERR, {"i": 1, "d": 1.0}), ("record.d * 2", ERR, {"d": 1.5}),
+        # a constant side is taken as it is: the left one too
+        ("10 - record.i", 7, {"i": 3}), ("2.0 * record.d", 3.0, {"d": 1.5}), ("'a' + record.s", "ab", {"s": "b"}),
+        ("1 + record.d", ERR, {"d": 1.0}), ("-9223372036854775807 - record.i", ERR, {"i": 2}), ("7 / record.i", ERR, {"i": 0}),
+        ("record.s + 'T00:00:00Z'", "2023-06-01T00:00:00Z", {"s": "2023-06-01"}), ("record.l + [2]", [1, 2], {"l": [1]}),
+        ("record.a < record.b", True, {"a": 1, "b": 2}), ("record.a >= record.b", False, {"a": 1, "b": 2}),
+        ("record.a > record.b", ERR, {"a": 1, "b": "x"}), ("record.a <= record.missing", ERR, {"a": 1}),
+        ("record.s < record.t", True, {"s": "2023-01-01T00:00:00+08:00", "t": "2023-01-02T00:00:00+08:00"}),
+        ("record.i < record.d", True, {"i": 1, "d": 1.5}), ("record.d >= record.i", True, {"i": 1, "d": 1.5}),
+        ("index + 1", 1), ("index - record.i", -2, {"i": 2}), ("index * record.d", ERR, {"d": 1.0}), ("now - now", timedelta(0)),
+        ("state + 'x'", "x"), ("now + record.t", ERR, {"t": 1}),
     ],
     "fp_math": [
         ("1.5 + 2.25", 3.75), ("1.0 / 4.0", 0.25), ("-(2.5)", -2.5), ("record.d / 0.0", math.inf, {"d": 1.0}),

@@ -122,9 +122,58 @@ def size_of(f: Fn) -> Fn:
     return size
 
 
-def order(op: str, f: Fn, g: Fn, lit: Any) -> Fn:
+def choice(c: Fn, x: Any, y: Any) -> Fn:
+    """``c ? x : y`` of two constants (``!c`` is ``c ? false : true``): a condition that is no bool is an error."""
+    def chosen(env: Mapping[str, Any]) -> Any:
+        v = c(env)
+        if v is True:
+            return x
+        if v is False:
+            return y
+        raise _Fallback
+    return chosen
+
+
+def arithmetic(fn: Callable[[Any, Any], Any], f: Fn, g: Fn, left: Any, right: Any, name: str | None) -> Fn:
+    """``f <op> g`` by ``fn`` (``ops.add`` ...): a side that is a constant (``left``/``right``, else
+    ``NO_LITERAL``) taken as it is, a left side that is the variable ``name`` read in place
+    (``index - 1``, ``now - timestamp(x)``, ``gmv * 0.99``): one call where there were two or three."""
+    if name is not None:
+        def of_variable(env: Mapping[str, Any]) -> Any:
+            try:
+                a = env[name]
+            except KeyError:
+                raise _Fallback from None
+            return fn(a, right if right is not NO_LITERAL else g(env))
+        return of_variable
+    if right is not NO_LITERAL:
+        return lambda env: fn(f(env), right)
+    if left is not NO_LITERAL:
+        return lambda env: fn(left, g(env))
+    return lambda env: fn(f(env), g(env))
+
+
+_SIZE_TESTS: dict[str, Callable[[int, int], bool]] = {
+    "<": int.__lt__, "<=": int.__le__, ">": int.__gt__, ">=": int.__ge__, "==": int.__eq__, "!=": int.__ne__}
+
+
+def size_compared(f: Fn, op: str, lit: int) -> Fn:
+    """``size(x) <op> <int literal>`` as one closure: ``size_of``'s length, compared as two ints compare."""
+    test = _SIZE_TESTS[op]
+
+    def size_is(env: Mapping[str, Any]) -> bool:
+        v = f(env)
+        t = type(v)
+        if t is str or t is list or t is dict:
+            return test(len(v), lit)
+        raise _Fallback
+    return size_is
+
+
+def order(op: str, f: Fn, g: Fn, lit: Any, fields: tuple[tuple[str, str], tuple[str, str]] | None = None) -> Fn:
     """``<``, ``>``, ``<=``, ``>=``: two values of one ordered type compare as in Python (timestamps when
-    both are aware), anything else as ``ops.less``/``ops.le`` say; ``lit``: the right side's literal."""
+    both are aware), anything else as ``ops.less``/``ops.le`` say; ``lit``: the right side's literal;
+    ``fields``: each side a field of a variable, (variable, field), read in place."""
     flip, strict = op[0] == ">", len(op) == 1
     test = ops.less if strict else ops.le
     if lit is not NO_LITERAL:
@@ -144,6 +193,23 @@ def order(op: str, f: Fn, g: Fn, lit: Any) -> Fn:
                 return bool(v < lit) if strict else bool(v <= lit)
             return test(lit, v) if flip else test(v, lit)
         return with_literal
+
+    if fields is not None:  # r.at <= l.at, e.at <= record.starts_at: both fields read here
+        (x, fx), (y, fy) = fields[::-1] if flip else fields
+        select = ops.select
+
+        def compare_fields(env: Mapping[str, Any]) -> bool:
+            try:
+                o, p = env[x], env[y]
+            except KeyError:
+                raise _Fallback from None
+            a = o[fx] if type(o) is dict and fx in o else select(o, fx)
+            b = p[fy] if type(p) is dict and fy in p else select(p, fy)
+            t = type(a)
+            if t is type(b) and (t in _ORDERED or (t is datetime and a.tzinfo is not None and b.tzinfo is not None)):
+                return bool(a < b) if strict else bool(a <= b)
+            return test(a, b)
+        return compare_fields
 
     def compare(env: Mapping[str, Any]) -> bool:
         a, b = (g(env), f(env)) if flip else (f(env), g(env))

@@ -30,6 +30,7 @@ _CONVERSIONS = {"string": ops.string_of, "double": ops.double_of, "int": ops.int
                 "timestamp": times.timestamp_of, "duration": times.duration_of}
 _FOLDED = frozenset({"bin", "neg", "not", "and", "or", "cond", "call"})
 _SCALARS = frozenset({bool, int, float, str, timedelta, datetime})  # (a folded list would be shared: not folded)
+_COMPARISONS = frozenset({"==", "!=", "<", ">", "<=", ">="})
 _STRING_METHODS = {"contains": str.__contains__, "startsWith": str.startswith, "endsWith": str.endswith}
 
 
@@ -216,16 +217,7 @@ class _Translator:
             path = _path(operand[1], self.scope)
             if path is not None:
                 return shapes.path_reader(path[0], path[1:], operand[2], negate=True)
-        f = self.node(operand)
-
-        def not_(env: Mapping[str, Any]) -> bool:
-            v = f(env)
-            if v is True:
-                return False
-            if v is False:
-                return True
-            raise _Fallback
-        return not_
+        return shapes.choice(self.node(operand), False, True)  # (true: false, false: true, else an error)
 
     def t_neg(self, operand: Node) -> Fn:
         f, neg = self.node(operand), ops.neg
@@ -254,6 +246,9 @@ class _Translator:
 
     def t_cond(self, cond: Node, a: Node, b: Node) -> Fn:
         c, f, g = self.node(cond), self.node(a), self.node(b)
+        x, y = self._folded(a, f), self._folded(b, g)
+        if x is not shapes.NO_LITERAL and y is not shapes.NO_LITERAL:  # has(x.a) ? '' : 'a', as evidence says it
+            return shapes.choice(c, x, y)
 
         def ternary(env: Mapping[str, Any]) -> Any:
             v = c(env)
@@ -279,12 +274,21 @@ class _Translator:
         return shapes.NO_LITERAL
 
     def t_bin(self, op: str, left: Node, right: Node) -> Fn:
-        f, g = self.node(left), self.node(right)
+        sized = None  # size(x) or x.size() compared: x's closure
+        if op in _COMPARISONS and left[0] == "call" and left[1] == "size" and (
+                (left[2] is None and len(left[3]) == 1) or (left[2] is not None and not left[3])):
+            sized = self.node(left[3][0] if left[2] is None else left[2])
+            f = shapes.size_of(sized)  # what t_call makes of it
+        else:
+            f = self.node(left)
+        g = self.node(right)
         if op in _BIN:
-            fn = _BIN[op]
-            return lambda env: fn(f(env), g(env))
+            return shapes.arithmetic(_BIN[op], f, g, self._folded(left, f), self._folded(right, g),
+                                     left[1] if left[0] == "ident" and left[1] in self.scope else None)
         eq = ops.eq
-        folded = self._folded(right, g) if op in ("==", "!=", "<", ">", "<=", ">=") else shapes.NO_LITERAL
+        folded = self._folded(right, g) if op in _COMPARISONS else shapes.NO_LITERAL
+        if sized is not None and type(folded) is int:  # size(x) > 0: the length and the comparison in one closure
+            return shapes.size_compared(sized, op, folded)
         if op in ("==", "!=") and type(folded) in (str, int, bool, float):
             lit, same, lt = folded, op == "==", type(folded)  # a value of the literal's type: Python's ==
             if left[0] == "select" and left[1][0] == "ident" and left[1][1] in self.scope:
@@ -314,7 +318,8 @@ class _Translator:
                 return eq(a, b) is same
             return equal
         if op in ("<", ">", "<=", ">="):
-            return shapes.order(op, f, g, folded)
+            sides = [(n[1][1], n[2]) for n in (left, right) if n[0] == "select" and n[1][0] == "ident" and n[1][1] in self.scope]
+            return shapes.order(op, f, g, folded, (sides[0], sides[1]) if len(sides) == 2 and folded is shapes.NO_LITERAL else None)
         if op == "in":
             contains = ops.contains
             if right[0] == "list" and right[1] and all(i[0] == "lit" and type(i[1]) is str for i in right[1]):
