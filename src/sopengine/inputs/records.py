@@ -162,10 +162,11 @@ def jsonl_records(lines: Iterable[tuple[int, bytes | None]], name: str) -> Itera
             continue
         try:
             digits = raw.translate(_DIGITS_AS_ZERO)
-            if _TWENTY_DIGITS in digits:
+            wide = _NINETEEN_DIGITS in digits  # (twenty in a row are nineteen too: one search for most lines)
+            if wide and _TWENTY_DIGITS in digits:
                 yield json.loads(raw), line_source(name, n), False
             else:
-                yield fast(raw), line_source(name, n), _orjson is not None and plain_line(digits)
+                yield fast(raw), line_source(name, n), _orjson is not None and plain_line(digits, wide)
         except (ValueError, RecursionError) as exc:
             try:
                 raw.decode("utf-8")
@@ -179,15 +180,16 @@ def jsonl_records(lines: Iterable[tuple[int, bytes | None]], name: str) -> Itera
 _NINETEEN_DIGITS = b"0" * 19  # the shortest integer beyond int64 (2**63) has 19 digits
 
 
-def plain_line(digits: bytes) -> bool:
-    """Whether a line that orjson has read (``digits``: the line translated by _DIGITS_AS_ZERO) holds
-    a record that ``json_data.screen`` would find plain JSON data, so that its walk can be spared. orjson
-    reads only dicts with text keys, lists, text, finite floats, ints, bools and None, and refuses NaN,
-    Infinity, overflowing floats and lone surrogates (tests/test_plain_lines.py holds it to that); what
-    it lets through and the screen refuses is a nesting deeper than MAX_RECORD_DEPTH, which needs more
-    brackets than that, and an integer beyond int64, which needs 19 digits in a row. False when in doubt:
-    the screen then decides, as for any record."""
-    return _NINETEEN_DIGITS not in digits and digits.count(b"{") <= MAX_RECORD_DEPTH
+def plain_line(digits: bytes, wide: bool) -> bool:
+    """Whether a line that orjson has read (``digits``: the line translated by _DIGITS_AS_ZERO; ``wide``:
+    whether they hold _NINETEEN_DIGITS, which the reader has searched for already) holds a record that
+    ``json_data.screen`` would find plain JSON data, so that its walk can be spared. orjson reads only
+    dicts with text keys, lists, text, finite floats, ints, bools and None, and refuses NaN, Infinity,
+    overflowing floats and lone surrogates (tests/test_plain_lines.py holds it to that); what it lets
+    through and the screen refuses is a nesting deeper than MAX_RECORD_DEPTH, which needs more brackets
+    than that, and an integer beyond int64, which needs 19 digits in a row. False when in doubt: the
+    screen then decides, as for any record."""
+    return not wide and digits.count(b"{") <= MAX_RECORD_DEPTH
 
 
 def _yaml(text: str, name: str) -> Iterator[tuple[Any, SourceRef]]:
