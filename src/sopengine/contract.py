@@ -125,7 +125,7 @@ def missing(record: Mapping[str, Any], opt: OptionalData) -> list[str]:
     """
     events = given if isinstance(given := record.get("events"), list) else []
     if opt.event is not None:
-        mine = [(i, e) for i, e in enumerate(events) if isinstance(e, Mapping) and e.get("type") == opt.event]
+        mine = [(i, e) for i, e in enumerate(events) if (type(e) is dict or isinstance(e, Mapping)) and e.get("type") == opt.event]
         if not opt.pointer:
             return [] if mine else [opt.event]
         return [m for i, e in mine for m in _absent(e, _parts(opt.pointer), f"/events/{i}")]
@@ -193,10 +193,11 @@ def unknown_worlds(variables: Mapping[str, Any], needs: Iterable[str], optional:
         if opt.event is None:
             record = _unknown_at(record, _parts(opt.pointer))
         elif not opt.pointer:
-            if not any(isinstance(e, Mapping) and e.get("type") == opt.event for e in raw) and opt.event not in absent_types:
+            if not any((type(e) is dict or isinstance(e, Mapping)) and e.get("type") == opt.event for e in raw) and opt.event not in absent_types:
                 absent_types.append(opt.event)
         else:
-            swap = {id(e): _unknown_at(e, _parts(opt.pointer)) for e in raw if isinstance(e, Mapping) and e.get("type") == opt.event}
+            swap = {id(e): _unknown_at(e, _parts(opt.pointer)) for e in raw
+                    if (type(e) is dict or isinstance(e, Mapping)) and e.get("type") == opt.event}
             raw = [swap.get(id(e), e) for e in raw]
             events = [swap.get(id(e), e) for e in events]
             given = (record.get("events") or []) if isinstance(record, Mapping) else []

@@ -36,7 +36,9 @@ class ExpressionCheck(CheckType):
         out: dict[str, Any] = {}
         for k, e in self.evidence.items():
             v = e.evaluate(variables)
-            out[k] = v.isoformat() if isinstance(v, (date, time)) else str(v) if isinstance(v, timedelta) else v
+            t = type(v)
+            out[k] = v if t is str or t is list or t is int or t is float or t is bool or v is None else (  # (most values)
+                v.isoformat() if isinstance(v, (date, time)) else str(v) if isinstance(v, timedelta) else v)
         return out
 
     def verdict(self) -> Callable[[Mapping[str, Any]], Any] | None:

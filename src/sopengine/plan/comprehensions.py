@@ -55,7 +55,9 @@ def comprehension(kind: str, var: str, src: Fn, fn: Fn, etype: str | None, picke
         index = env.get(BY_TYPE) if etype is not None else None
         body: Fn | None
         if index is None:
-            xs = _items(src(env))
+            xs = src(env)
+            if type(xs) is not list:  # (a list is its own items: no call)
+                xs = _items(xs)
             body, n = fn, len(xs)
         else:
             xs, body, n = index[1].get(etype, _NONE), picked, index[0]  # every event counts, visited or not

@@ -145,9 +145,9 @@ def add(a: Any, b: Any) -> Any:
         if ta is datetime:
             raise _Fallback
     try:
-        if ta is datetime and tb is timedelta and kind(a) == "timestamp":
+        if ta is datetime and tb is timedelta and a.tzinfo is not None:  # (kind(a) == "timestamp", without the call)
             return check_ts(a + b)
-        if ta is timedelta and tb is datetime and kind(b) == "timestamp":
+        if ta is timedelta and tb is datetime and b.tzinfo is not None:
             return check_ts(b + a)
     except OverflowError:
         raise _Fallback from None
@@ -164,9 +164,9 @@ def sub(a: Any, b: Any) -> Any:
                 return a - b
             if ta is timedelta:
                 return check_dur(a - b)
-            if ta is datetime and kind(a) == kind(b) == "timestamp":
+            if ta is datetime and a.tzinfo is not None and b.tzinfo is not None:  # both timestamps (kind's test)
                 return check_dur(a - b)
-        elif ta is datetime and tb is timedelta and kind(a) == "timestamp":
+        elif ta is datetime and tb is timedelta and a.tzinfo is not None:
             return check_ts(a - b)
     except OverflowError:
         raise _Fallback from None
