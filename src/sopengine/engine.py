@@ -158,13 +158,14 @@ class Engine:
     def evaluate(self, record: Any, now: datetime | None = None, *, version: str | None = None,
                  tables: Mapping[str, Any] | None = None, source: SourceRef | None = None) -> Result:
         """Judge one record at ``now`` (aware; default: the current time). Never raises for a bad record."""
-        return self.judge(record, checked_now(now), version, tables, source, False)
+        return self._judge(record, checked_now(now), version, tables, source, False)
 
-    def judge(self, record: Any, now: datetime, version: str | None, tables: Mapping[str, Any] | None,
-              source: SourceRef | None, plain: bool) -> Result:
+    def _judge(self, record: Any, now: datetime, version: str | None, tables: Mapping[str, Any] | None,
+               source: SourceRef | None, plain: bool) -> Result:
         """``evaluate`` at a ``now`` it has checked already, for a caller that judges many records
         (``parallel.Judge``). ``plain``: the record's reader guarantees what screening it would find, plain
-        JSON data (``inputs.records.plain_line``), so it is not walked again; a Python caller's record is."""
+        JSON data (``inputs.records.plain_line``), so it is not walked again; a Python caller's record is
+        (hence not public: a record no reader vouched for must never skip the screen)."""
         if isinstance(record, Unreadable):
             return Result(None, None, None, None, error=record.message, source=source)
         if not isinstance(record, Mapping):

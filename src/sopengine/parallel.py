@@ -88,7 +88,7 @@ class Judge:
         out = Judged(Summary())
         from .engine import checked_now
 
-        judge, now, version, add = self.engine.judge, checked_now(self.now), self.version, out.summary.add
+        judge, now, version, add = self.engine._judge, checked_now(self.now), self.version, out.summary.add
         frame, opts = self.frame, self.opts
         item = frame.item if frame is not None else None
         kept: list[Any] = []
