@@ -420,3 +420,21 @@ def test_numbers_past_exact_comparison_go_to_cel(expr, record):
     """A NaN, or an int past 2**53 next to a double: compared by CEL, not by the literal shape."""
     with pytest.raises(Fallback):
         translate(expr, NAMES)({"record": record})
+
+
+@pytest.mark.parametrize("value", ["text", 1.5, -0.0, math.inf, 7, BIG, -BIG - 1, BIG + 1, -BIG - 2, [1, "a"], {"k": 1}])
+def test_a_scalar_the_plan_gives_is_what_cel_gives(value):
+    """Expression.evaluate hands a plan's str, float and int64 back as they are; anything else through plain()."""
+    from sopengine.expr import Expression
+
+    e = compile_expression("record.x")
+    env = {"record": {"x": value}, "events": [], "event": {}, "item": None, "index": 0, "state": "", "now": NOW}
+    cel_alone = Expression(e.source, e._compiled, None, e.extra, e.consts)
+    try:
+        want = cel_alone.evaluate(env)
+    except EvaluationError:
+        with pytest.raises(EvaluationError):
+            e.evaluate(env)
+        return
+    got = e.evaluate(env)
+    assert same(got, want) and type(got) is type(want)

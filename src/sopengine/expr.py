@@ -27,7 +27,7 @@ from cel_expr_python import cel
 from .errors import EvaluationError, ExpressionError
 from .plan import Fallback
 from .plan.events import BY_TYPE
-from .plan.ops import is_plain, plain
+from .plan.ops import INT64_MAX, INT64_MIN, is_plain, plain
 from .plan.translate import SURPRISES, checked
 from .plan.translate import plan as raw_plan
 from .schema_fields import SchemaIndex
@@ -127,6 +127,9 @@ class Expression:
                 return self._cel(variables)
             if v is True or v is False:
                 return v
+            t = type(v)
+            if t is str or t is float or (t is int and INT64_MIN <= v <= INT64_MAX):
+                return v  # what plain() gives for these, without the call
             try:
                 return plain(v)
             except Fallback:
