@@ -434,3 +434,27 @@ def test_a_scalar_the_plan_gives_is_what_cel_gives(value):
         return
     got = e.evaluate(env)
     assert same(got, want) and type(got) is type(want)
+
+
+_CLOCKS = ("[timestamp(record.a).getHours(record.z), timestamp(record.a).getMinutes(record.z),"
+           " timestamp(record.b).getMinutes(record.z), timestamp(record.a).getSeconds(record.z),"
+           " timestamp(record.a).getHours(), timestamp(record.a).getHours(record.y), timestamp(record.a).getSeconds()]")
+
+
+@given(WRITTEN_OUT, WRITTEN_OUT, st.sampled_from(["Asia/Shanghai", "America/New_York", "-01:30", "+05:45", "UTC"]),
+       st.sampled_from(["Asia/Shanghai", "Europe/London", "+00:00"]))
+def test_a_stamps_clock_asked_in_turn_is_cels(a, b, z, y):
+    """time_part keeps the last stamp it showed in a zone (by identity, with the zone): asked of another stamp,
+    another zone or UTC in between, each field is still CEL's."""
+    got, want = _plan_and_cel(_CLOCKS, {"record": {"a": a, "b": b, "z": z, "y": y}})
+    assert got is ERR or (want is not ERR and same(got, want)), f"{a!r} {b!r} {z} {y}: plan {got!r}, CEL {want!r}"
+
+
+def test_a_zone_that_cannot_be_read_goes_to_cel_after_one_that_could():
+    hours = translate("timestamp('2009-02-13T23:31:30Z').getHours(record.z)", NAMES)
+    for z, h in (("Asia/Shanghai", 7), ("Asia/Shanghai", 7), (None, None), ("-01:30", 22), (1, None), ("Mars/Olympus", None)):
+        if h is None:
+            with pytest.raises(Fallback):
+                hours({"record": {"z": z}})
+        else:
+            assert hours({"record": {"z": z}}) == h

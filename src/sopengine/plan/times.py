@@ -169,15 +169,31 @@ _DUR_UNIT = {"getHours": 3_600_000_000, "getMinutes": 60_000_000, "getSeconds": 
 _TS_PART = {"getHours": "hour", "getMinutes": "minute", "getSeconds": "second"}
 
 
-def time_part(fn: str, v: Any, tz: Any = None) -> int:
+_UTC: Any = UTC  # time_part's zone when none is given (null given is no zone: CEL refuses getHours(null))
+
+
+def time_part(fn: str, v: Any, tz: Any = _UTC) -> int:
     """getHours/getMinutes/getSeconds: of a duration, the whole span truncated toward zero; of a
     timestamp, the clock field in UTC or in the zone given."""
-    if type(v) is timedelta and tz is None:
+    if type(v) is timedelta and tz is _UTC:
         return _trunc_div(_micros(v), _DUR_UNIT[fn])
     if type(v) is datetime and v.tzinfo is not None:
-        try:
-            local = v.astimezone(UTC if tz is None else _zone(tz))
-        except OverflowError:
-            raise _Fallback from None
+        global _LOCAL
+        last = _LOCAL  # (one read: another thread may replace it, never change it)
+        if last[0] is v and last[1] == tz:
+            local = last[2]
+        else:
+            try:
+                local = v.astimezone(UTC if tz is _UTC else _zone(tz))
+            except OverflowError:
+                raise _Fallback from None
+            _LOCAL = (v, tz, local)  # (tz is _UTC or text _zone read: anything else raised above)
         return int(getattr(local, _TS_PART[fn]))
     raise _Fallback
+
+
+# The last instant shown in a zone, by identity (held here, so its id is never reused): a rule asks
+# getHours, getMinutes and getSeconds of one stamp in one zone together (campaign's MKT-warmup-3-days
+# three times per record), and timestamp() hands back the very datetime it remembered for the text,
+# so the second and third ask are answered without converting it again (a ZoneInfo look-up each).
+_LOCAL: tuple[Any, Any, datetime] = (None, None, datetime.min)
