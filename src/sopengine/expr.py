@@ -151,6 +151,18 @@ class Expression:
                     return v
         return self.evaluate(variables)
 
+    def evaluate_part(self, variables: Mapping[str, Any]) -> Any:
+        """``evaluate_shared`` for an expression whose value is part of ``variables`` that the caller knows
+        hold plain data (``plan.parse.part_of``, over the record's view): that value is then its plain
+        self, so it is returned without the walk that would find so (one per element and level)."""
+        body = self._body
+        if body is not None:
+            try:
+                return body(variables)
+            except SURPRISES:
+                pass
+        return self.evaluate(variables)
+
     def _cel(self, variables: Mapping[str, Any]) -> Any:
         try:
             if self.consts:

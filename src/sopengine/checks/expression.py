@@ -13,7 +13,10 @@ from typing import Any
 
 from ..errors import EvaluationError
 from ..expr import Expression
+from ..plan.parse import part_of
 from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit, register
+
+VIEW_ROOTS = frozenset({"record", "events"})  # the variables the engine binds to (parts of) the record's view
 
 
 @register
@@ -24,6 +27,8 @@ class ExpressionCheck(CheckType):
         super().__init__(params, env)
         self.assertion = env.compile_expr(params["assert"], "/assert")
         self.for_each = env.compile_expr(params["for_each"], "/for_each") if "for_each" in params else None
+        # the list is part of the record's view or its events, plain by construction (view.py): not walked
+        self._of_view = self.for_each is not None and part_of(params["for_each"], VIEW_ROOTS)
         self.path = params.get("path", "")
         if "{index}" in self.path and self.for_each is None:
             raise CheckConfigError("path uses {index} but there is no for_each", "/path")
@@ -77,7 +82,8 @@ class ExpressionCheck(CheckType):
 
     def _each(self, for_each: Expression, variables: Mapping[str, Any]) -> Iterator[Hit]:
         holds = self.assertion.evaluate
-        items = for_each.evaluate_shared(variables)  # (read, never changed)
+        # (read, never changed)
+        items = for_each.evaluate_part(variables) if self._of_view else for_each.evaluate_shared(variables)
         if type(items) is not list and not isinstance(items, list):
             raise EvaluationError(f"for_each gave {type(items).__name__}, not a list")
         scope = {**variables}  # one copy per check: item and index rebound per element

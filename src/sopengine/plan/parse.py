@@ -220,3 +220,22 @@ def parse(source: str) -> Node:
     if p.peek()[0] != "end":
         raise _Unsupported("trailing input")
     return node
+
+
+def part_of(source: str, roots: frozenset[str]) -> bool:
+    """True if every value ``source`` can give is (part of) one of the variables named in ``roots``: a
+    field path from one (``record.skus``), or a ``filter`` of such a list, which keeps its elements as
+    they are. So a caller that knows those variables hold plain data knows the value is plain too."""
+    try:
+        node = parse(source)
+    except (_Unsupported, IndexError):
+        return False
+    while True:
+        if node[0] == "ident":
+            return node[1] in roots
+        if node[0] == "select":
+            node = node[1]
+        elif node[0] == "macro" and node[1] == "filter":
+            node = node[2]
+        else:
+            return False
