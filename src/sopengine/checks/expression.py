@@ -12,8 +12,8 @@ from datetime import date, time, timedelta
 from typing import Any
 
 from ..errors import EvaluationError
-from ..expr import Expression
 from ..plan.parse import part_of
+from ..plan.translate import SURPRISES
 from .base import CheckConfigError, CheckContext, CheckType, CompileEnv, Hit, register
 
 VIEW_ROOTS = frozenset({"record", "events"})  # the variables the engine binds to (parts of) the record's view
@@ -69,10 +69,27 @@ class ExpressionCheck(CheckType):
         return out
 
     def run(self, ctx: CheckContext) -> Iterable[Hit]:
-        """A tuple without ``for_each`` (at most one hit: no generator to run), else the hits one by one."""
-        if self.for_each is not None:
-            return self._each(self.for_each, ctx.variables)
+        """A tuple without ``for_each`` (at most one hit: no generator to run), else the hits one by one;
+        ``()`` when every item holds, the common answer, which the engine then need not iterate."""
         variables = ctx.variables  # (each Expression.evaluate is called here: no layer in between)
+        if self.for_each is not None:
+            # (read, never changed)
+            items = self.for_each.evaluate_part(variables) if self._of_view else self.for_each.evaluate_shared(variables)
+            if type(items) is not list and not isinstance(items, list):
+                raise EvaluationError(f"for_each gave {type(items).__name__}, not a list")
+            scope = {**variables}  # one copy per check: item and index rebound per element
+            body = self.assertion._body  # its plan (Expression.plan, without the property's call)
+            if body is None:
+                return self._each(items, 0, scope)
+            for i, item in enumerate(items):
+                scope["item"], scope["index"] = item, i
+                try:  # the plan's True or False is evaluate's; on anything else evaluate says, from this item on
+                    v = body(scope)
+                except SURPRISES:
+                    return self._each(items, i, scope)
+                if v is not True:
+                    return self._each(items, i, scope, v is False)
+            return ()
         v = self.assertion.evaluate(variables)
         if v is True:
             return ()
@@ -80,16 +97,14 @@ class ExpressionCheck(CheckType):
             raise EvaluationError(f"assert gave {v!r}, not true or false")
         return (Hit(self.path, self._evidence(variables)),)
 
-    def _each(self, for_each: Expression, variables: Mapping[str, Any]) -> Iterator[Hit]:
+    def _each(self, items: list[Any], start: int, scope: dict[str, Any], refuted: bool = False) -> Iterator[Hit]:
+        """The hits of ``items`` from ``start`` on (those before it hold), one by one: a check may find
+        thousands, and the engine lists only the first few (the rest are counted, never all held).
+        ``refuted``: the assertion is known false for the item at ``start`` (its plan said so)."""
         holds = self.assertion.evaluate
-        # (read, never changed)
-        items = for_each.evaluate_part(variables) if self._of_view else for_each.evaluate_shared(variables)
-        if type(items) is not list and not isinstance(items, list):
-            raise EvaluationError(f"for_each gave {type(items).__name__}, not a list")
-        scope = {**variables}  # one copy per check: item and index rebound per element
-        for i, item in enumerate(items):
-            scope["item"], scope["index"] = item, i
-            v = holds(scope)
+        for i in range(start, len(items)):
+            scope["item"], scope["index"] = items[i], i
+            v = False if refuted and i == start else holds(scope)
             if v is not True:
                 if v is not False:
                     raise EvaluationError(f"assert gave {v!r}, not true or false")
