@@ -458,3 +458,27 @@ def test_a_zone_that_cannot_be_read_goes_to_cel_after_one_that_could():
                 hours({"record": {"z": z}})
         else:
             assert hours({"record": {"z": z}}) == h
+
+
+
+_OTHER_DIGITS = ["2023-06-01T10:00:00+\u0660\u0668:00", "\u0662023-06-01T10:00:00Z", "2023-06-01T10:00:00.\u0661Z",
+                 "2023-06-01T10:00:00+ 8:00", "2023-06-01T10:00:00+08: 0", "2023-06-01T10:00:00+8:000"]
+
+
+@given(WRITTEN_OUT | st.sampled_from([*_OTHER_DIGITS, "2023-06-01T10:00:00+24:00", "2023-06-01T10:00:00-00:00",
+                                      "2023-06-01T10:00:00+23:59", "2023-06-01T10:00:00-23:59"]))
+def test_a_timestamp_written_out_is_the_utc_instant_cel_reads(text):
+    """The wall time read as UTC less the offset is the instant CEL reads, in UTC itself (not merely equal to it:
+    tzinfo and fold too); what CEL refuses (a day's offset, other scripts' digits) the plan hands to CEL."""
+    got, want = _plan_and_cel("timestamp(record.s)", {"record": {"s": text}})
+    if text in _OTHER_DIGITS:
+        assert got is ERR and want is ERR
+    if got is not ERR:
+        assert want is not ERR and got == want and got.tzinfo is UTC and got.fold == 0, f"{text!r}: {got!r} vs {want!r}"
+        assert got == datetime.fromisoformat(text.replace("t", "T").replace(" ", "T")).astimezone(UTC)
+
+
+@pytest.mark.parametrize("expr", ["duration('\u0661h')", "duration('1.\u0665s')",
+                                  "timestamp('2009-02-13T23:31:30Z').getHours('+\u0660\u0668:00')"])
+def test_other_scripts_digits_are_cels_to_refuse(expr):
+    assert _plan_and_cel(expr, {}) == (ERR, ERR)
