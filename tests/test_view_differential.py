@@ -41,18 +41,24 @@ def _vary(record: dict, draw) -> dict:
 
     r = copy.deepcopy(record)
     for _ in range(draw(st.integers(0, 4))):
-        holders = []
-        todo: list = [r]
-        while todo:
-            c = todo.pop()
-            keys = [k for k in c if k not in ("process", "id")] if isinstance(c, dict) else range(len(c))
-            holders += [(c, k) for k in keys]
-            todo += [v for v in (c.values() if isinstance(c, dict) else c) if isinstance(v, (dict, list))]
+        holders = value_holders(r)
         if not holders:
             break
         c, k = draw(st.sampled_from(holders))
         c[k] = draw(ODD | values | st.sampled_from(STAMPS))
     return r
+
+
+def value_holders(record: dict) -> list:
+    """Every (container, key) of ``record`` at any depth, but its process and id, which decide how it is judged."""
+    holders: list = []
+    todo: list = [record]
+    while todo:
+        c = todo.pop()
+        keys = [k for k in c if k not in ("process", "id")] if isinstance(c, dict) else range(len(c))
+        holders += [(c, k) for k in keys]
+        todo += [v for v in (c.values() if isinstance(c, dict) else c) if isinstance(v, (dict, list))]
+    return holders
 
 
 def _view(fn, record, plan, tz):

@@ -26,7 +26,7 @@ from sopengine.view import build_view, screened_view
 
 from .conftest import RULES
 from .test_plan_differential import RECORDS
-from .test_view_differential import _vary
+from .test_view_differential import _vary, value_holders
 
 INT64 = 2**63
 
@@ -57,13 +57,7 @@ def _place(record: dict, draw) -> dict:
     """``_vary``'s record with up to 3 more values only a Python caller can pass, anywhere in it."""
     r = _vary(record, draw)
     for _ in range(draw(st.integers(0, 3))):
-        holders: list = []
-        todo: list = [r]
-        while todo:
-            c = todo.pop()
-            keys = [k for k in c if k not in ("process", "id")] if isinstance(c, dict) else range(len(c))
-            holders += [(c, k) for k in keys]
-            todo += [v for v in (c.values() if isinstance(c, dict) else c) if isinstance(v, (dict, list))]
+        holders = value_holders(r)
         if holders:
             c, k = draw(st.sampled_from(holders))
             c[k] = draw(PYTHON_ONLY)
