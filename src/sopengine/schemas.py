@@ -25,6 +25,7 @@ from .loader import Document, escape
 from .paths import bundled_schemas_dir, walk_files
 from .results import SourceRef
 from .schema_fields import ViewPlan
+from .schema_implied import without_implied
 
 if TYPE_CHECKING:  # pragma: no cover
     import jsonschema
@@ -288,13 +289,12 @@ def _rebuild_record_validator(docs: Mapping[str, dict[str, Any]], rel: str) -> R
 
 
 def _rs_validator(store: SchemaStore, rel: str) -> jsonschema_rs.Validator | None:
-    resources = []
-    for name, doc in store.checked.items():
-        uri = doc.get("$id") or SCHEMA_BASE + name
-        resources.append((uri, doc))
+    """The validator of "valid?": the Rust one, given ``rel`` without what it implies twice (schema_implied)."""
+    by_uri = {doc.get("$id") or SCHEMA_BASE + name: doc for name, doc in store.checked.items()}
+    top = store.checked[rel]
     try:
-        registry = jsonschema_rs.Registry(resources)
-        return jsonschema_rs.validator_for(store.checked[rel], registry=registry)
+        registry = jsonschema_rs.Registry(list(by_uri.items()))
+        return jsonschema_rs.validator_for(without_implied(top, top.get("$id") or SCHEMA_BASE + rel, by_uri), registry=registry)
     except Exception:  # noqa: BLE001 - a schema the Rust validator cannot compile, however it fails: the Python one still works
         return None
 
