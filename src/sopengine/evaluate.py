@@ -124,8 +124,7 @@ class _Run(Findings):
         self.trace.later(start_line, proc.initial, start, tz)
         # what the SLAs look at: one for the record, moved along the replay (they keep nothing of it)
         self.clock: TimeContext = TimeContext(self.record, tz, self.now, None, events, self.vars)
-        for k, ev in enumerate(events):
-            state, entered = self.replay(state, ev, ev_view[k], k, entered)
+        state, entered = self.replay(state, entered, events, ev_view)
         # from here on the variables no longer change: convert them to CEL once for all checks and deadlines
         self.vars = Bindings({**self.vars, "state": state, "event": {}})
         self.next_actions(state, entered, events)
@@ -134,79 +133,104 @@ class _Run(Findings):
         return state
 
     # -- replay -----------------------------------------------------------
-    def replay(self, prior: str, ev: Mapping[str, Any], ev_view: Any, k: int,
-               entered: datetime | None) -> tuple[str, datetime | None]:
-        """Event ``k`` of the sorted events: the state it leads to and when the state was entered. The step is the
-        first of the (state, event) table whose guard holds, as the machine's own trigger would choose.
-        Its pointer and time are written out only for a finding."""
+    def replay(self, state: str, entered: datetime | None, events: list[Mapping[str, Any]],
+               ev_view: list[Any]) -> tuple[str, datetime | None]:
+        """The sorted events, one by one: the state they lead to and when it was entered. Each event's step is
+        the first of the (state, event) table whose guard holds, as the machine's own trigger would choose.
+        One loop for all of them: the usual event (its first step unguarded, done in time by an allowed role)
+        costs a table lookup, its trace entry and its step; pointers and times are written only for a finding."""
+        table, tz, variables = self.proc.replay, self.tz, self.vars  # the replay's variables: "event" and "state" change
+        trace, done = self.trace.entries.append, self.steps.done.append  # (Trace.later's entry, without the call)
+        for k, ev in enumerate(events):
+            etype: Any = ev.get("type")
+            at = ev["at"]
+            steps = table.get((state, etype), ()) if type(etype) is str else ()
+            if steps and steps[0].when is None:
+                step = steps[0]
+                variables["event"], variables["state"] = ev_view[k], state
+            elif (chosen := self._choose(state, ev, ev_view[k], etype, at)) is not None:
+                step = chosen
+            else:
+                continue  # no step: the state stays
+            to = step.to
+            if step.skips and state in step.skips and state not in step.sources:
+                self.skipped(step, state, ev, etype)
+            role = ev.get("role")
+            if role is None or type(role) is str:  # immutable: formatted when read
+                trace((event_line, (at, tz, etype, role, step.id, state, to)))
+            else:
+                trace(event_line(at, tz, etype, role, step.id, state, to))
+            done((ev["_index"], step.id, state, to))
+            if role not in step.roles:
+                self.wrong_role(step, ev, role, at)
+            if step.sla is not None:
+                self.on_time(step, ev, at, entered, k)
+            # A self-loop (chasing the carrier while shipped) is an internal transition: the clocks
+            # of the state keep running from when it was entered, or ORD-09's 15 days would restart.
+            if to != state:
+                state, entered = to, at
+        return state, entered
+
+    def _choose(self, prior: str, ev: Mapping[str, Any], ev_view: Any, etype: Any, at: datetime) -> StepDef | None:
+        """The step of an event whose first step in the table is guarded, or that has none there: the first
+        whose guard holds; else, out of order, the first that fits (None, reported, if none does)."""
         proc, tz = self.proc, self.tz
-        etype, at = ev.get("type"), ev["at"]
         if not isinstance(etype, str) or not (steps := proc.steps_by_event.get(etype)):  # (the schema asks for a string)
             self.violation(EVENT_UNKNOWN, "error", proc.rules[EVENT_UNKNOWN].clauses,
                            f"事件类型 {etype!r} 不是流程 {proc.id} 的任何步骤", f"event type {etype!r} is not a step of process {proc.id}",
                            f"/events/{ev['_index']}/type", {"event": etype, "at": rfc3339(at, tz)})
-            return prior, entered
-        variables = self.vars  # the replay's own: only "event" and "state" change, event by event
+            return None
+        variables = self.vars
         variables["event"], variables["state"] = ev_view, prior
-        step = None
         guard_errors: list[tuple[str, str]] | None = None  # (made only when a guard raises)
         for candidate in proc.replay.get((prior, etype), ()):
             guard = candidate.when
             if guard is None:
-                step = candidate
-                break
+                return candidate
             try:
                 holds = guard.test(variables)
             except Exception as exc:  # noqa: BLE001 - whatever a guard raises (a missing field, a CEL error) means the step does not apply
                 guard_errors = [*(guard_errors or ()), (candidate.id, str(exc))]
                 continue
             if holds:
-                step = candidate
-                break
-        if step is None:
-            fits = [s for s in steps if s.when is None or _safe_test(s.when, variables)]
-            step = fits[0] if fits else steps[0]
-            detail = "; ".join(f"{sid}: {msg}" for sid, msg in guard_errors or ())
-            self.out_of_order(step, prior, ev, etype, detail, fits or steps)
-            if not fits:
-                self.trace.later(unmatched_line, at, tz, etype, prior)
-                return prior, entered
-        state = step.to
-        if prior in step.skips and prior not in step.sources:
-            self.skipped(step, prior, ev, etype)
-        role = ev.get("role")
-        if role is None or type(role) is str:  # immutable: formatted when read
-            self.trace.later(event_line, at, tz, etype, role, step.id, prior, state)
-        else:
-            self.trace.add(event_line(at, tz, etype, role, step.id, prior, state))
-        self.steps.done.append((ev["_index"], step.id, prior, state))
-        if role not in step.roles:
-            path, when = f"/events/{ev['_index']}", rfc3339(at, tz)
-            who = f"角色 {role}" if role else "未注明角色"
-            self.violation(WRONG_ROLE.id(step.id), "error", step.clauses,
-                           f"步骤“{step.title.zh}”由{who}执行，应由 {'、'.join(step.roles)} 执行",
-                           f"step '{step.title.en}' was done by {('role ' + role) if role else 'no stated role'}; allowed: {', '.join(step.roles)}",
-                           path + "/role", {"role": role, "allowed": list(step.roles), "actor": ev.get("actor"), "at": when})
-        if step.sla is not None:
-            # the SLA is read at the event: its ``now`` is the event's time, and the events so far are those before it
-            ctx = self.clock
-            ctx.now, ctx.state_entered, ctx.upto, ctx.variables = at, entered, k, variables
-            variables["now"] = at
-            try:
-                dl = self._deadline(step.sla, ctx, step.id)
-            finally:
-                variables["now"] = self.now
-            if dl is not None and at > dl.due:
-                path, when, due = f"/events/{ev['_index']}", rfc3339(at, tz), rfc3339(dl.due, tz)
-                late = format_duration(at - dl.due)
-                zh, en, ev = dl.labelled(
-                    f"步骤“{step.title.zh}”于 {when} 完成，期限为 {due}，迟了 {late}",
-                    f"step '{step.title.en}' done at {when}, due {due}: {late} late",
-                    {"due": due, "at": when, "late_by": late, "sla": dl.text})
-                self.violation(LATE.id(step.id), dl.severity(step.sla.severity), dl.case.clauses, zh, en, path + "/at", ev)
-        # A self-loop (chasing the carrier while shipped) is an internal transition: the clocks
-        # of the state keep running from when it was entered, or ORD-09's 15 days would restart.
-        return state, (at if state != prior else entered)
+                return candidate
+        fits = [s for s in steps if s.when is None or _safe_test(s.when, variables)]
+        step = fits[0] if fits else steps[0]
+        detail = "; ".join(f"{sid}: {msg}" for sid, msg in guard_errors or ())
+        self.out_of_order(step, prior, ev, etype, detail, fits or steps)
+        if not fits:
+            self.trace.later(unmatched_line, at, tz, etype, prior)
+            return None
+        return step
+
+    def wrong_role(self, step: StepDef, ev: Mapping[str, Any], role: Any, at: datetime) -> None:
+        path, when = f"/events/{ev['_index']}", rfc3339(at, self.tz)
+        who = f"角色 {role}" if role else "未注明角色"
+        self.violation(WRONG_ROLE.id(step.id), "error", step.clauses,
+                       f"步骤“{step.title.zh}”由{who}执行，应由 {'、'.join(step.roles)} 执行",
+                       f"step '{step.title.en}' was done by {('role ' + role) if role else 'no stated role'}; allowed: {', '.join(step.roles)}",
+                       path + "/role", {"role": role, "allowed": list(step.roles), "actor": ev.get("actor"), "at": when})
+
+    def on_time(self, step: StepDef, ev: Mapping[str, Any], at: datetime, entered: datetime | None, k: int) -> None:
+        """The step's SLA read at the event: its ``now`` is the event's time, the events so far those before it."""
+        sla = step.sla
+        assert sla is not None, "only a step with an SLA"
+        ctx, variables = self.clock, self.vars
+        ctx.now, ctx.state_entered, ctx.upto, ctx.variables = at, entered, k, variables
+        variables["now"] = at
+        try:
+            dl = self._deadline(sla, ctx, step.id)
+        finally:
+            variables["now"] = self.now
+        if dl is not None and at > dl.due:
+            tz = self.tz
+            path, when, due = f"/events/{ev['_index']}", rfc3339(at, tz), rfc3339(dl.due, tz)
+            late = format_duration(at - dl.due)
+            zh, en, evidence = dl.labelled(
+                f"步骤“{step.title.zh}”于 {when} 完成，期限为 {due}，迟了 {late}",
+                f"step '{step.title.en}' done at {when}, due {due}: {late} late",
+                {"due": due, "at": when, "late_by": late, "sla": dl.text})
+            self.violation(LATE.id(step.id), dl.severity(sla.severity), dl.case.clauses, zh, en, path + "/at", evidence)
 
     def skipped(self, step: StepDef, prior: str, ev: Mapping[str, Any], etype: str) -> None:
         """A step done after optional steps were left out. The checks that need the missing event report it
