@@ -114,3 +114,19 @@ def test_amounts_and_dates_read_twice_view_as_the_general_path(engine, process):
     if process == "product":
         view = screened_view(base, proc.view, proc.timezone)
         assert view["qualifications"] is base["qualifications"] and view["monitoring"] is base["monitoring"]
+
+
+def test_a_list_of_events_is_viewed_object_by_object_as_the_general_path(engine):
+    """The converter of a list of objects reads each object itself (and anything else in the list through the
+    items' converter); an object whose instants are written as shown is shared, one that is not is copied."""
+    proc = engine.versions("order")[-1]
+    base = next(r for r in RECORDS["order"] if len(r.get("events") or []) >= 2)
+    shown, odd = dict(base["events"][0]), {**base["events"][1], "at": "2023-06-01 18:04"}
+    for events in ([shown, odd], [shown, "x", None, 3, [odd]], [{**odd, "at": None}, {**odd, "retain_until": "2025-01-01"}],
+                   [{**odd, "at": 20230601}]):
+        record = {**base, "events": events}
+        want = _view(build_view, record, proc.view, proc.timezone)
+        got = _view(screened_view, record, proc.view, proc.timezone)
+        assert (got is want) if want is ValueProblem else same(got, want)
+    view = screened_view({**base, "events": [shown, odd]}, proc.view, proc.timezone)
+    assert view["events"][0] is shown and view["events"][1]["at"] == "2023-06-01T18:04:00+08:00"

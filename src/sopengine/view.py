@@ -89,36 +89,67 @@ def _same(value: Any, tz: tzinfo) -> Any:
 def _convert(plan: ViewPlan) -> Convert | None:
     """The converter of ``plan``, or None where it converts nothing a screened record can hold (dates,
     and containers holding only those, are their own view), so that no call is made for them."""
-    kind = plan.kind
-    if kind == "timestamp":
-        return _timestamp
-    if kind == "until":
-        return _until
-    if kind == "money":
-        return _money
-    props = tuple((k, c) for k, sub in plan.props.items() if (c := _convert(sub)) is not None)
-    items = _convert(plan.items) if plan.items is not None else None
-    if not props and items is None:
-        return None
+    return _parts(plan)[0]
+
+
+OfDict = Callable[[dict[str, Any], tzinfo], dict[str, Any]]
+
+
+def _parts(plan: ViewPlan) -> tuple[Convert | None, OfDict | None]:
+    """``_convert(plan)``, and what it does to a dict (None: nothing, or the plan converts the value itself),
+    which the converter of a list of such objects calls for each object itself (no call per object)."""
+    leaf = _LEAVES.get(plan.kind) if plan.kind is not None else None
+    if leaf is not None:
+        return leaf, None
+    of_dict = _of_dict(plan)
+    items, each = _parts(plan.items) if plan.items is not None else (None, None)
+    if of_dict is None and items is None:
+        return None, None
 
     def convert(value: Any, tz: tzinfo) -> Any:
         t = type(value)
         if t is dict:
-            out = None
-            for k, sub in props:
-                v = value.get(k)
-                if v is None:  # absent, or null: a null is its own view
-                    continue
-                w = sub(v, tz)
-                if w is not v:
-                    if out is None:
-                        out = dict(value)
-                    out[k] = w
-            return value if out is None else out
+            return value if of_dict is None else of_dict(value, tz)
         if t is list and items is not None:
-            return [items(v, tz) for v in value]
+            if each is None:
+                return [items(v, tz) for v in value]
+            return [each(v, tz) if type(v) is dict else items(v, tz) for v in value]
         return value
-    return convert
+    return convert, of_dict
+
+
+def _of_dict(plan: ViewPlan) -> OfDict | None:
+    """What the converter of ``plan`` (no ``kind``) does to a dict; None if nothing. Timestamps, most of what
+    a view converts, are read by ``shown_as_read`` itself (one call, not two); the order in which a dict's
+    values are converted is free: which bad value raises first, ``view_problem`` decides."""
+    props = tuple((k, c) for k, sub in plan.props.items() if (c := _convert(sub)) is not None)
+    if not props:
+        return None
+    stamps = tuple(k for k, c in props if c is _timestamp)
+    others = tuple((k, c) for k, c in props if c is not _timestamp)
+
+    def of_dict(value: dict[str, Any], tz: tzinfo) -> dict[str, Any]:
+        out = None
+        for k in stamps:
+            v = value.get(k)
+            if v is None:  # absent, or null: a null is its own view
+                continue
+            text = shown_as_read(v, tz)
+            if text != v:  # (text already in that form is its own view: the dict holding it is not copied)
+                if out is None:
+                    out = dict(value)
+                out[k] = text
+        for k, sub in others:
+            v = value.get(k)
+            if v is None:
+                continue
+            w = sub(v, tz)
+            if w is not v:
+                if out is None:
+                    out = dict(value)
+                out[k] = w
+        return value if out is None else out
+    return of_dict
 
 
 def _timestamp(value: Any, tz: tzinfo) -> Any:
@@ -149,6 +180,9 @@ def _money(value: Any, tz: tzinfo) -> Any:
             _AMOUNTS.clear()
         _AMOUNTS[value] = amount
     return amount
+
+
+_LEAVES: dict[str, Convert] = {"timestamp": _timestamp, "until": _until, "money": _money}  # a plan's kind: its converter
 
 
 def view_problem(value: Any, plan: ViewPlan | None, tz: tzinfo, pointer: str = "") -> ValueProblem:
