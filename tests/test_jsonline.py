@@ -123,3 +123,15 @@ def test_a_framed_item_is_the_frame_around_the_line_written_through_safetext(eng
     for i, rec in enumerate(read_jsonl(EXAMPLES / "orders.jsonl")):
         r = engine.evaluate(rec, NOW, source=SourceRef("orders\u202e.jsonl", i + 1, 1))
         assert frame.item(r, opts) == _safe_reference(frame.before + _reference(r, "zh", False) + frame.after)
+
+
+def test_what_is_written_once_for_many_results_is_told_apart_by_value_and_type():
+    """The process and version, the digest and the file of a source are written once and then remembered:
+    never for another value, even one equal to it in Python (1 == True), and a JSON Lines source's shape
+    (line, column 1, no pointer) only for exactly that."""
+    made = [Result("r", p, v, None, error=None, digest=d, source=s)
+            for p, v, d, s in [(1, "1.0", "sha", SourceRef("a.jsonl", 1, 1)), (True, "1.0", "sha", SourceRef("a.jsonl", True, 1)),
+                               ("order", 1.0, 1, SourceRef("a.jsonl", 2, True)), ("order", "1.0", "sha", SourceRef("a.jsonl", 3, 1, "/0")),
+                               ("order", "1.0", True, SourceRef("a.jsonl", 4, 2)), ("order", "1.0", "sha", SourceRef("b.jsonl", 5, 1))]]
+    for r in [*made, *reversed(made), *made]:
+        assert encode(r) == _reference(r, "en", False)

@@ -84,10 +84,15 @@ def _rule_texts(items: tuple[str, ...]) -> str:
 
 
 def _violation(v: Violation, lang: str) -> str:
-    zh, en = _value(v.messages.zh), _value(v.messages.en)
-    return (f'{{"rule": {_value(v.rule)}, "severity": {_value(v.severity)}, "clauses": {_rule_texts(v.clauses)}, '
-            f'"message": {zh if lang == "zh" else en}, "messages": {{"zh": {zh}, "en": {en}}}, '
-            f'"path": {_value(v.path)}, "evidence": {_evidence(v.evidence) if v.evidence else "{}"}}}')
+    # (``_value`` written out for the fields that are text: a Python call less for each, on every finding)
+    m, rule, severity, path = v.messages, v.rule, v.severity, v.path
+    zh = _text(m.zh) if type(m.zh) is str else _value(m.zh)
+    en = _text(m.en) if type(m.en) is str else _value(m.en)
+    return (f'{{"rule": {_text(rule) if type(rule) is str else _value(rule)}, '
+            f'"severity": {_text(severity) if type(severity) is str else _value(severity)}, '
+            f'"clauses": {_rule_texts(v.clauses)}, "message": {zh if lang == "zh" else en}, '
+            f'"messages": {{"zh": {zh}, "en": {en}}}, "path": {_text(path) if type(path) is str else _value(path)}, '
+            f'"evidence": {_evidence(v.evidence) if v.evidence else "{}"}}}')
 
 
 def _evidence(e: Mapping[str, object]) -> str:
@@ -96,8 +101,12 @@ def _evidence(e: Mapping[str, object]) -> str:
 
 def _action(a: NextAction, lang: str) -> str:
     overdue = "true" if a.overdue is True else "false" if a.overdue is False else _data(a.overdue)
-    return (f'{{"action": {_value(a.action)}, "role": {_value(a.role)}, "due": {_value(a.due)}, '
-            f'"clauses": {_rule_texts(a.clauses)}, "title": {_value(a.title.get(lang))}, "sla": {_value(a.sla)}, '
+    action, role, due, title, sla = a.action, a.role, a.due, a.title.get(lang), a.sla
+    return (f'{{"action": {_text(action) if type(action) is str else _value(action)}, '
+            f'"role": {_text(role) if type(role) is str else _value(role)}, '
+            f'"due": {_text(due) if type(due) is str else _value(due)}, "clauses": {_rule_texts(a.clauses)}, '
+            f'"title": {_text(title) if type(title) is str else _value(title)}, '
+            f'"sla": {_text(sla) if type(sla) is str else _value(sla)}, '
             f'"overdue": {overdue}, "roles": {_rule_texts(a.roles) if a.roles else _texts((a.role,))}}}')
 
 
@@ -105,24 +114,67 @@ def _unverified(u: Unverified) -> str:
     return f'{{"rule": {_value(u.rule)}, "clauses": {_texts(u.clauses)}, "needs": {_texts(u.needs)}}}'
 
 
+_FILES: dict[str, str] = {}  # a source's file name -> its JSON text: the same for every record of a file
+
+
 def _source(s: SourceRef) -> str:
-    out = f'{{"file": {_value(s.file)}'
-    if s.line is not None:
-        out += f', "line": {_number(s.line)}'
-    if s.column is not None:
-        out += f', "column": {_number(s.column)}'
+    file, line, column = s.file, s.line, s.column
+    name = _FILES.get(file) if type(file) is str else None
+    if name is None:
+        name = _value(file)
+        if type(file) is str:
+            if len(_FILES) >= 4096:
+                _FILES.clear()
+            _FILES[file] = name
+    if type(line) is int and column == 1 and type(column) is int and not s.pointer:  # a JSON Lines record
+        return f'{{"file": {name}, "line": {int.__repr__(line)}, "column": 1}}'
+    out = f'{{"file": {name}'
+    if line is not None:
+        out += f', "line": {_number(line)}'
+    if column is not None:
+        out += f', "column": {_number(column)}'
     if s.pointer:
         out += f', "pointer": {_value(s.pointer)}'
     return out + "}"
 
 
+_MADE_BY: dict[tuple[object, object], str] = {}  # (process, version) -> their fields' text
+_DIGESTS: dict[str, str] = {}  # digest -> its text
+
+
+def _made_by(r: Result) -> str:
+    """``"process": ..., "version": ..., ``: the same for every record one version judges, so written once."""
+    key = (r.process, r.version)
+    text = _MADE_BY.get(key)
+    if text is None:
+        text = f'"process": {_value(r.process)}, "version": {_value(r.version)}, '
+        if not all(x is None or type(x) is str for x in key):  # (1 == True: only text is remembered)
+            return text
+        if len(_MADE_BY) >= 4096:
+            _MADE_BY.clear()
+        _MADE_BY[key] = text
+    return text
+
+
+def _digest(d: object) -> str:
+    text = _DIGESTS.get(d) if type(d) is str else None
+    if text is None:
+        text = _value(d)
+        if type(d) is str:
+            if len(_DIGESTS) >= 4096:
+                _DIGESTS.clear()
+            _DIGESTS[d] = text
+    return text
+
+
 def encode(r: Result, lang: str = "en", trace: bool = False) -> str:
     """``json.dumps(r.to_dict(lang, trace), ensure_ascii=False)``, without the dict."""
-    out = (f'{{"record": {_value(r.record)}, "process": {_value(r.process)}, "version": {_value(r.version)}, '
-           f'"state": {_value(r.state)}, '
-           f'"violations": [{", ".join([_violation(v, lang) for v in r.violations])}], '
-           f'"next_actions": [{", ".join([_action(a, lang) for a in r.next_actions])}], '
-           f'"error": {_value(r.error)}, "digest": {_value(r.digest)}')
+    record, state, vs, acts = r.record, r.state, r.violations, r.next_actions
+    out = (f'{{"record": {_text(record) if type(record) is str else _value(record)}, {_made_by(r)}'
+           f'"state": {_text(state) if type(state) is str else _value(state)}, '
+           f'"violations": [{", ".join([_violation(v, lang) for v in vs]) if vs else ""}], '
+           f'"next_actions": [{", ".join([_action(a, lang) for a in acts]) if acts else ""}], '
+           f'"error": {_value(r.error)}, "digest": {_digest(r.digest)}')
     if r.unverified:
         out += f', "unverified": [{", ".join([_unverified(u) for u in r.unverified])}]'
     if r.source is not None:
