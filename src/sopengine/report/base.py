@@ -32,9 +32,14 @@ class Summary:
         self.records += 1
         if r.error is not None:
             self.errors += 1
-        for v in r.violations:
-            self.by_severity[v.severity] += 1
-        w = r.worst()
+        vs = r.violations
+        if vs:
+            by = self.by_severity
+            for v in vs:
+                by[v.severity] += 1
+        if self.worst == "error":  # nothing is worse: asked for every result of a batch, most after the first error
+            return
+        w = r.worst() if vs or r.error is not None else None
         if w is not None and (self.worst is None or SEVERITY_RANK[w] > SEVERITY_RANK[self.worst]):
             self.worst = w
 
