@@ -286,6 +286,29 @@ def test_events_picked_by_type_agree_with_cel(expr, events):
         assert want is not ERR and same(got, want), f"{expr!r}: plan {got!r}, CEL {want!r}"
 
 
+EMPTY_OR_NOT = ["events.exists(e, e.type == 'a' && e.n > index)", "events.all(e, e.n > 1)", "record.l.map(x, x + index)",
+                "record.l.filter(x, x > index)", "record.l.exists_one(x, x == index)",
+                "record.l.all(x, events.exists(e, e.type == 'a' && e.n == x))",
+                "record.l.exists(x, record.l.exists(item, item == x && index == 0))"]
+
+
+@pytest.mark.parametrize("expr", EMPTY_OR_NOT)
+def test_a_comprehension_over_nothing_binds_nothing(expr):
+    """Over an empty list (or no event of the type picked) a comprehension makes no scope of its own; it must
+    not bind its variable anywhere shared either, and answers as CEL does, before and after one over items."""
+    from sopengine.plan import comprehensions
+
+    plan = translate(expr, NAMES)
+    assert plan is not None
+    for events, items in (([], []), ([{"type": "b", "n": 5}], []), ([{"type": "a", "n": 2}], [0, 2]), ([], [1])):
+        env = {"record": {"l": items}, "events": events, "event": {}, "item": None, "index": 0, "state": "", "now": NOW}
+        want = compile_expression(expr).evaluate(env)
+        for variables in (env, {**env, BY_TYPE: index_events(events)}):
+            assert same(plan(variables), want), (expr, events, items)
+            assert comprehensions._NO_SCOPE == {}  # (shared by every evaluation: never written)
+            assert variables["item"] is None and variables["index"] == 0 and " iterations" not in variables
+
+
 @given(st.floats(allow_nan=False) | st.integers(-10**7, 10**7).map(lambda n: n / 8) | st.sampled_from([1e6, 999999.5, 1e-4, 1e-5]))
 def test_a_double_is_written_as_cel_writes_it(d):
     env = {"record": {"d": d}}

@@ -166,8 +166,34 @@ def test_the_world_as_recorded_is_the_records_own_variables_with_their_events_in
     asked = compile_expression("events.exists(e, e.type == 'shipped') && has(record.note)")
     assert asked.over_unknowns(world) is UNDECIDED
     recorded, phantom = unknown_worlds(variables, ("inspected",), optional, frozenset())
+    assert recorded is variables  # (read, never written: not copied)
     assert recorded["record"] is record and BY_TYPE not in phantom and type(phantom["events"]) is Open
     assert compile_expression("events.exists(e, e.type == 'inspected')").over_unknowns(recorded) is False
     [swapped] = unknown_worlds(variables, ("tracking",), optional, frozenset())
     assert BY_TYPE not in swapped and type(swapped["events"][1]) is Partial and swapped["events"][0] is events[0]
     assert compile_expression("events.exists(e, e.type == 'shipped' && e.tracking == 'x')").over_unknowns(swapped) is UNDECIDED
+
+
+def test_a_check_type_that_cannot_decide_keeps_its_hits_unverified_without_building_worlds(monkeypatch):
+    """``CheckType.decided`` (the base's) lets no hit stand: ``standing`` answers so before asking anything."""
+    from sopengine import contract
+    from sopengine.checks.base import CheckType, Hit
+
+    class Undecided(CheckType):
+        name = "undecided-test"
+
+        def run(self, ctx):  # pragma: no cover - never run here
+            return ()
+
+    class Ck:
+        needs, when, impl = ("note",), compile_expression("has(record.note)"), Undecided({}, None)  # type: ignore[arg-type]
+
+    def worlds(*args):
+        raise AssertionError("no world is needed")
+
+    optional = {"note": contract.OptionalData("note", "", None, "/note")}
+    variables = {"record": {"id": "R"}, "events": [], "now": NOW}
+    monkeypatch.setattr(contract, "unknown_worlds", worlds)
+    assert contract.standing(Ck(), [Hit("/note")], variables, optional, frozenset()) == []
+    monkeypatch.undo()
+    assert contract.standing(Ck(), [Hit("/note")], variables, optional, frozenset()) == []  # (and the same answer with them)

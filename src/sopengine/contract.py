@@ -48,11 +48,12 @@ from functools import lru_cache
 from itertools import combinations
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .checks.base import CheckType
 from .plan.events import BY_TYPE
 from .plan.unknown import Open, Partial
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .checks.base import CheckType, Hit
+    from .checks.base import Hit
     from .expr import Expression
 
 ALL = "*"  # a declared set meaning "every optional name" (profile full)
@@ -145,6 +146,7 @@ def unmet(needs: Iterable[str], record: Mapping[str, Any], optional: Mapping[str
 
 
 MAX_UNKNOWN_EVENTS = 3  # absent event types of one check: 2**3 worlds at most, else nothing stands
+_UNDECIDING = CheckType.decided  # the base's answer to ``standing``: no hit stands
 
 
 def _unknown_at(value: Any, parts: Sequence[str]) -> Any:
@@ -160,19 +162,22 @@ def _unknown_at(value: Any, parts: Sequence[str]) -> Any:
         return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
     if not isinstance(value, dict):
         return value
+    partial = isinstance(value, Partial)
     known = value.unknown if isinstance(value, Partial) else frozenset()
     if value.get(head) is None:  # absent, or JSON null, which ``missing`` reads as absent too
         if rest:
             return value
-        return Partial({k: v for k, v in value.items() if k != head}, None if known is None else known | {head})
+        out = Partial(value, None if known is None else known | {head})  # (one copy, then the key dropped)
+        out.pop(head, None)
+        return out
     child = _unknown_at(value[head], rest)
     if child is value[head]:
         return value
-    return Partial({**value, head: child}, known) if isinstance(value, Partial) else {**value, head: child}
+    return Partial({**value, head: child}, known) if partial else {**value, head: child}
 
 
 def unknown_worlds(variables: Mapping[str, Any], needs: Iterable[str], optional: Mapping[str, OptionalData],
-                   recorded: frozenset[str]) -> list[dict[str, Any]] | None:
+                   recorded: frozenset[str]) -> list[Mapping[str, Any]] | None:
     """The CEL variables of a record with the optional data of ``needs`` it lacks (and the shop does not
     record) made unknown, one set per possible world; None when there are too many worlds to ask.
 
@@ -182,8 +187,8 @@ def unknown_worlds(variables: Mapping[str, Any], needs: Iterable[str], optional:
     answers ``exists``/``all`` for any number of them; anything that counts or orders them is an error).
     """
     record: Any = variables["record"]
-    events: list[Any] = list(variables["events"])
-    raw: list[Any] = list(record.get("events") or []) if isinstance(record, Mapping) else []
+    events: list[Any] = variables["events"]  # (read, never written: a world's lists are new ones)
+    raw: list[Any] = (record.get("events") or []) if isinstance(record, Mapping) else []
     absent_types: list[str] = []
     swapped = False  # an event's field made unknown: the events (and their index by type) differ from the record's
     for name in needs:
@@ -204,10 +209,10 @@ def unknown_worlds(variables: Mapping[str, Any], needs: Iterable[str], optional:
             swapped = swapped or any(a is not b for a, b in zip(raw, given, strict=False))
     if len(absent_types) > MAX_UNKNOWN_EVENTS:
         return None
-    worlds: list[dict[str, Any]] = []
+    worlds: list[Mapping[str, Any]] = []
     for n in range(len(absent_types) + 1):
         if n == 0 and not swapped:  # the world as recorded: its record (with its unknown fields) and its events, as given
-            worlds.append({**variables, "record": record})
+            worlds.append(variables if record is variables["record"] else {**variables, "record": record})  # (read only)
             continue
         for happened in combinations(absent_types, n):
             phantoms = [Partial({"type": t}, None) for t in happened]
@@ -235,6 +240,8 @@ def standing(ck: NeedingCheck, hits: Sequence[Hit], variables: Mapping[str, Any]
     its ``when`` is true and the hit's own verdict false in every world of ``unknown_worlds``. The rest
     rest on the absence and are unverified. The reached state is taken as replayed (optional steps are
     skippable, so recording them does not move where a record ends)."""
+    if type(ck.impl).decided is _UNDECIDING:  # a check type that cannot tell keeps every hit unverified: no world to build
+        return []
     worlds = unknown_worlds(variables, ck.needs, optional, recorded)
     if worlds is None:
         return []

@@ -363,10 +363,14 @@ class _Run(Findings):
                 answer = ck.impl.refuted(ctx) if said is False else ck.impl.run(ctx)
                 if answer == () and not ctx.trace:
                     continue  # nothing found, nothing to trace: the common answer of an expression check
-                found = iter(answer)
-                hits = list(islice(found, MAX_LISTED))
-                rest = Counter((h.suffix, h.severity or ck.severity) for h in found) if len(hits) == MAX_LISTED else {}
-                # (the rest are counted, never all held in memory)
+                hits: Sequence[Hit]
+                if type(answer) is tuple and len(answer) < MAX_LISTED:  # a refuted assertion's one hit: as it is
+                    hits, rest = answer, {}
+                else:
+                    found = iter(answer)
+                    hits = list(islice(found, MAX_LISTED))
+                    rest = Counter((h.suffix, h.severity or ck.severity) for h in found) if len(hits) == MAX_LISTED else {}
+                    # (the rest are counted, never all held in memory)
             except (EvaluationError, ValueProblem) as exc:
                 self.violation(unevaluable(ck.id), severity_at_least_warning(ck.severity), ck.clauses, f"无法判断：{exc}", f"could not evaluate: {exc}",
                                "", {"error": str(exc)})

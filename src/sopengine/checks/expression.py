@@ -77,6 +77,8 @@ class ExpressionCheck(CheckType):
             items = self.for_each.evaluate_part(variables) if self._of_view else self.for_each.evaluate_shared(variables)
             if type(items) is not list and not isinstance(items, list):
                 raise EvaluationError(f"for_each gave {type(items).__name__}, not a list")
+            if not items:  # (no shipment yet, no exception raised: the common list is empty, and needs no scope)
+                return ()
             scope = {**variables}  # one copy per check: item and index rebound per element
             body = self.assertion._body  # its plan (Expression.plan, without the property's call)
             if body is None:

@@ -66,11 +66,11 @@ def comprehension(kind: str, var: str, src: Fn, fn: Fn, etype: str | None, picke
             budget[0] += n
             if budget[0] > limit[0]:
                 raise _Fallback
-            return xs, body, dict(env) if shadows else env  # type: ignore[return-value]  # (the enclosing scope)
+            return xs, body, dict(env) if shadows and xs else env  # type: ignore[return-value]  # (the enclosing scope)
         if n > limit[0]:
             raise _Fallback
-        if body is None:
-            return xs, None, _NO_SCOPE  # nothing to bind: no scope
+        if body is None or not xs:
+            return xs, body, _NO_SCOPE  # nothing to bind (no body, or no item to bind it to): no scope
         scope = dict(env)
         scope[BUDGET] = [n]
         return xs, body, scope
