@@ -290,11 +290,13 @@ def _rebuild_record_validator(docs: Mapping[str, dict[str, Any]], rel: str) -> R
 
 def _rs_validator(store: SchemaStore, rel: str) -> jsonschema_rs.Validator | None:
     """The validator of "valid?": the Rust one, given ``rel`` without what it implies twice (schema_implied)."""
-    by_uri = {doc.get("$id") or SCHEMA_BASE + name: doc for name, doc in store.checked.items()}
+    uri_of = {name: doc.get("$id") or SCHEMA_BASE + name for name, doc in store.checked.items()}
+    by_uri = {uri_of[name]: doc for name, doc in store.checked.items()}
+    reached = {uri_of[name]: store.checked[name] for name, _ in store.closure(rel)}  # all that decides validity
     top = store.checked[rel]
     try:
         registry = jsonschema_rs.Registry(list(by_uri.items()))
-        return jsonschema_rs.validator_for(without_implied(top, top.get("$id") or SCHEMA_BASE + rel, by_uri), registry=registry)
+        return jsonschema_rs.validator_for(without_implied(top, top.get("$id") or SCHEMA_BASE + rel, reached), registry=registry)
     except Exception:  # noqa: BLE001 - a schema the Rust validator cannot compile, however it fails: the Python one still works
         return None
 
