@@ -26,7 +26,7 @@ from .chrono.instants import (
     rfc3339,
 )
 from .chrono.reader import CalendarRangeError
-from .chrono.sla import Deadline, Sla, TimeContext
+from .chrono.sla import Deadline, Found, Sla, TimeContext
 from .compile import CheckDef, CompiledProcess, StepDef
 from .contract import standing, unmet
 from .errors import EvaluationError
@@ -219,10 +219,13 @@ class _Run(Findings):
         ctx.now, ctx.state_entered, ctx.upto, ctx.variables = at, entered, k, variables
         variables["now"] = at
         try:
-            dl = self._deadline(sla, ctx, step.id)
+            found = self._found(sla, ctx, step.id)
         finally:
             variables["now"] = self.now
-        if dl is not None and at > dl.due:
+        if found is not None and (at > found[0] or found[4]):  # late, or estimated: said with a Deadline
+            dl = self._made(sla, found, step.id)
+            if at <= dl.due:
+                return
             tz = self.tz
             path, when, due = f"/events/{ev['_index']}", rfc3339(at, tz), rfc3339(dl.due, tz)
             late = format_duration(at - dl.due)
@@ -264,11 +267,24 @@ class _Run(Findings):
         return ctx
 
     def _deadline(self, sla: Sla, ctx: TimeContext, owner: str) -> Deadline | None:
+        found = self._found(sla, ctx, owner)
+        if found is None:
+            return None
+        dl = sla.made(found)
+        if dl.estimated:
+            self.trace.add(f"{owner}: {dl.explain()}")
+        return dl
+
+    def _made(self, sla: Sla, found: Found, owner: str) -> Deadline:
+        """``_deadline``'s Deadline, for what ``_found`` found."""
+        dl = sla.made(found)
+        if dl.estimated:
+            self.trace.add(f"{owner}: {dl.explain()}")
+        return dl
+
+    def _found(self, sla: Sla, ctx: TimeContext, owner: str) -> Found | None:
         try:
-            dl = sla.deadline(ctx)
-            if dl is not None and dl.estimated:
-                self.trace.add(f"{owner}: {dl.explain()}")
-            return dl
+            return sla.find(ctx)
         except CalendarRangeError as exc:  # the time data stops short of this record: say so, never guess
             self.violation(DEADLINE_UNEVALUABLE.id(owner), "error", sla.clauses,
                            f"无法计算期限 {sla.id}：{exc}", f"cannot compute deadline {sla.id}: {exc}", "",

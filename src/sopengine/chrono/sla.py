@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import SlaError
 from ..expr import Expression
+from ..plan.parse import parse
 from ..results import SEVERITY_RANK
 from .instants import ValueProblem, format_duration, parse_instant
 from .official import Estimate
@@ -44,9 +45,12 @@ class Anchor:
     name: str = ""
     which: str = "latest"
     parts: tuple[str, ...] = field(init=False, compare=False, repr=False)  # a field's dotted name, split once
+    # a field's instant is the record's own, the same wherever the replay is: kept per record by this key
+    key: tuple[str, ...] | None = field(init=False, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "parts", tuple(self.name.split(".")) if self.kind == "field" else ())
+        object.__setattr__(self, "key", ("field", *self.parts) if self.kind == "field" else None)
 
     def __str__(self) -> str:
         if self.kind == "field":
@@ -71,15 +75,62 @@ class Anchor:
 @dataclass(slots=True)
 class TimeContext:
     """What an SLA may look at: one record at one point of its replay. The evaluator makes one per
-    record and moves it along the replay (``now``, ``state_entered``, ``upto``): an SLA keeps nothing of it."""
+    record and moves it along the replay (``now``, ``state_entered``, ``upto``, the variables' ``now``,
+    ``event`` and ``state``): an SLA keeps nothing of it. What reads only the record (``per_record``)
+    is the same at every point, so ``known`` keeps it for the context's record, by what it reads."""
 
     record: Mapping[str, Any]
     tz: tzinfo
     now: datetime
     state_entered: datetime | None
     events: Sequence[Mapping[str, Any]]  # sorted, "at" aware
-    variables: Mapping[str, Any]  # CEL variables
+    variables: Mapping[str, Any]  # CEL variables: ``record`` and ``events`` stay those of ``record``
     upto: int | None = None  # only ``events[:upto]`` have happened at ``now`` (None: all of them)
+    known: dict[Any, Any] = field(default_factory=dict)  # per_record key -> value (never an error)
+
+
+# The variables that are the same at every point of one record's replay: the record's view, and all its
+# events in time order (``events`` is never cut at the event; an event anchor is, through ``upto``).
+PER_RECORD = frozenset({"record", "events"})
+
+
+def _free(node: Any, bound: frozenset[str]) -> set[str]:
+    """The variables a parsed expression (``plan.parse``'s tuples) reads, less the comprehension variables."""
+    kind = node[0]
+    if kind == "ident":
+        return set() if node[1] in bound else {node[1]}
+    if kind == "lit":
+        return set()
+    if kind == "macro":  # ("macro", name, target, var, body)
+        return _free(node[2], bound) | _free(node[4], bound | {node[3]})
+    out: set[str] = set()
+    for part in node[1:]:
+        if type(part) is tuple:
+            out |= _free(part, bound)
+        elif type(part) is list:
+            for item in part:
+                out |= _free(item, bound)
+    return out
+
+
+def per_record(expr: Expression | None) -> tuple[Any, ...] | None:
+    """A key for ``expr``'s value if it reads nothing but ``PER_RECORD`` variables (and its own constants),
+    as its parsed text shows: then it is worked out once per record, where the five campaign SLAs due at
+    ``record.starts_at`` shared one key. None (asked every time) for anything else, or text the parser
+    does not read."""
+    if expr is None:
+        return None
+    try:
+        node = parse(expr.source)
+    except Exception:  # noqa: BLE001 - outside the parsed subset: no key, asked every time
+        return None
+    consts = {name.split(".", 1)[0] for name in expr.consts}
+    if not _free(node, frozenset()) <= PER_RECORD | consts:
+        return None
+    return ("cel", expr.source, expr.extra, tuple(sorted(expr.consts.items())))
+
+
+_UNKNOWN: Any = object()  # not in TimeContext.known yet
 
 
 def _field(record: Mapping[str, Any], parts: tuple[str, ...]) -> Any:
@@ -95,15 +146,18 @@ def _field(record: Mapping[str, Any], parts: tuple[str, ...]) -> Any:
 
 
 def anchor_time(anchor: Anchor, ctx: TimeContext) -> datetime | None:
-    if anchor.kind == "state_entered":
+    kind = anchor.kind
+    if kind == "state_entered":
         return ctx.state_entered
-    if anchor.kind == "now":
+    if kind == "field":  # the record's own: read once per record (ctx.known)
+        known = ctx.known
+        at = known.get(anchor.key, _UNKNOWN)
+        if at is _UNKNOWN:
+            raw = _field(ctx.record, anchor.parts)
+            at = known[anchor.key] = None if raw is None else parse_instant(raw, ctx.tz)
+        return at  # type: ignore[no-any-return]  # (what the branch above stored)
+    if kind == "now":
         return ctx.now
-    if anchor.kind == "field":
-        raw = _field(ctx.record, anchor.parts)
-        if raw is None:
-            return None
-        return parse_instant(raw, ctx.tz)
     events = ctx.events if ctx.upto is None else ctx.events[:ctx.upto]
     times: list[datetime] = [e["at"] for e in events if e.get("type") == anchor.name]
     if not times:
@@ -122,6 +176,12 @@ class Case:
     during: PromotionWindows | None = None  # a PromotionWindows: the case applies inside one of its windows
     # its deadlines' text by (SLA id, window id): Deadline.text
     texts: dict[tuple[str, str | None], str] = field(default_factory=dict, compare=False, repr=False)
+    when_key: tuple[Any, ...] | None = field(init=False, compare=False, repr=False)  # per_record(when)
+    due_key: tuple[Any, ...] | None = field(init=False, compare=False, repr=False)  # per_record(due)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "when_key", per_record(self.when))
+        object.__setattr__(self, "due_key", None if (k := per_record(self.due)) is None else ("due", *k))
 
     def describe(self) -> str:
         return self.described
@@ -216,15 +276,36 @@ class Sla:
     clauses: tuple[str, ...]
 
     def deadline(self, ctx: TimeContext) -> Deadline | None:
-        """The due instant for this record, or None when its anchor is not known yet.
+        """The due instant for this record, or None when its anchor is not known yet (``find``)."""
+        found = self.find(ctx)
+        return None if found is None else self.made(found)
+
+    def made(self, found: Found) -> Deadline:
+        """The Deadline ``find`` found."""
+        due, start, case, window, estimated, estimate = found
+        return _deadline(due, start, case, self, window, estimated, estimate)
+
+    def find(self, ctx: TimeContext) -> Found | None:
+        """``deadline``'s parts, as a tuple: a caller that only compares the due (a step done in time)
+        makes no Deadline.
 
         Cases are tried in order, the first that applies wins. A ``during`` case whose
         anchor is not known yet cannot be decided, so no deadline is given rather than
-        falling through to a later case that might be the wrong one.
+        falling through to a later case that might be the wrong one. A ``when`` or ``due``
+        that reads only the record is asked once per record (``per_record``; an error is
+        not kept, so it is raised each time it is asked, as before).
         """
+        known = ctx.known
         for case in self.cases:
-            if case.when is not None and not case.when.test(ctx.variables):
-                continue
+            when = case.when
+            if when is not None:
+                key = case.when_key
+                if key is None:
+                    holds = when.test(ctx.variables)
+                elif (holds := known.get(key, _UNKNOWN)) is _UNKNOWN:
+                    holds = known[key] = when.test(ctx.variables)
+                if not holds:
+                    continue
             window, start = None, None
             if case.during is not None:
                 start = anchor_time(case.anchor, ctx)  # (read once: the window's instant is the span's start)
@@ -234,11 +315,16 @@ class Sla:
                 if window is None:
                     continue
             if case.due is not None:
-                raw = case.due.evaluate(ctx.variables)
-                if raw is None:
+                key = case.due_key
+                if key is None or (due := known.get(key, _UNKNOWN)) is _UNKNOWN:
+                    raw = case.due.evaluate(ctx.variables)
+                    due = None if raw is None else parse_instant(raw, ctx.tz)
+                    if key is not None:
+                        known[key] = due
+                if due is None:
                     return None
-                due = parse_instant(raw, ctx.tz)
-                return _deadline(due, start if case.during is not None else anchor_time(case.anchor, ctx), case, self, window)
+                return (due, start if case.during is not None else anchor_time(case.anchor, ctx), case, window, (),
+                        None)
             if start is None:
                 start = anchor_time(case.anchor, ctx)
                 if start is None:
@@ -250,9 +336,12 @@ class Sla:
             except OverflowError:  # an anchor in the last days of year 9999: say so, as for any unreadable time
                 raise ValueProblem(f"{span} after {start.isoformat()} is beyond the year 9999") from None
             years = span.estimated_years(start, due)
-            estimate = span.calendar.estimate if years and span.calendar is not None else None
-            return _deadline(due, start, case, self, window, years, estimate)
+            return due, start, case, window, years, span.calendar.estimate if years and span.calendar is not None else None
         return None
+
+
+# What Sla.find finds: (due, start, case, window, estimated years, estimate), a Deadline's fields but its SLA
+Found = tuple[datetime, "datetime | None", Case, "PromotionWindow | None", tuple[int, ...], "Estimate | None"]
 
 
 def _deadline(due: datetime, start: datetime | None, case: Case, sla: Sla, window: PromotionWindow | None = None,
