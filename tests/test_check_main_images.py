@@ -171,3 +171,16 @@ def test_border_share_property(pil):
         dark = w * min(frame, band) + 2 * band * max(0, frame - band)  # the strip also crosses the side bands
         assert share == pytest.approx((total - dark) / total)
     prop()
+
+
+def test_a_clean_listing_answers_nothing_at_once_and_findings_keep_their_order():
+    """``()`` for a listing without a finding (nothing for the engine to iterate); otherwise the count first,
+    then each image's findings in image order, from the first image with one to the last."""
+    from .checkkit import context
+
+    assert check().run(context(product([img(i) for i in range(5)]))) == ()
+    imgs = [img(0), img(1, watermark=True), img(2), img(3, white_background=False, watermark=True)]
+    hits = run(check(), product(imgs))
+    assert [(h.suffix, h.path) for h in hits] == [("", "/main_images"), (":watermark", "/main_images/1/watermark"),
+                                                  (":background", "/main_images/3/white_background"),
+                                                  (":watermark", "/main_images/3/watermark")]

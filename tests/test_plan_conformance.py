@@ -257,6 +257,22 @@ def test_iteration_budget_goes_to_cel():
         plan(env)
 
 
+@pytest.mark.parametrize("expr", ["events.exists(e, e.type == 'b' && e.n > 1)", "events.exists(e, e.type == 'b')",
+                                  "events.filter(e, e.type == 'b')", "events.filter(e, e.type == 'b' && e.n > 1)"])
+def test_the_iteration_budget_counts_every_event_with_the_index_too(expr):
+    """Picked by type, a comprehension visits only the events of its type, but every event counts against the
+    budget: past it the plan goes to CEL, with the index as without, even when no event is of that type."""
+    plan = translate(expr, NAMES)
+    for events in ([{"type": "a", "n": 1}] * 6000, [{"type": "a", "n": 1}] * 5999 + [{"type": "b", "n": 2}]):
+        env = {"record": {}, "events": events, "event": {}, "item": None, "index": 0, "state": "", "now": NOW}
+        for variables in (env, {**env, BY_TYPE: index_events(events)}):
+            with pytest.raises(Fallback):
+                plan(variables)
+    small = [{"type": "a", "n": 1}, {"type": "b", "n": 2}]
+    env = {"record": {}, "events": small, "event": {}, "item": None, "index": 0, "state": "", "now": NOW}
+    assert same(plan({**env, BY_TYPE: index_events(small)}), compile_expression(expr).evaluate(env))
+
+
 PICKED = ["events.filter(e, e.type == 'a')", "events.exists(e, e.type == 'a')", "events.exists_one(e, e.type == 'a')",
           "events.exists(e, e.type == 'a' && e.n > 1)", "events.filter(e, e.type == 'a' && e.n > 1 && has(e.m))",
           "events.exists(e, e.type == 'a' && e.n)", "events.exists_one(e, (e.type == 'a' && e.n > 1) && e.n < 5)",

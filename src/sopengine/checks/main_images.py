@@ -18,7 +18,7 @@ Outcomes: the rule's own message for too few images; ``:background``,
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +83,9 @@ class MainImagesCheck(CheckType):
             return img.get(kw), img.get(kh), img.get(kb), img.get(km)
         return self._get(img, "width"), self._get(img, "height"), self._get(img, "white_background"), self._get(img, "watermark")
 
-    def run(self, ctx: CheckContext) -> Iterator[Hit]:
+    def run(self, ctx: CheckContext) -> Iterable[Hit]:
+        """``()`` when every image is fine (the common answer, which the engine need not iterate), else the
+        hits one by one from the first image with a finding (a listing may have thousands)."""
         ptr, images = self.f["images"].get(ctx.record)
         images = images if isinstance(images, list) else []
         urls: list[str] = []
@@ -91,12 +93,24 @@ class MainImagesCheck(CheckType):
             url = self._get(img, "url") if type(img) is dict or isinstance(img, Mapping) else None
             urls.append(url.strip() if isinstance(url, str) else "")
         distinct = {u for u in urls if u}
+        first: tuple[Hit, ...] = ()
         if len(distinct) < self.min_count:
             seen = Counter(urls)  # not urls.count per url: quadratic on a listing padded with one url
             dupes = sorted(u for u, n in seen.items() if u and n > 1)
-            yield Hit(ptr, {"count": len(distinct), "min_count": self.min_count, "listed": len(images),
-                            "duplicates": dupes, "missing": self.min_count - len(distinct)})
+            first = (Hit(ptr, {"count": len(distinct), "min_count": self.min_count, "listed": len(images),
+                                "duplicates": dupes, "missing": self.min_count - len(distinct)}),)
         for i, img in enumerate(images):
+            if (type(img) is dict or isinstance(img, Mapping)) and (found := self._image(i, img, urls[i], ptr)):
+                return self._from(first, found, images, urls, i, ptr)
+        return first
+
+    def _from(self, first: tuple[Hit, ...], found: list[Hit], images: list[Any], urls: list[str], start: int,
+              ptr: str) -> Iterator[Hit]:
+        """``first``, image ``start``'s ``found``, then the findings of the images after it, as they come."""
+        yield from first
+        yield from found
+        for i in range(start + 1, len(images)):
+            img = images[i]
             if (type(img) is dict or isinstance(img, Mapping)) and (found := self._image(i, img, urls[i], ptr)):
                 yield from found
 

@@ -153,7 +153,10 @@ class QualificationsCheck(CheckType):
         return EVIDENCE if self.table is not None else frozenset({"category", "matched", "missing", "required", "present"})
 
     def canon(self, name: str) -> str:
-        n = norm(name)
+        return self._canon(norm(name))
+
+    def _canon(self, n: str) -> str:
+        """``canon`` of a name already normalised."""
         if n in self.aliases:
             return self.aliases[n]
         known = self.table.aliases.get(n) if self.table is not None else None  # (table.canon, n normalised once)
@@ -182,10 +185,10 @@ class QualificationsCheck(CheckType):
             if type(q) is not dict and not isinstance(q, Mapping):
                 continue
             t = kind(q)
-            if not isinstance(t, str) or not norm(t):
+            if not isinstance(t, str) or not (n := norm(t)):
                 continue
             exp = expiry(q)
-            docs.append((i, t, self.canon(t), None if exp is MISSING or exp is None else parse_date(exp)))
+            docs.append((i, t, self._canon(n), None if exp is MISSING or exp is None else parse_date(exp)))  # (normalised once)
         return ptr, docs
 
     def _counts(self, name: str, ctx: CheckContext) -> bool | None:

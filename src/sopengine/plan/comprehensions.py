@@ -75,14 +75,29 @@ def comprehension(kind: str, var: str, src: Fn, fn: Fn, etype: str | None, picke
         scope[BUDGET] = [n]
         return xs, body, scope
 
+    # events.exists(e, e.type == 'x' && ...) or events.filter(...) outside any other comprehension: the
+    # commonest, for which exists and filter do enter's work themselves, without its call
+    top_picked = etype is not None and not nested
+
     if kind in ("exists", "all"):
         wins = kind == "exists"
         loses = not wins
 
         def quantifier(env: Mapping[str, Any]) -> bool:
-            xs, body, scope = enter(env)
-            if body is None:  # picked events, nothing else to test (exists only)
-                return bool(xs)
+            index = env.get(BY_TYPE) if top_picked else None
+            body: Fn | None
+            if index is not None:  # (an exists: picked_type picks no type for an all)
+                xs = index[1].get(etype, _NONE)
+                if index[0] > limit[0]:
+                    raise _Fallback
+                if picked is None or not xs:
+                    return bool(xs)  # no event of the type: false; one, with nothing else to test: true
+                body, scope = picked, dict(env)
+                scope[BUDGET] = [index[0]]
+            else:
+                xs, body, scope = enter(env)
+                if body is None:  # picked events, nothing else to test (exists only)
+                    return bool(xs)
             failed = False
             for x in xs:
                 scope[var] = x
@@ -119,9 +134,20 @@ def comprehension(kind: str, var: str, src: Fn, fn: Fn, etype: str | None, picke
         return exists_one
     if kind == "filter":
         def filter_(env: Mapping[str, Any]) -> list[Any]:
-            xs, body, scope = enter(env)
-            if body is None:
-                return list(xs)
+            index = env.get(BY_TYPE) if top_picked else None
+            body: Fn | None
+            if index is not None:
+                xs = index[1].get(etype, _NONE)
+                if index[0] > limit[0]:
+                    raise _Fallback
+                if picked is None or not xs:
+                    return list(xs)  # the events of the type, or none
+                body, scope = picked, dict(env)
+                scope[BUDGET] = [index[0]]
+            else:
+                xs, body, scope = enter(env)
+                if body is None:
+                    return list(xs)
             out = []
             for x in xs:
                 scope[var] = x
