@@ -273,6 +273,14 @@ def test_the_iteration_budget_counts_every_event_with_the_index_too(expr):
     assert same(plan({**env, BY_TYPE: index_events(small)}), compile_expression(expr).evaluate(env))
 
 
+@pytest.mark.parametrize("expr", ["record.l.all(x, x >= 0)", "record.l.exists(x, x < 0)"])
+def test_the_iteration_budget_of_a_list_outside_any_comprehension(expr):
+    plan = translate(expr, NAMES)
+    assert plan({"record": {"l": [1] * 5000}}) is (expr.startswith("record.l.all"))
+    with pytest.raises(Fallback):
+        plan({"record": {"l": [1] * 5001}})
+
+
 PICKED = ["events.filter(e, e.type == 'a')", "events.exists(e, e.type == 'a')", "events.exists_one(e, e.type == 'a')",
           "events.exists(e, e.type == 'a' && e.n > 1)", "events.filter(e, e.type == 'a' && e.n > 1 && has(e.m))",
           "events.exists(e, e.type == 'a' && e.n)", "events.exists_one(e, (e.type == 'a' && e.n > 1) && e.n < 5)",

@@ -75,8 +75,8 @@ def comprehension(kind: str, var: str, src: Fn, fn: Fn, etype: str | None, picke
         scope[BUDGET] = [n]
         return xs, body, scope
 
-    # events.exists(e, e.type == 'x' && ...) or events.filter(...) outside any other comprehension: the
-    # commonest, for which exists and filter do enter's work themselves, without its call
+    # events.filter(...) outside any other comprehension: the commonest filter, which does enter's work
+    # itself, without its call (exists and all do it for any list)
     top_picked = etype is not None and not nested
 
     if kind in ("exists", "all"):
@@ -84,20 +84,28 @@ def comprehension(kind: str, var: str, src: Fn, fn: Fn, etype: str | None, picke
         loses = not wins
 
         def quantifier(env: Mapping[str, Any]) -> bool:
-            index = env.get(BY_TYPE) if top_picked else None
             body: Fn | None
-            if index is not None:  # (an exists: picked_type picks no type for an all)
-                xs = index[1].get(etype, _NONE)
-                if index[0] > limit[0]:
-                    raise _Fallback
-                if picked is None or not xs:
-                    return bool(xs)  # no event of the type: false; one, with nothing else to test: true
-                body, scope = picked, dict(env)
-                scope[BUDGET] = [index[0]]
-            else:
+            if nested:
                 xs, body, scope = enter(env)
                 if body is None:  # picked events, nothing else to test (exists only)
                     return bool(xs)
+            else:  # enter's work, without its call: what most rules ask, record.skus.all(...) as events.exists(...)
+                index = env.get(BY_TYPE) if etype is not None else None
+                if index is None:
+                    xs = src(env)
+                    if type(xs) is not list:
+                        xs = _items(xs)
+                    body, n = fn, len(xs)
+                else:  # (an exists: picked_type picks no type for an all)
+                    xs, body, n = index[1].get(etype, _NONE), picked, index[0]
+                if n > limit[0]:
+                    raise _Fallback
+                if body is None:  # picked events, nothing else to test
+                    return bool(xs)
+                if not xs:
+                    return loses  # (no event of the type, an empty list: nothing to bind, no scope)
+                scope = dict(env)
+                scope[BUDGET] = [n]
             failed = False
             for x in xs:
                 scope[var] = x
