@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from opencc_purepy import OpenCC
 
 from sopengine.text.normalise import (
+    _ONE_LOOKALIKES,  # strokes read as the numeral 一 (第—), by design not separators
     _styled,  # what the normaliser reads as a letter, not a separator
 )
 from sopengine.text.scan import (
@@ -51,8 +52,9 @@ INSERTABLE = st.one_of(
     st.sampled_from(SEPARATORS),
     st.characters(categories=("Zs", "Zl", "Zp", "Cc", "Cf", "Pc", "Pd", "Ps", "Pe", "Po", "Sm", "Sk", "So", "Mn"))
     # styled letters and digits (🇦, ➀) are symbols that the normaliser reads as the letter or digit they
-    # show, by design (zui🇩🇮 is pinyin): a letter between two characters is not a separator
-    .filter(lambda c: unicodedata.normalize("NFKC", c) == c and _styled(c) is None),
+    # show, by design (zui🇩🇮 is pinyin): a letter between two characters is not a separator; nor is a
+    # stroke that imitates 一 (最受欢─迎 reads 最受欢一迎, as 第─ reads 第一)
+    .filter(lambda c: unicodedata.normalize("NFKC", c) == c and _styled(c) is None and c not in _ONE_LOOKALIKES),
 )
 
 
