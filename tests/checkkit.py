@@ -19,8 +19,9 @@ from sopengine.checks import (  # noqa: F401
     qualifications,
 )
 from sopengine.errors import ExpressionError
-from sopengine.evaluate import build_view, render
 from sopengine.expr import compile_expression
+from sopengine.render import render
+from sopengine.view import build_view
 
 from .conftest import NOW, SH
 

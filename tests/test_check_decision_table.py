@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 import sopengine
 from sopengine.checks import CheckConfigError, dmn
 from sopengine.checks.decision_table import DecisionTableCheck
-from sopengine.evaluate import render
+from sopengine.render import render
 
 from .checkkit import env, run, said
 from .conftest import ROOT

@@ -162,7 +162,7 @@ def test_a_policy_pickles_without_what_it_remembered(engine, orders):
 
 
 def test_messages_render_from_their_parts_as_written():
-    from sopengine.evaluate import render
+    from sopengine.render import render
 
     values = {"a": {"b": [1, 2.0]}, "x": 3.0, "l": ["p", "q"], "n": None}
     assert render("{a.b.1} and {x} {l} {l.1} {l.5} {missing} {a.c} {n} {{x}}", values) == (

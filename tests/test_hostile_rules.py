@@ -168,7 +168,7 @@ def test_the_bundled_rules_pass_every_type_check(engine):
 def test_a_rule_that_cannot_be_evaluated_is_as_severe_as_the_rule(engine):
     """The probe cannot see everything (a field absent from a real record); what slips through is
     reported at the rule's own severity, so --fail-on error still fails."""
-    from sopengine.evaluate import severity_at_least_warning
+    from sopengine.evaluate_checks import severity_at_least_warning
 
     assert [severity_at_least_warning(s) for s in ("error", "warning", "info")] == ["error", "warning", "warning"]
 
