@@ -114,18 +114,9 @@ def _unverified(u: Unverified) -> str:
     return f'{{"rule": {_value(u.rule)}, "clauses": {_texts(u.clauses)}, "needs": {_texts(u.needs)}}}'
 
 
-_FILES: dict[str, str] = {}  # a source's file name -> its JSON text: the same for every record of a file
-
-
 def _source(s: SourceRef) -> str:
     file, line, column = s.file, s.line, s.column
-    name = _FILES.get(file) if type(file) is str else None
-    if name is None:
-        name = _value(file)
-        if type(file) is str:
-            if len(_FILES) >= 4096:
-                _FILES.clear()
-            _FILES[file] = name
+    name = _recurring(file)
     if type(line) is int and column == 1 and type(column) is int and not s.pointer:  # a JSON Lines record
         return f'{{"file": {name}, "line": {int.__repr__(line)}, "column": 1}}'
     out = f'{{"file": {name}'
@@ -139,7 +130,8 @@ def _source(s: SourceRef) -> str:
 
 
 _MADE_BY: dict[tuple[object, object], str] = {}  # (process, version) -> their fields' text
-_DIGESTS: dict[str, str] = {}  # digest -> its text
+# text -> its JSON text, for the texts that recur from result to result: a source's file name, a digest
+_RECURRING: dict[str, str] = {}
 
 
 def _made_by(r: Result) -> str:
@@ -156,14 +148,15 @@ def _made_by(r: Result) -> str:
     return text
 
 
-def _digest(d: object) -> str:
-    text = _DIGESTS.get(d) if type(d) is str else None
+def _recurring(x: object) -> str:
+    """``_value(x)``, remembered when ``x`` is text: every record of a file, every result of a version repeats it."""
+    text = _RECURRING.get(x) if type(x) is str else None
     if text is None:
-        text = _value(d)
-        if type(d) is str:
-            if len(_DIGESTS) >= 4096:
-                _DIGESTS.clear()
-            _DIGESTS[d] = text
+        text = _value(x)
+        if type(x) is str:
+            if len(_RECURRING) >= 4096:
+                _RECURRING.clear()
+            _RECURRING[x] = text
     return text
 
 
@@ -174,7 +167,7 @@ def encode(r: Result, lang: str = "en", trace: bool = False) -> str:
            f'"state": {_text(state) if type(state) is str else _value(state)}, '
            f'"violations": [{", ".join([_violation(v, lang) for v in vs]) if vs else ""}], '
            f'"next_actions": [{", ".join([_action(a, lang) for a in acts]) if acts else ""}], '
-           f'"error": {_value(r.error)}, "digest": {_digest(r.digest)}')
+           f'"error": {_value(r.error)}, "digest": {_recurring(r.digest)}')
     if r.unverified:
         out += f', "unverified": [{", ".join([_unverified(u) for u in r.unverified])}]'
     if r.source is not None:
