@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from sopengine.text import bytefold
 from sopengine.text.scan import BannedWordMatcher, fold
-from tests.test_scan_reference import ALL_PIECES, MATCHERS, VOCAB
+from tests.test_scan_reference import ALL_PIECES, MATCHERS, VOCAB, reference
 
 NUMERALS = list("〇零一二三四五六七八九壹贰叁肆伍陆柒捌玖貳叄陸")
 PIECES = st.sampled_from(sorted(set(ALL_PIECES + NUMERALS + ["四件套", "一次性", "第", "唯", "级", "名"])))
@@ -70,3 +70,25 @@ def test_too_many_numeral_spellings_make_numerals_markers_and_change_nothing(mon
     assert matcher._numerals == matcher._first_marker  # type: ignore[attr-defined]
     for text in ("第一品牌", "四件套", "一次性 最好", "第①", "頂級", "最 佳", "第一次用"):
         assert matcher.scan(text) == matcher._folding(text, True) == MATCHERS["plain"].scan(text), text
+
+
+# Spaces (and other separators) before, inside and after a word: the byte path maps a lone word's hit back
+# to the original through the positions of the spaces, without the resolution's map of every character.
+SPACED = st.lists(st.one_of(PIECES, st.sampled_from([" ", "  ", " ", "-", "a", "1", "\u3000", "《"])),
+                  min_size=1, max_size=8).map("".join)
+
+
+@settings(max_examples=800, deadline=None)
+@given(SPACED, st.sampled_from(sorted(MATCHERS)))
+def test_a_lone_word_among_spaces_is_where_the_reference_puts_it(text: str, which: str) -> None:
+    matcher = MATCHERS[which]
+    assert matcher.scan(text) == reference(matcher, text)
+    assert matcher.find(text) == list(reference(matcher, text).hits)
+
+
+def test_a_lone_word_after_spaces_is_mapped_back_past_each_of_them() -> None:
+    matcher = MATCHERS["plain"]
+    for text, at in (("顶级", 0), (" 顶级", 1), ("a 顶级 ", 2), ("  a 顶级", 4), ("新款 a b  顶 级 ", 8), ("顶 级", 0)):
+        (h,) = matcher.scan(text).hits
+        assert (h.start, h.text.replace(" ", "")) == (at, "顶级"), text
+        assert matcher.scan(text) == reference(matcher, text)

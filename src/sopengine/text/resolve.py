@@ -14,7 +14,7 @@ a few C-level calls (regex searches, bisections) and a loop over the candidates.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import NamedTuple
 
@@ -23,7 +23,7 @@ from .intervals import Cover
 from .normalise import kept_map, source_map, wordchar
 from .screens import Screening
 
-__all__ = ["Resolver", "Scan", "WordHit"]
+__all__ = ["Resolver", "Scan", "WordHit", "hit"]
 
 # One automaton pattern that is a word: (word, category, legal basis, left edge ASCII, right edge ASCII,
 # exemptable, folded word).
@@ -68,7 +68,7 @@ _SET_WORD, _SET_CATEGORY, _SET_START, _SET_END, _SET_TEXT, _SET_BASIS = (
     getattr(WordHit, f.name).__set__ for f in fields(WordHit))
 
 
-def _hit(ent: Entry, start: int, end: int, text: str) -> WordHit:
+def hit(ent: Entry, start: int, end: int, text: str) -> WordHit:
     """``WordHit(word, category, start, end, text[start:end], legal_basis)`` for a word of ``ent``."""
     hit = _new(WordHit)
     _SET_WORD(hit, ent[0])
@@ -143,6 +143,14 @@ class Resolver(Screening):
         self._kind = tuple((i < self._nwords) | (2 if self._anchored[i] else 0)
                            | (4 if i < self._nwords and self._edged[i] else 0) for i in range(len(self._anchored)))
 
+    def lone(self) -> tuple[tuple[int, ...], Callable[[int, str, str], bool]]:
+        """Per pattern, the screen of a word that anchors nothing and has no Latin edge, else -1, and whether
+        a screen lets a text through: found alone in a text its screen shuts out, such a word is the text's
+        one hit (the single candidate of :meth:`resolve`), which a caller that has the match's position in
+        the original can report without the resolution."""
+        return tuple(self._screen_of_entry[i] if k == 1 else -1 for i, k in enumerate(self._kind[:self._nwords])) \
+            + (-1,) * (len(self._kind) - self._nwords), self._through
+
     def resolve(self, text: str, folded: str, found: list[Match], audit: bool = True, kept: bool = False) -> Scan:
         """Steps 2-4 of the matcher's docstring on one text; ``audit=False`` skips building the clearances.
 
@@ -177,7 +185,7 @@ class Resolver(Screening):
         else:
             src = kept_map(text, folded)
         if edges:  # a Latin letter or digit of the original next to the word's continues a run (see _joined)
-            n = len(src)
+            n = len(folded)
             cands = [m for m in cands
                      if not ((entries[m[0]][3] and m[1] > 0 and folded[m[1] - 1] in _ALNUM
                               and _joined(text, src, m[1] - 1))
@@ -201,7 +209,7 @@ class Resolver(Screening):
             idx, s, e = cands[0]
             c = self._screen_of_entry[idx]
             if not self._through(c, "" if kept and self._bracketless(text, folded) else text, folded):
-                return _make(Scan, ((_hit(entries[idx], src[s], src[e - 1] + 1, text),), ()))
+                return _make(Scan, ((hit(entries[idx], src[s], src[e - 1] + 1, text),), ()))
             one = self._clear_one(idx, s, e, text, folded, src, c)
             why = {0: one} if one is not None else {}
         else:  # a word and the word inside it (最 in 最好): the screen of the wider set may close both
@@ -215,7 +223,7 @@ class Resolver(Screening):
                     why = {}
                 else:
                     idx, s, e = cands[outer]
-                    return _make(Scan, ((_hit(entries[idx], src[s], src[e - 1] + 1, text),), ()))
+                    return _make(Scan, ((hit(entries[idx], src[s], src[e - 1] + 1, text),), ()))
             else:
                 why = self._clear_pair(text, folded, src, cands, outer, -1 if wider is None else wider)
         if not why:
@@ -229,9 +237,9 @@ class Resolver(Screening):
         hits: tuple[WordHit, ...] = ()
         if len(survivors) == 1:
             idx, s, e = survivors[0]
-            hits = (_hit(entries[idx], src[s], src[e - 1] + 1, text),)
+            hits = (hit(entries[idx], src[s], src[e - 1] + 1, text),)
         elif survivors:
-            hits = tuple([_hit(entries[idx], src[s], src[e - 1] + 1, text) for idx, s, e in survivors])
+            hits = tuple([hit(entries[idx], src[s], src[e - 1] + 1, text) for idx, s, e in survivors])
         if not audit or not why:
             return _make(Scan, (hits, ())) if hits else NOTHING
         if len(why) == 1:  # the usual exempt use: one word, one clearance

@@ -27,7 +27,7 @@ from .normalise import (
     fold_table,
     fold_with_map,
 )
-from .resolve import NOTHING, Entry, Resolver, Scan, WordHit
+from .resolve import NOTHING, Entry, Resolver, Scan, WordHit, hit
 from .spellings import spellings
 from .vocabulary import (
     Brand,
@@ -58,6 +58,8 @@ __all__ = [
 ]
 
 _SHOP_EXEMPT = "shop configuration (exempt)"
+# Builds a Scan from a tuple of its fields without the named tuple's own __new__ (see resolve.py).
+_make = tuple.__new__
 
 
 class BannedWordMatcher:
@@ -93,8 +95,9 @@ class BannedWordMatcher:
     which cannot be pickled, on load.
     """
 
-    __slots__ = ("_automaton", "_drop", "_fast", "_first_marker", "_fold", "_length", "_low", "_matches", "_numerals",
-                 "_nwords", "_resolve", "_table", "brands", "extra_exemptions", "scan", "vocabulary")
+    __slots__ = ("_automaton", "_drop", "_entries", "_fast", "_first_marker", "_fold", "_length", "_lone", "_low",
+                 "_matches", "_numerals", "_nwords", "_resolve", "_table", "_through", "brands", "extra_exemptions", "scan",
+                 "vocabulary")
 
     vocabulary: Vocabulary
     extra_exemptions: tuple[str, ...]
@@ -114,6 +117,9 @@ class BannedWordMatcher:
     _numerals: int
     _length: tuple[int, ...]
     _resolve: Callable[[str, str, list[tuple[int, int, int]], bool, bool], Scan]
+    _lone: tuple[int, ...]
+    _through: Callable[[int, str, str], bool]
+    _entries: tuple[Entry, ...]
 
     def __init__(self, vocabulary: Vocabulary, extra_exemptions: Iterable[str] = (),
                  brands: Iterable[Any] = ()) -> None:
@@ -163,7 +169,12 @@ class BannedWordMatcher:
         set_(self, "extra_exemptions", extras)
         set_(self, "brands", brand_items)
         set_(self, "_nwords", len(entries))
-        set_(self, "_resolve", Resolver(entries, compiled, anchored, max(map(len, term_rules), default=0)).resolve)
+        resolver = Resolver(entries, compiled, anchored, max(map(len, term_rules), default=0))
+        set_(self, "_resolve", resolver.resolve)
+        lone_screens, through = resolver.lone()
+        set_(self, "_lone", lone_screens)
+        set_(self, "_through", through)
+        set_(self, "_entries", tuple(entries))
         set_(self, "_fold", sequence)
         set_(self, "_table", fold_table())
         set_(self, "_first_marker", len(keys) + len(terms))
@@ -232,10 +243,29 @@ class BannedWordMatcher:
         return out
 
     def _resolved(self, text: str, plain: bytes, found: list[tuple[int, int, int]], audit: bool) -> Scan:
-        """``scan`` of a text whose translated bytes ``plain`` hold the byte automaton's ``found``."""
+        """``scan`` of a text whose translated bytes ``plain`` hold the byte automaton's ``found``.
+
+        The usual text with a word holds one word and no exemption's context, and drops nothing but
+        spaces: its hit is reported here, from the match and the spaces' positions (the resolution
+        would come to the same hit by building the map back of every character, and five calls)."""
         last = max(found)[0]
         if last < self._first_marker:  # no numeral, nothing that folds otherwise: the bytes are the fold
             folded = plain.decode()
+            if len(found) == 1 and (sc := self._lone[last]) >= 0 and not self._through(sc, text, folded):
+                _, s, e = found[0]
+                if len(folded) != len(plain):
+                    s = len(plain[:s].decode())
+                e = s + self._length[last]
+                gone = len(text) - len(folded)
+                if gone and gone == text.count(" "):  # folded character k came from k plus the spaces before it
+                    i = text.find(" ")
+                    while 0 <= i <= s:
+                        s, e, i = s + 1, e + 1, text.find(" ", i + 1)
+                    while 0 <= i < e:
+                        e, i = e + 1, text.find(" ", i + 1)
+                    gone = 0
+                if not gone:
+                    return _make(Scan, ((hit(self._entries[last], s, e, text),), ()))
             return self._resolve(text, folded, found if len(folded) == len(plain) else
                                  _char_offsets(plain, found, self._length), audit, True)
         if last < self._numerals and min(found)[0] >= self._first_marker:  # numerals, and no word spelt with one
