@@ -63,35 +63,6 @@ def all_of(fns: list[Fn], wins: bool) -> Fn:
     return chain
 
 
-def has_all(name: str, fields: list[str]) -> Fn:
-    """``has(name.a) && has(name.b) ...``, wherever they stand in an && chain (whose operands commute):
-    over a map, whether it holds every field; over anything else, the chain of ``ops.has`` as all_of
-    would judge it. ``fields`` is filled in by the translator after this is made."""
-    has = ops.has
-
-    def has_every(env: Mapping[str, Any]) -> bool:
-        try:
-            v = env[name]
-        except KeyError:
-            raise _Fallback from None
-        if type(v) is dict:
-            for f in fields:
-                if f not in v:
-                    return False
-            return True
-        failed = False
-        for f in fields:
-            try:
-                if has(v, f) is False:
-                    return False
-            except _Fallback:
-                failed = True
-        if failed:
-            raise _Fallback
-        return True
-    return has_every
-
-
 def path_reader(name: str, fields: tuple[str, ...], has: str | None, negate: bool = False) -> Fn:
     """``name.f1.f2...`` as one closure; with ``has``, ``has(name.f1.f2....has)`` instead, and with
     ``negate`` too, ``!has(...)`` (``ops.has`` answers true or false, or raises)."""

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import ops, shapes, times
+from . import fields, ops, shapes, times
 from .comprehensions import comprehension
 from .events import picked_type
 from .ops import _Fallback
@@ -230,19 +230,11 @@ class _Translator:
         return self._all(_operands(("or", left, right), "or"), True)
 
     def _all(self, operands: list[Node], wins: bool) -> Fn:
-        if not wins:  # has(x.a) && ... && has(x.b): one closure for the fields of one variable (shapes.has_all)
-            fns: list[Fn] = []
-            grouped: dict[str, list[str]] = {}
-            for o in operands:
-                if o[0] == "has" and o[1][0] == "ident" and o[1][1] in self.scope:
-                    if o[1][1] not in grouped:
-                        grouped[o[1][1]] = []
-                        fns.append(shapes.has_all(o[1][1], grouped[o[1][1]]))
-                    grouped[o[1][1]].append(o[2])
-                else:
-                    fns.append(self.node(o))
-            return fns[0] if len(fns) == 1 and len(operands) > 1 else shapes.all_of(fns, wins)
-        return shapes.all_of([self.node(o) for o in operands], wins)
+        return fields.chain(operands, wins, self.scope, self.node, self._literal, shapes.NO_LITERAL, shapes.all_of)
+
+    def _literal(self, n: Node) -> Any:
+        """The constant ``n`` folds to (``_folded``), else ``shapes.NO_LITERAL``; no closure kept."""
+        return self._folded(n, self.node(n)) if n[0] == "lit" or self._constant(n) else shapes.NO_LITERAL
 
     def t_cond(self, cond: Node, a: Node, b: Node) -> Fn:
         c, f, g = self.node(cond), self.node(a), self.node(b)

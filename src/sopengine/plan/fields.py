@@ -1,0 +1,169 @@
+"""Tests of one object's fields in an ``&&`` or ``||`` chain, judged in one closure.
+
+The rules guard and test fields again and again: ``has(i.made_to_order) && i.made_to_order``,
+``has(item.carrier) && size(item.carrier) > 0``, ``record.status in [...] && has(record.skus)``.
+Each such operand was a closure of its own, and the chain one more, all reading the same object.
+Here every operand of a chain that tests a field of the same object (``x.f`` or ``x.a.f`` of a
+variable ``x``) becomes one test in a table, and one closure reads the object once and judges
+the tests in turn. A chain's operands commute in CEL (false decides an ``&&`` over errors on
+either side, true an ``||``; else an error in any is an error), so the tests may be pulled out
+of the chain into one operand, in the order written.
+
+Each test answers only where its answer is plain Python: the object a map, the field a value
+of the type the test expects. Anywhere else (an object that is no map, a missing field a test
+reads, a value of another type) the closure asks ``general``, the operands' own closures chained
+as before, which give CEL's answer or its error. In an ``&&`` chain a field that its ``has()``
+guards (``has(x.f) && size(x.f) > 0``) and that is missing makes the chain false whatever reads
+it, so a test of it answers false there (never an error).
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from .ops import _Fallback
+from .parse import Node
+
+Fn = Callable[[Mapping[str, Any]], Any]
+Test = tuple[str, str, Any, Any]  # (kind, field, the literal, how: a comparison, or for EQ whether ==)
+Key = tuple[str, ...]  # the object a test reads: a variable and the fields down to it, ("record",), ("record", "detail")
+
+HAS, NOT_HAS, FLAG, EQ, IN, SIZE, ORDER = "has", "not has", "flag", "eq", "in", "size", "order"
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq, "!=": operator.ne}
+_LITERALS = (str, int, float, bool)
+
+
+def field_of(n: Node, scope: set[str]) -> tuple[Key, str] | None:
+    """``x.f`` or ``x.a.f`` of a variable ``x`` in ``scope`` as ((x, a), f); None for anything else."""
+    if n[0] != "select":
+        return None
+    fields = [n[2]]
+    n = n[1]
+    while n[0] == "select":
+        fields.append(n[2])
+        n = n[1]
+    if n[0] != "ident" or n[1] not in scope:
+        return None
+    return (n[1], *fields[:0:-1]), fields[0]
+
+
+def field_test(n: Node, scope: set[str], literal: Callable[[Node], Any], no_literal: Any) -> tuple[Key, Test] | None:
+    """The test ``n`` makes of one object's field, or None when ``n`` is no such test. ``literal(node)``:
+    the constant a node folds to (a literal, ``params.x``, ``duration('1h')``), else ``no_literal``."""
+    kind = n[0]
+    if kind == "has":
+        f = field_of(("select", n[1], n[2]), scope)
+        return None if f is None else (f[0], (HAS, f[1], None, None))
+    if kind == "not" and n[1][0] == "has":
+        f = field_of(("select", n[1][1], n[1][2]), scope)
+        return None if f is None else (f[0], (NOT_HAS, f[1], None, None))
+    if kind == "select":
+        f = field_of(n, scope)
+        return None if f is None else (f[0], (FLAG, f[1], None, None))
+    if kind != "bin":
+        return None
+    op, left, right = n[1], n[2], n[3]
+    if op == "in":
+        f = field_of(left, scope)
+        if f is None or right[0] != "list" or not right[1] or not all(i[0] == "lit" and type(i[1]) is str for i in right[1]):
+            return None
+        return f[0], (IN, f[1], frozenset(i[1] for i in right[1]), None)  # (text is in it exactly when equal to one)
+    if op not in _COMPARE:
+        return None
+    lit = literal(right)
+    if type(lit) not in _LITERALS:
+        return None
+    if left[0] == "call" and left[1] == "size" and type(lit) is int:  # size(x.f) <op> n, x.f.size() <op> n
+        arg = left[3][0] if left[2] is None and len(left[3]) == 1 else left[2] if left[2] is not None and not left[3] else None
+        f = None if arg is None else field_of(arg, scope)
+        return None if f is None else (f[0], (SIZE, f[1], lit, _COMPARE[op]))
+    f = field_of(left, scope)
+    if f is None:
+        return None
+    if op in ("==", "!="):
+        return f[0], (EQ, f[1], lit, op == "==")
+    if type(lit) is bool:  # (ordered too, but no rule orders booleans: left to the general closures)
+        return None
+    return f[0], (ORDER, f[1], lit, _COMPARE[op])
+
+
+def fields_group(key: Key, tests: list[Test], wins: bool, general: Fn) -> Fn:
+    """The closure judging ``tests`` of the object at ``key`` as one operand of an ``&&`` (``wins`` false)
+    or ``||`` (true) chain; ``general``: the same operands' own closures, chained (see the module's docstring)."""
+    loses = not wins
+    name, path = key[0], key[1:]
+    guarded = frozenset(t[1] for t in tests if t[0] == HAS) if not wins else frozenset()
+
+    def group(env: Mapping[str, Any]) -> bool:
+        try:
+            o = env[name]
+        except KeyError:
+            raise _Fallback from None
+        for p in path:
+            if type(o) is not dict or p not in o:
+                return general(env)  # type: ignore[no-any-return]
+            o = o[p]
+        if type(o) is not dict:
+            return general(env)  # type: ignore[no-any-return]
+        for kind, f, lit, how in tests:
+            if kind is HAS:
+                r = f in o
+            elif kind is NOT_HAS:
+                r = f not in o
+            elif f not in o:
+                if f in guarded:
+                    return False  # its has() is false: so is the && chain
+                return general(env)  # type: ignore[no-any-return]
+            else:
+                v = o[f]
+                if kind is FLAG:
+                    if v is not True and v is not False:
+                        return general(env)  # type: ignore[no-any-return]
+                    r = v
+                elif kind is IN:
+                    if type(v) is not str:
+                        return general(env)  # type: ignore[no-any-return]
+                    r = v in lit
+                elif kind is SIZE:
+                    t = type(v)
+                    if t is not str and t is not list and t is not dict:
+                        return general(env)  # type: ignore[no-any-return]
+                    r = how(len(v), lit)
+                elif type(v) is not type(lit):  # (one plain type: Python compares as CEL does)
+                    return general(env)  # type: ignore[no-any-return]
+                elif kind is EQ:
+                    r = (v == lit) is how
+                else:
+                    r = how(v, lit)
+            if r is wins:
+                return wins
+        return loses
+    return group
+
+
+def chain(operands: list[Node], wins: bool, scope: set[str], node: Callable[[Node], Fn],
+          literal: Callable[[Node], Any], no_literal: Any, all_of: Callable[[list[Fn], bool], Fn]) -> Fn:
+    """The closure of an ``&&`` (``wins`` false) or ``||`` chain of ``operands``: two or more tests of one
+    object's fields are one ``fields_group`` operand, standing where the first of them stood; ``node``
+    translates an operand, ``all_of`` chains closures (shapes.all_of)."""
+    found = [field_test(o, scope, literal, no_literal) for o in operands]
+    counts: dict[Key, int] = {}
+    for t in found:
+        if t is not None:
+            counts[t[0]] = counts.get(t[0], 0) + 1
+    groups: dict[Key, tuple[list[Test], list[Fn]]] = {}
+    fns: list[Fn | Key] = []
+    for o, t in zip(operands, found, strict=True):
+        if t is None or counts[t[0]] < 2:
+            fns.append(node(o))
+            continue
+        if t[0] not in groups:
+            groups[t[0]] = ([], [])
+            fns.append(t[0])
+        groups[t[0]][0].append(t[1])
+        groups[t[0]][1].append(node(o))
+    made = [f if callable(f) else fields_group(f, groups[f][0], wins, all_of(groups[f][1], wins)) for f in fns]
+    return made[0] if len(made) == 1 else all_of(made, wins)
