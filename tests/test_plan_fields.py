@@ -1,7 +1,8 @@
 """The fused shapes of plan/fields.py and plan/comprehensions.py against CEL, the reference.
 
-A chain's tests of one object's fields judged in one closure: on hand-picked cases (the spec's answer
-stated, errors included) and on generated chains and records.
+A chain's tests of one object's fields judged in one closure, ``has(x.f) && x.f.exists(...)`` read once,
+``!x.exists(...)`` and ``events.filter(e, e.type == 'a').all(...)`` as one comprehension: each on
+hand-picked cases (the spec's answer stated, errors included) and on generated chains and records.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from sopengine.expr import EvaluationError, compile_expression
 from sopengine.plan import Fallback, translate
+from sopengine.plan.events import BY_TYPE, index_events
 from sopengine.plan.unknown import Partial
 
 from .plankit import same
@@ -58,6 +60,21 @@ CASES = [
     ("has(record.x.a) && has(record.x.b) && size(record.x.a) > 1", False, {"x": {"b": 1}}),
     ("has(record.x.a) && has(record.x.b) && size(record.x.a) > 1", ERR, {}),
     ("has(record.x.a) && has(record.x.b) && false", False, {}),
+    # has(x.f) && x.f.exists(...) / .all(...)
+    ("has(record.l) && record.l.exists(x, x > 1)", True, {"l": [1, 2]}), ("has(record.l) && record.l.exists(x, x > 1)", False, {}),
+    ("has(record.l) && record.l.exists(x, x > 1)", ERR, {"l": 3}), ("has(record.l) && record.l.exists(x, x > 1)", ERR, {"l": [1, "a"]}),
+    ("has(record.l) && record.l.exists(x, x == 'k')", True, {"l": {"k": 1}}),
+    ("has(record.m.l) && record.m.l.all(x, x > 0)", ERR, {"m": 1}), ("has(record.m.l) && record.m.l.all(x, x > 0)", False, {"m": {}}),
+    ("has(record.m.l) && record.m.l.all(x, x > 0)", True, {"m": {"l": [1]}}), ("has(record.m.l) && record.m.l.all(x, x > 0)", ERR, {}),
+    ("has(record.l) && record.l.all(x, x > 0) && false", False, {"l": 3}),
+    ("has(record.l) && record.l.all(x, x > 0) && has(record.l)", False, {"l": [0]}),
+    ("record.l.exists(x, x > 1) && has(record.l) && has(record.n)", False, {"l": [2]}),
+    ("has(record.l) && record.l.exists(x, record.l.all(y, y >= x))", True, {"l": [2, 1]}),
+    # !exists, !all
+    ("!record.l.exists(x, x > 1)", True, {"l": [1]}), ("!record.l.exists(x, x > 1)", False, {"l": [2]}),
+    ("!record.l.exists(x, x > 1)", ERR, {"l": ["a"]}), ("!record.l.all(x, x > 1)", True, {"l": [1, "a"]}),
+    ("!record.l.all(x, x > 1)", False, {"l": []}), ("!record.l.exists(x, x > 1)", ERR, {}),
+    ("[1, 2].all(y, !record.l.exists(x, x == y))", True, {"l": [3]}),
 ]
 
 
@@ -77,6 +94,52 @@ def test_fused_shapes_answer_as_cel(expr, expected, record):
     assert same(plan(env), expected)
 
 
+PICKED = ["!events.exists(e, e.type == 'a' && e.n > 1)", "!events.exists(e, e.type == 'a')",
+          "events.filter(e, e.type == 'a').all(x, x.n > 1)", "events.filter(e, e.type == 'a').exists(x, has(x.m))",
+          "!events.filter(e, e.type == 'a').all(x, has(x.n) && x.n > 1)",
+          "events.filter(e, e.type == 'a').exists_one(x, x.n == 2)", "events.filter(e, e.type == 'a').map(x, x.n)",
+          "events.filter(c, c.type == 'a').all(c, has(c.n) && events.filter(r, r.type == 'b').all(r, has(r.n) && r.n != c.n))",
+          "[1, 2].all(y, events.filter(e, e.type == 'a').all(x, x.n > y))",
+          "events.filter(e, e.type == 'a' && e.n > 1).all(x, x.n > 2)"]
+EVENT_LISTS = [[], [{"type": "b", "n": "x"}], [{"type": "a", "n": 2}], [{"type": "a", "n": 1}, {"type": "a", "n": 3, "m": 0}],
+               [{"type": "a"}, {"type": "b", "n": 9}], [{"type": "a", "n": "s"}, {"type": "a", "n": 7}, {"type": "b", "n": 1}],
+               [{"type": "a", "n": True}], [{"type": "b", "n": 2}, {"type": "a", "n": 2}, {"type": "b", "n": 1}]]
+
+
+@pytest.mark.parametrize("expr", PICKED)
+@pytest.mark.parametrize("events", EVENT_LISTS, ids=range(len(EVENT_LISTS)))
+def test_quantifiers_over_picked_events_agree_with_cel(expr, events):
+    """A filter by type alone read from the evaluator's index, a negated exists: with the index as without."""
+    env = {"record": {}, "events": events, "event": {}, "item": None, "index": 0, "state": "", "now": NOW}
+    try:
+        want = compile_expression(expr).evaluate(env)
+    except EvaluationError:
+        want = ERR
+    plan = translate(expr, NAMES)
+    assert plan is not None
+    for variables in (env, {**env, BY_TYPE: index_events(events)}):
+        try:
+            got = plan(variables)
+        except Fallback:
+            assert want is ERR, f"{expr!r} fell back where CEL answers {want!r}"
+            continue
+        assert want is not ERR and same(got, want), f"{expr!r}: plan {got!r}, CEL {want!r}"
+
+
+@pytest.mark.parametrize("expr", ["events.filter(e, e.type == 'b').all(x, x.n > 0)",
+                                  "events.filter(e, e.type == 'b').exists(x, x.n < 0)",
+                                  "[1].all(y, events.filter(e, e.type == 'b').all(x, x.n > 0))"])
+def test_a_filter_read_from_the_index_counts_every_event(expr):
+    """The filter's list is the index's, but its iterations still count every event: past the budget the plan
+    goes to CEL, with the index as without, even when no event is of that type."""
+    plan = translate(expr, NAMES)
+    for events in ([{"type": "a", "n": 1}] * 6000, [{"type": "a", "n": 1}] * 5999 + [{"type": "b", "n": 2}]):
+        env = {"record": {}, "events": events, "event": {}, "item": None, "index": 0, "state": "", "now": NOW}
+        for variables in (env, {**env, BY_TYPE: index_events(events)}):
+            with pytest.raises(Fallback):
+                plan(variables)
+
+
 def test_fused_shapes_over_unknowns():
     """Over a map with unknown keys (plan/unknown.py) a group of field tests answers as its operands chained."""
     plan = translate("has(record.a) && record.a > 0 && has(record.b)", NAMES)
@@ -84,6 +147,12 @@ def test_fused_shapes_over_unknowns():
         plan({"record": Partial({"a": 1}, None)})  # b may exist
     assert plan({"record": Partial({"a": 1}, frozenset({"c"}))}) is False  # b is known to be absent
     assert plan({"record": Partial({"a": 1, "b": 2}, None)}) is True
+    guarded = translate("has(record.l) && record.l.exists(x, x > 1)", NAMES)
+    assert guarded({"record": Partial({"l": [2]}, None)}) is True
+    assert guarded({"record": Partial({}, frozenset({"z"}))}) is False  # l is known to be absent
+    for unknown in (None, frozenset({"l"})):
+        with pytest.raises(Fallback):
+            guarded({"record": Partial({}, unknown)})
 
 
 _VALUES = st.sampled_from([None, True, False, 0, 1, 2, 2.5, -1.0, float("nan"), "", "a", "ab", "x", [], [1, 2], ["a"],
@@ -92,7 +161,7 @@ _TESTS = st.sampled_from([
     "has(record.{f})", "!has(record.{f})", "record.{f}", "size(record.{f}) > 1", "size(record.{f}) == 0",
     "record.{f} == 'x'", "record.{f} != 1", "record.{f} == true", "record.{f} in ['a', 'x']", "record.{f} < 2",
     "record.{f} >= 1.5", "record.{f} > 'a'", "has(record.m.{f})", "size(record.m.{f}) >= 1", "record.m.{f} == 1",
-    "record.x == 1"])
+    "record.{f}.exists(v, v == 1)", "!record.{f}.all(v, v != 'a')", "record.{f}.all(v, v > 0)", "record.x == 1"])
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -100,7 +169,7 @@ _TESTS = st.sampled_from([
        st.dictionaries(st.sampled_from(["a", "b", "c", "m"]), _VALUES | st.dictionaries(st.sampled_from("abc"), _VALUES, max_size=3),
                        max_size=4))
 def test_generated_chains_agree_with_cel(tests, ors, record):
-    """Chains of field tests (&& and || mixed) on generated records."""
+    """Chains of field tests (&& and || mixed, guarded comprehensions among them) on generated records."""
     expr = tests[0][0].format(f=tests[0][1])
     for (t, f), use_or in zip(tests[1:], ors, strict=False):  # (&& binds tighter: chains of both kinds)
         expr += f" {'||' if use_or else '&&'} {t.format(f=f)}"

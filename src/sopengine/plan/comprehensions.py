@@ -24,6 +24,7 @@ from typing import Any
 
 from .events import BY_TYPE
 from .ops import _Fallback
+from .shapes import all_of
 from .unknown import Open
 
 Fn = Callable[[Mapping[str, Any]], Any]
@@ -46,28 +47,39 @@ def _items(v: Any) -> list[Any]:
 
 
 def comprehension(kind: str, var: str, src: Fn, fn: Fn, etype: str | None, picked: Fn | None, shadows: bool,
-                  nested: bool, limit: list[int]) -> Fn:
+                  nested: bool, limit: list[int], guard: tuple[tuple[str, ...], str, Fn] | None = None,
+                  of_type: str | None = None, negate: bool = False) -> Fn:
     """The closure of ``<src>.<kind>(var, <fn>)``; over the events of ``etype`` (when the evaluator indexed
     them) the body is ``picked`` instead (None: always true), see the module's docstring. ``nested``: the
-    comprehension is in another's body (so it is always called with that one's scope, which holds the budget)."""
+    comprehension is in another's body (so it is always called with that one's scope, which holds the budget).
+    ``guard`` (an exists or all outside any comprehension, over ``x.f`` or ``x.a.f``): ((x, a), f, the closure of
+    ``has(x.a.f)``), and the closure is that of ``has(x.a.f) && x.a.f.<kind>(...)``: false where a map lacks
+    ``f``; where the path meets anything but a map, the two closures chained as ``&&`` chains them.
+    ``of_type``: ``src`` is ``events.filter(x, x.type == of_type)``, whose list the index holds: read there
+    (its iterations counted as the filter counts them). ``negate`` (exists, all): the closure of ``!<it>``."""
 
     def enter(env: Mapping[str, Any]) -> tuple[list[Any], Fn | None, dict[str, Any]]:
         index = env.get(BY_TYPE) if etype is not None else None
         body: Fn | None
+        skipped = 0  # the iterations of a filter whose list is read from the index
         if index is None:
-            xs = src(env)
-            if type(xs) is not list:  # (a list is its own items: no call)
-                xs = _items(xs)
+            typed = env.get(BY_TYPE) if of_type is not None else None
+            if typed is None:
+                xs = src(env)
+                if type(xs) is not list:  # (a list is its own items: no call)
+                    xs = _items(xs)
+            else:
+                xs, skipped = typed[1].get(of_type, _NONE), typed[0]
             body, n = fn, len(xs)
         else:
             xs, body, n = index[1].get(etype, _NONE), picked, index[0]  # every event counts, visited or not
         if nested:
             budget = env[BUDGET]
-            budget[0] += n
+            budget[0] += n + skipped
             if budget[0] > limit[0]:
                 raise _Fallback
             return xs, body, dict(env) if shadows and xs else env  # type: ignore[return-value]  # (the enclosing scope)
-        if n > limit[0]:
+        if n > limit[0] or skipped > limit[0]:
             raise _Fallback
         if body is None or not xs:
             return xs, body, _NO_SCOPE  # nothing to bind (no body, or no item to bind it to): no scope
@@ -82,17 +94,41 @@ def comprehension(kind: str, var: str, src: Fn, fn: Fn, etype: str | None, picke
     if kind in ("exists", "all"):
         wins = kind == "exists"
         loses = not wins
+        says, denies = (loses, wins) if negate else (wins, loses)  # what the closure answers when it wins, loses
+        if guard is not None:
+            (name, *path), field, has = guard
+            general = all_of([has, comprehension(kind, var, src, fn, etype, picked, shadows, nested, limit)], False)
 
         def quantifier(env: Mapping[str, Any]) -> bool:
             body: Fn | None
             if nested:
                 xs, body, scope = enter(env)
                 if body is None:  # picked events, nothing else to test (exists only)
-                    return bool(xs)
+                    return says if xs else denies
             else:  # enter's work, without its call: what most rules ask, record.skus.all(...) as events.exists(...)
                 index = env.get(BY_TYPE) if etype is not None else None
                 if index is None:
-                    xs = src(env)
+                    typed = env.get(BY_TYPE) if of_type is not None else None
+                    if typed is not None:
+                        if typed[0] > limit[0]:
+                            raise _Fallback  # (the filter's own count)
+                        xs = typed[1].get(of_type, _NONE)
+                    elif guard is None:
+                        xs = src(env)
+                    else:  # the path read here, and has() answered on the way
+                        try:
+                            xs = env[name]
+                        except KeyError:
+                            raise _Fallback from None
+                        for p in path:
+                            if type(xs) is not dict or p not in xs:
+                                return general(env)  # type: ignore[no-any-return]
+                            xs = xs[p]
+                        if type(xs) is not dict:
+                            return general(env)  # type: ignore[no-any-return]
+                        if field not in xs:
+                            return False
+                        xs = xs[field]
                     if type(xs) is not list:
                         xs = _items(xs)
                     body, n = fn, len(xs)
@@ -101,9 +137,9 @@ def comprehension(kind: str, var: str, src: Fn, fn: Fn, etype: str | None, picke
                 if n > limit[0]:
                     raise _Fallback
                 if body is None:  # picked events, nothing else to test
-                    return bool(xs)
+                    return says if xs else denies
                 if not xs:
-                    return loses  # (no event of the type, an empty list: nothing to bind, no scope)
+                    return denies  # (no event of the type, an empty list: nothing to bind, no scope)
                 scope = dict(env)
                 scope[BUDGET] = [n]
             failed = False
@@ -116,12 +152,12 @@ def comprehension(kind: str, var: str, src: Fn, fn: Fn, etype: str | None, picke
                     failed = True
                     continue
                 if r is wins:
-                    return wins
+                    return says
                 if r is not loses:
                     failed = True
             if failed:
                 raise _Fallback
-            return loses
+            return denies
         return quantifier
     if kind == "exists_one":
         def exists_one(env: Mapping[str, Any]) -> bool:

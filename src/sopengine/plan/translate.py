@@ -213,6 +213,8 @@ class _Translator:
         return lambda env: index(f(env), g(env))
 
     def t_not(self, operand: Node) -> Fn:
+        if operand[0] == "macro" and operand[1] in ("exists", "all"):  # !events.exists(...): one closure
+            return self.t_macro(operand[1], operand[2], operand[3], operand[4], negate=True)
         if operand[0] == "has":  # !has(record.x), !has(item.a.b): the test and its negation in one closure
             path = _path(operand[1], self.scope)
             if path is not None:
@@ -230,6 +232,14 @@ class _Translator:
         return self._all(_operands(("or", left, right), "or"), True)
 
     def _all(self, operands: list[Node], wins: bool) -> Fn:
+        if not wins and not self.bound:  # has(x.f) && x.f.exists(...): the quantifier asks has() itself
+            operands = list(operands)
+            for o in operands[:]:
+                if o[0] == "macro" and o[1] in ("exists", "all") and ("has", *o[2][1:]) in operands:
+                    f = fields.field_of(o[2], self.scope)
+                    if f is not None:
+                        operands.remove(("has", *o[2][1:]))
+                        operands[operands.index(o)] = ("guarded", *o[1:], f)
         return fields.chain(operands, wins, self.scope, self.node, self._literal, shapes.NO_LITERAL, shapes.all_of)
 
     def _literal(self, n: Node) -> Any:
@@ -380,10 +390,18 @@ class _Translator:
             return lambda env: part(name, recv(env))
         raise _Unsupported(f"the method .{name}() with {len(fns)} argument(s)")
 
-    def t_macro(self, kind: str, target: Node, var: str, body: Node) -> Fn:
+    def t_guarded(self, kind: str, target: Node, var: str, body: Node, f: tuple[fields.Key, str]) -> Fn:
+        """``has(target) && target.<kind>(var, body)`` (``kind`` exists or all, outside any comprehension)."""
+        return self.t_macro(kind, target, var, body, (*f, self.node(("has", *target[1:]))))
+
+    def t_macro(self, kind: str, target: Node, var: str, body: Node, guard: Any = None, negate: bool = False) -> Fn:
         src = self.node(target)
         self.macros += 1
-        etype = picked_type(kind, target, var, body, "events" in self.bound or "events" not in self.scope)
+        shadowed = "events" in self.bound or "events" not in self.scope
+        etype = picked_type(kind, target, var, body, shadowed)
+        of_type = None  # events.filter(x, x.type == 'a').<kind>(...): the filter's list is the index's
+        if target[0] == "macro" and target[1] == "filter" and target[4][0] != "and":
+            of_type = picked_type("filter", target[2], target[3], target[4], shadowed)
         had = var in self.scope
         self.scope.add(var)
         self.bound.append(var)
@@ -398,5 +416,5 @@ class _Translator:
             self.bound.pop()
             if not had:
                 self.scope.discard(var)
-        return comprehension(kind, var, src, fn, etype, picked, had, bool(self.bound), self.limit)
+        return comprehension(kind, var, src, fn, etype, picked, had, bool(self.bound), self.limit, guard, of_type, negate)
 
