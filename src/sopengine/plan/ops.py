@@ -137,7 +137,10 @@ def add(a: Any, b: Any) -> Any:
     ta, tb = type(a), type(b)
     if ta is tb:
         if ta is int:
-            return int64(a + b)
+            r = a + b
+            if INT64_MIN <= r <= INT64_MAX:  # (int64's test, without its call: these are the commonest)
+                return r
+            raise _Fallback  # integer overflow
         if ta is float or ta is str or ta is list:
             return a + b
         if ta is timedelta:
@@ -159,7 +162,10 @@ def sub(a: Any, b: Any) -> Any:
     try:
         if ta is tb:
             if ta is int:
-                return int64(a - b)
+                r = a - b
+                if INT64_MIN <= r <= INT64_MAX:
+                    return r
+                raise _Fallback
             if ta is float:
                 return a - b
             if ta is timedelta:
@@ -177,7 +183,10 @@ def mul(a: Any, b: Any) -> Any:
     ta = type(a)
     if ta is type(b):
         if ta is int:
-            return int64(a * b)
+            r = a * b
+            if INT64_MIN <= r <= INT64_MAX:
+                return r
+            raise _Fallback
         if ta is float:
             return a * b
     raise _Fallback

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from . import fields, ops, shapes, times
+from . import compare, fields, ops, shapes, times
 from .comprehensions import comprehension
 from .events import picked_type
 from .ops import _Fallback
@@ -287,61 +287,35 @@ class _Translator:
         if op in _BIN:
             return shapes.arithmetic(_BIN[op], f, g, self._folded(left, f), self._folded(right, g),
                                      left[1] if left[0] == "ident" and left[1] in self.scope else None)
-        eq = ops.eq
         folded = self._folded(right, g) if op in _COMPARISONS else shapes.NO_LITERAL
         if sized is not None and type(folded) is int:  # size(x) > 0: the length and the comparison in one closure
             return shapes.size_compared(sized, op, folded)
-        if op in ("==", "!=") and type(folded) in (str, int, bool, float):
-            lit, same, lt = folded, op == "==", type(folded)  # a value of the literal's type: Python's ==
-            if left[0] == "select" and left[1][0] == "ident" and left[1][1] in self.scope:
-                name, field, select = left[1][1], left[2], ops.select  # e.type == 'shipped', in every comprehension
-
-                def eq_field(env: Mapping[str, Any]) -> bool:
-                    try:
-                        o = env[name]
-                    except KeyError:
-                        raise _Fallback from None
-                    v = o[field] if type(o) is dict and field in o else select(o, field)
-                    return (v == lit) is same if type(v) is lt else eq(v, lit) is same
-                return eq_field
-
-            def eq_literal(env: Mapping[str, Any]) -> bool:
-                v = f(env)
-                return (v == lit) is same if type(v) is lt else eq(v, lit) is same
-            return eq_literal
+        field = (left[1][1], left[2]) if left[0] == "select" and left[1][0] == "ident" and left[1][1] in self.scope else None
+        if op in ("==", "!=") and left[0] == "call" and left[1] == "type" and left[2] is None and len(left[3]) == 1 \
+                and right[0] == "ident" and right[1] in ops.TYPES and right[1] not in self.scope:
+            macros = self.macros  # type(record.detail) == string: the kind's name compared
+            arg = self.node(left[3][0])
+            self.macros = macros  # (translated twice, counted once)
+            return compare.type_is(right[1], op == "==", arg)
         if op in ("==", "!="):
-            same = op == "=="
-
-            def equal(env: Mapping[str, Any]) -> bool:
-                a, b = f(env), g(env)
-                t = type(a)
-                if t is type(b) and (t is int or t is str or t is float or t is bool):
-                    return (a == b) is same  # what eq() answers for two values of one plain type
-                return eq(a, b) is same
-            return equal
+            return compare.equality(op == "==", f, g, folded, field)
         if op in ("<", ">", "<=", ">="):
             sides = [(n[1][1], n[2]) for n in (left, right) if n[0] == "select" and n[1][0] == "ident" and n[1][1] in self.scope]
-            return shapes.order(op, f, g, folded, (sides[0], sides[1]) if len(sides) == 2 and folded is shapes.NO_LITERAL else None)
+            general = shapes.order(op, f, g, folded, (sides[0], sides[1]) if len(sides) == 2 and folded is shapes.NO_LITERAL else None)
+            if (type(folded) is timedelta and left[0] == "bin" and left[1] == "-" and left[2][0] == "ident"
+                    and left[2][1] in self.scope and left[3][0] == "call" and left[3][1] == "timestamp" and left[3][2] is None
+                    and len(left[3][3]) == 1):  # now - timestamp(e.at) <= duration('24h'): one closure
+                arg = left[3][3][0]
+                read = arg[0] == "select" and arg[1][0] == "ident" and arg[1][1] in self.scope
+                macros = self.macros
+                reader = self.node(arg)
+                self.macros = macros  # (translated twice, counted once)
+                return compare.elapsed(left[2][1], reader, (arg[1][1], arg[2]) if read else None, op, folded, general)
+            return general
         if op == "in":
-            contains = ops.contains
             if right[0] == "list" and right[1] and all(i[0] == "lit" and type(i[1]) is str for i in right[1]):
-                words = frozenset(i[1] for i in right[1])  # x in ['a', 'b']: text is in it exactly when equal to one
-                if left[0] == "select" and left[1][0] == "ident" and left[1][1] in self.scope:
-                    name, field, select = left[1][1], left[2], ops.select  # record.status in [...]: one closure
-
-                    def field_in_words(env: Mapping[str, Any]) -> bool:
-                        try:
-                            o = env[name]
-                        except KeyError:
-                            raise _Fallback from None
-                        v = o[field] if type(o) is dict and field in o else select(o, field)
-                        return v in words if type(v) is str else contains(g(env), v)
-                    return field_in_words
-
-                def in_words(env: Mapping[str, Any]) -> bool:
-                    v = f(env)
-                    return v in words if type(v) is str else contains(g(env), v)
-                return in_words
+                return compare.in_words(frozenset(i[1] for i in right[1]), f, g, field)
+            contains = ops.contains
             return lambda env: contains(g(env), f(env))
         raise _Unsupported(f"the operator {op}")
 
