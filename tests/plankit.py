@@ -15,3 +15,11 @@ def same(a, b) -> bool:
     if isinstance(a, dict):
         return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
     return a == b
+
+
+def cel(source: str, extra: tuple[str, ...] = ()):
+    """``source`` evaluated by CEL alone (``compile_expression`` would try the translated plan first)."""
+    from sopengine.expr import Expression, compile_expression
+
+    e = compile_expression(source, extra)
+    return Expression(e.source, e._compiled, None, e.extra, e.consts)
