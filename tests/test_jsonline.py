@@ -57,9 +57,35 @@ results = st.builds(
 @settings(max_examples=300, deadline=None)
 @given(results, st.sampled_from(["en", "zh"]), st.booleans())
 def test_any_result_is_written_as_json_dumps_writes_it(r, lang, trace):
+    from sopengine.report import jsonline
+
     line = encode(r, lang, trace)
     assert line == _reference(r, lang, trace)
     assert safe_bytes(line) == _safe_reference(line)
+    # the texts through json's own function (no orjson installed) write the very same bytes
+    assert jsonline._by_json(r, lang, trace) == jsonline.line(r, lang, trace) == line.encode("utf-8")
+
+
+def test_orjson_writes_every_code_point_as_json_dumps_writes_it():
+    """What lets the line take each text from orjson: a string is written byte for byte as json.dumps
+    (ensure_ascii=False) writes it, encoded, for every code point alone and in a run of all of them."""
+    orjson = pytest.importorskip("orjson")
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    for c in every[:0x800]:  # alone: everything JSON escapes, and every one- and two-byte UTF-8 character
+        assert orjson.dumps(c) == json.dumps(c, ensure_ascii=False).encode("utf-8"), hex(ord(c))
+    for i in range(0, len(every), 512):  # and all of them, in runs
+        run = every[i:i + 512]
+        assert orjson.dumps(run) == json.dumps(run, ensure_ascii=False).encode("utf-8"), hex(ord(run[0]))
+
+
+def test_a_lone_surrogate_fails_as_encoding_the_line_always_did():
+    """orjson refuses one; the line is then written with json's text function, which fails as the UTF-8
+    encoding of the line did (a result never holds one: the screen refuses such records)."""
+    from sopengine.report import jsonline
+
+    r = Result("B\ud800", "order", "1.0.0", "created")
+    with pytest.raises(UnicodeEncodeError):
+        jsonline.line(r)
 
 
 HOSTILE = "a\x7fb\x85c\x9b\u061c\u200e\u200f\u2028\u2029\u202a\u202e\u2066\u2069“—…·×"

@@ -1,6 +1,6 @@
 """The result contract of RECORDS.md, as a JSON list or JSON Lines.
 
-Both are one encoded result after another (``jsonline.encode``), framed: JSON Lines
+Both are one encoded result after another (``jsonline.line``), framed: JSON Lines
 end each with a line feed, a JSON list puts ``[``, ``,`` and ``]`` around them. The
 framing lives in ``FRAMES`` so that ``check --jobs`` workers can write their own share
 of the report as bytes and the parent only concatenates, in input order.
@@ -15,7 +15,7 @@ from typing import IO, Any
 
 from ..results import Result
 from .base import ReportOptions, Summary, register
-from .jsonline import encode, safe_bytes
+from .jsonline import line, safe_utf8
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,8 @@ class Frame:
     def item(self, r: Result, opts: ReportOptions) -> bytes:
         """One result as it is written, escaped: the same bytes whoever (a worker, the parent) writes it.
         The frame's own text (line feeds, spaces) needs no escaping, and left out of the line it lets
-        ``safe_bytes`` see a printable line as such."""
-        return self._before + safe_bytes(encode(r, opts.lang, opts.trace)) + self._after
+        ``safe_utf8`` see a printable line as such."""
+        return self._before + safe_utf8(line(r, opts.lang, opts.trace)) + self._after
 
     @cached_property
     def _before(self) -> bytes:
