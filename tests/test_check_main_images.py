@@ -184,3 +184,34 @@ def test_a_clean_listing_answers_nothing_at_once_and_findings_keep_their_order()
     assert [(h.suffix, h.path) for h in hits] == [("", "/main_images"), (":watermark", "/main_images/1/watermark"),
                                                   (":background", "/main_images/3/white_background"),
                                                   (":watermark", "/main_images/3/watermark")]
+
+
+def test_the_one_pass_over_plain_images_answers_as_the_general_way():
+    """Images read with plain lookups (one key per field, nothing measured) give exactly the hits of the
+    general reading, image by image, whatever the images hold (absent keys, wrong types, non-objects)."""
+    from .checkkit import context
+
+    odd = st.sampled_from([None, "", " a ", "800", 1.5, 0])
+    size = st.one_of(st.integers(500, 900), st.booleans(), odd)
+    flag = st.one_of(st.booleans(), st.booleans(), odd)
+    image = st.one_of(st.fixed_dictionaries({}, optional={"url": st.one_of(st.sampled_from(["u1", " u2", "u3 ", "u4", "u5", "u6"]),
+                                                                             odd),
+                                                            "width": size, "height": size, "white_background": flag,
+                                                            "watermark": flag}),
+                      st.sampled_from([None, "x", 3, []]))
+
+    @settings(max_examples=500, deadline=None)
+    @given(st.lists(image, max_size=5), st.integers(0, 6), st.sampled_from([None, 600, 800]),
+           st.sampled_from([None, 700]), st.booleans(), st.booleans())
+    def same(images, n, mw, mh, white, unmarked):
+        params = {"min_count": n, "min_width": mw, "min_height": mh, "white_background": white, "no_watermark": unmarked}
+        fast = check(**{k: v for k, v in params.items() if v is not None})
+        general = check(**{k: v for k, v in params.items() if v is not None})
+        assert fast._flat is not None
+        general._flat = None
+        ctx = context(product(images))
+        assert list(fast.run(ctx)) == list(general.run(ctx))
+    for change in ({"white_background": False}, {"watermark": True}, {"width": 799}, {"height": 699}, {"url": None}):
+        for at in (0, 4):  # one image of five with a finding, first or last
+            same.hypothesis.inner_test([img(i, **change) if i == at else img(i) for i in range(5)], 5, 800, 700, True, True)
+    same()

@@ -71,6 +71,9 @@ class MainImagesCheck(CheckType):
         self.outcomes = Outcomes(params, OUTCOMES)
         keys = tuple(self.f[k].key for k in ("width", "height", "white_background", "watermark"))
         self._keys = keys if all(k is not None for k in keys) else None
+        url = self.f["url"].key
+        # one key per field and nothing measured (the usual set-up): run reads the images with plain lookups
+        self._flat = (url, *keys) if self._keys is not None and url is not None and self.limits is None else None
 
     def _get(self, img: Mapping[str, Any], key: str) -> Any:
         v = self.f[key].value(img)
@@ -88,10 +91,14 @@ class MainImagesCheck(CheckType):
         hits one by one from the first image with a finding (a listing may have thousands)."""
         ptr, images = self.f["images"].get(ctx.record)
         images = images if isinstance(images, list) else []
-        urls: list[str] = []
-        for img in images:
-            url = self._get(img, "url") if type(img) is dict or isinstance(img, Mapping) else None
-            urls.append(url.strip() if isinstance(url, str) else "")
+        fine = self._fine(images) if self._flat is not None else None
+        if fine is not None:  # (the urls, and whether no image has a finding, in one pass)
+            urls, clean = fine
+        else:
+            urls, clean = [], False
+            for img in images:
+                url = self._get(img, "url") if type(img) is dict or isinstance(img, Mapping) else None
+                urls.append(url.strip() if isinstance(url, str) else "")
         distinct = {u for u in urls if u}
         first: tuple[Hit, ...] = ()
         if len(distinct) < self.min_count:
@@ -99,10 +106,30 @@ class MainImagesCheck(CheckType):
             dupes = sorted(u for u, n in seen.items() if u and n > 1)
             first = (Hit(ptr, {"count": len(distinct), "min_count": self.min_count, "listed": len(images),
                                 "duplicates": dupes, "missing": self.min_count - len(distinct)}),)
+        if clean:
+            return first
         for i, img in enumerate(images):
             if (type(img) is dict or isinstance(img, Mapping)) and (found := self._image(i, img, urls[i], ptr)):
                 return self._from(first, found, images, urls, i, ptr)
         return first
+
+    def _fine(self, images: list[Any]) -> tuple[list[str], bool] | None:
+        """(each image's url, whether no image has a finding) read with plain lookups, as ``_image`` judges an
+        image nothing measures; None for an image that is not a dict (``run`` then asks as it does in general)."""
+        ku, kw, kh, kb, km = self._flat  # type: ignore[misc]  # (run asks only when there are)
+        mw, mh, white, unmarked = self.min_w, self.min_h, self.white, self.no_watermark
+        urls: list[str] = []
+        clean = True
+        for img in images:
+            if type(img) is not dict:
+                return None
+            url = img.get(ku)
+            urls.append(url.strip() if isinstance(url, str) else "")
+            if clean and ((white and img.get(kb) is False) or (unmarked and img.get(km) is True)
+                          or (mw is not None and isinstance(w := img.get(kw), int) and w < mw)
+                          or (mh is not None and isinstance(h := img.get(kh), int) and h < mh)):
+                clean = False
+        return urls, clean
 
     def _from(self, first: tuple[Hit, ...], found: list[Hit], images: list[Any], urls: list[str], start: int,
               ptr: str) -> Iterator[Hit]:
