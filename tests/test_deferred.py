@@ -170,6 +170,31 @@ def test_messages_render_from_their_parts_as_written():
     assert (render("{x}{x}", values), render("plain", values), render("", values)) == ("33", "plain", "")
 
 
+def test_a_placeholder_of_one_key_reads_text_and_ints_in_place_and_the_rest_as_before():
+    """render reads a one-key placeholder holding exact text or an int itself; anything else (a bool, a
+    float, None, a list, a subclass, an absent key, a Mapping that is not a dict) as the general path does."""
+    from collections import UserDict
+    from enum import IntEnum
+
+    from sopengine.render import _filled, _split, render
+
+    class Tag(str):
+        def __str__(self) -> str:
+            return "tag"
+
+    class N(IntEnum):
+        ONE = 1
+
+    values = {"s": "文本", "i": -7, "b": True, "f": 2.0, "g": 2.5, "z": None, "l": [1, "二"], "t": Tag("t"), "e": N.ONE,
+              "d": {"k": 1}}
+    template = "<{s}|{i}|{b}|{f}|{g}|{z}|{l}|{t}|{e}|{d}|{d.k}|{gone}>"
+    head, placeholders = _split(template)
+    general = head + "".join(_filled(p, values) + p[3] for p in placeholders)
+    assert render(template, values) == general == (
+        "<文本|-7|True|2|2.5|None|1、二|tag|1|{'k': 1}|1|{gone}>")
+    assert render(template, UserDict(values)) == general
+
+
 def test_the_quick_constructors_make_what_the_dataclasses_make():
     from dataclasses import fields
 

@@ -17,31 +17,51 @@ __all__ = ["render"]
 
 def render(template: str, values: Mapping[str, Any]) -> str:
     """``{name}`` and ``{name.sub}`` from evidence, nothing else: rule text is data, never format code."""
-    parts = _TEMPLATES.get(template)
-    if parts is None:
-        parts = _template_parts(template)
+    split = _TEMPLATES.get(template)
+    if split is None:
+        split = _split(template)
         if len(_TEMPLATES) < 4096:  # (a check may word a message from the record: never an unbounded table)
-            _TEMPLATES[template] = parts
-    if len(parts) == 1:
+            _TEMPLATES[template] = split
+    head, placeholders = split
+    if not placeholders:
         return template
-    return "".join([p if type(p) is str else _filled(p, values) for p in parts])  # type: ignore[arg-type]
+    plain = type(values) is dict
+    out = [head]
+    for p in placeholders:  # (a loop here, not a call per placeholder: one of one key, holding text or an int, as
+        key = p[2]  # most do, is read in place)
+        if plain and key is not None:
+            v = values.get(key, _NONE)
+            t = type(v)
+            if t is str:
+                out += (v, p[3])
+                continue
+            if t is int:  # (not bool, whose type is bool)
+                out += (str(v), p[3])
+                continue
+        out += (_filled(p, values), p[3])
+    return "".join(out)
 
 
-_TEMPLATES: dict[str, tuple[str | tuple[str, tuple[str, ...]], ...]] = {}  # a rule's messages, split once
+_NONE: Any = object()
+Placeholder = tuple[str, tuple[str, ...], str | None, str]  # as written, its dotted path, its key if one, the text after it
+_TEMPLATES: dict[str, tuple[str, tuple[Placeholder, ...]]] = {}  # a rule's messages, split once
 
 
-def _template_parts(template: str) -> tuple[str | tuple[str, tuple[str, ...]], ...]:
-    """Text and placeholders in turn (placeholder, its dotted path), as ``TEMPLATE`` finds them."""
-    out: list[str | tuple[str, tuple[str, ...]]] = []
-    pos = 0
-    for m in TEMPLATE.finditer(template):
-        out += [template[pos:m.start()], (m.group(0), tuple(m.group(1).split(".")))]
-        pos = m.end()
-    out.append(template[pos:])
-    return tuple(out)
+def _split(template: str) -> tuple[str, tuple[Placeholder, ...]]:
+    """The text before the first placeholder, then each placeholder with the text after it, as ``TEMPLATE``
+    finds them."""
+    found = list(TEMPLATE.finditer(template))
+    if not found:
+        return template, ()
+    placeholders = []
+    for m, after in zip(found, [*found[1:], None], strict=True):
+        path = tuple(m.group(1).split("."))
+        placeholders.append((m.group(0), path, path[0] if len(path) == 1 else None,
+                             template[m.end():after.start() if after is not None else len(template)]))
+    return template[:found[0].start()], tuple(placeholders)
 
 
-def _filled(placeholder: tuple[str, tuple[str, ...]], values: Mapping[str, Any]) -> str:
+def _filled(placeholder: Placeholder, values: Mapping[str, Any]) -> str:
     cur: Any = values
     for part in placeholder[1]:
         if type(cur) is dict:  # evidence is a dict (an ABC isinstance test costs more than the rest)
