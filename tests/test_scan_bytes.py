@@ -92,3 +92,14 @@ def test_a_lone_word_after_spaces_is_mapped_back_past_each_of_them() -> None:
         (h,) = matcher.scan(text).hits
         assert (h.start, h.text.replace(" ", "")) == (at, "顶级"), text
         assert matcher.scan(text) == reference(matcher, text)
+
+
+def test_texts_whose_only_disguise_is_a_numeral_are_answered_from_the_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    # 一 in 第一次, 一级能效, 唯一: the bytes are the fold but for the numerals, which become digits in place
+    matcher = MATCHERS["plain"]
+    texts = ("第一次用 面霜", "一级能效 空调", "销量第一", "唯一识别码", "最好 一次性", "第壹 品牌", "全网第一 最近")
+    want = {t: reference(matcher, t) for t in texts}
+    assert all(want[t].hits or want[t].cleared for t in texts)
+    monkeypatch.setattr(BannedWordMatcher, "_folding", lambda self, text, audit: pytest.fail(f"folded {text!r}"))
+    for text in texts:
+        assert matcher.scan(text) == want[text], text

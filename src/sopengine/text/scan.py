@@ -95,9 +95,9 @@ class BannedWordMatcher:
     which cannot be pickled, on load.
     """
 
-    __slots__ = ("_automaton", "_drop", "_entries", "_fast", "_first_marker", "_fold", "_length", "_lone", "_low",
-                 "_matches", "_numerals", "_nwords", "_resolve", "_table", "_through", "brands", "extra_exemptions", "scan",
-                 "vocabulary")
+    __slots__ = ("_automaton", "_digit", "_drop", "_entries", "_fast", "_first_marker", "_fold", "_length", "_lone",
+                 "_low", "_matches", "_numerals", "_nwords", "_resolve", "_spelt", "_table", "_through", "brands",
+                 "extra_exemptions", "scan", "vocabulary")
 
     vocabulary: Vocabulary
     extra_exemptions: tuple[str, ...]
@@ -118,6 +118,8 @@ class BannedWordMatcher:
     _length: tuple[int, ...]
     _resolve: Callable[[str, str, list[tuple[int, int, int]], bool, bool], Scan]
     _lone: tuple[int, ...]
+    _spelt: tuple[int, ...]
+    _digit: tuple[tuple[str, str], ...]
     _through: Callable[[int, str, str], bool]
     _entries: tuple[Entry, ...]
 
@@ -189,17 +191,19 @@ class BannedWordMatcher:
         # scan() runs for every string of every record: bound once, its two calls cost no attribute lookups.
         set_(self, "_matches", self._automaton.find_matches_as_indexes if keys else lambda text, overlapping: [])
         # The byte automaton of the usual text (see :mod:`.bytefold`): the same words and terms at the same
-        # indexes; then the kept numerals, which alone do not stop a text from being clean; then what says
-        # that the translated bytes are not the fold: words spelt with numerals, the plain-range characters
-        # that fold, MARK. Only words need the numeral spellings: a text without a word is clean whatever
-        # terms it holds. With too many spellings the numerals go with the markers instead.
+        # indexes; then the kept numerals, which alone do not stop a text from being clean; then the words
+        # and terms spelt with numerals, which the bytes hold where the fold holds digits; then what says
+        # that the translated bytes are not the fold: the plain-range characters that fold, MARK. With too
+        # many spellings the numerals go with the markers instead.
         low, drop, changed, digits, _ = byte_fold()
         numerals = [c for d in digits.values() for c in d[1:]]
-        spelt = numeral_spellings(keys)
+        spelt = numeral_spellings(keys + terms)
         if spelt is None:
-            patterns, lone = keys + terms + numerals + list(changed), 0
+            patterns, lone, spelt = keys + terms + numerals + list(changed), 0, []
         else:
             patterns, lone = keys + terms + numerals + [s for _, s in spelt] + list(changed), len(numerals)
+        set_(self, "_spelt", tuple(i for i, _ in spelt))
+        set_(self, "_digit", tuple((c, d) for d, cs in digits.items() for c in cs[1:]) if lone else ())
         set_(self, "_fast", ahocorasick_rs.BytesAhoCorasick([p.encode() for p in patterns] + [bytes([MARK])],
                                                             implementation=dfa).find_matches_as_indexes
              if keys else lambda data, overlapping: [])
@@ -268,8 +272,22 @@ class BannedWordMatcher:
                     return _make(Scan, ((hit(self._entries[last], s, e, text),), ()))
             return self._resolve(text, folded, found if len(folded) == len(plain) else
                                  _char_offsets(plain, found, self._length), audit, True)
-        if last < self._numerals and min(found)[0] >= self._first_marker:  # numerals, and no word spelt with one
+        first, kept = self._first_marker, self._numerals
+        if last < kept and min(found)[0] >= first:  # numerals, and no word spelt with one
             return NOTHING
+        if last < kept + len(self._spelt):  # the bytes are the fold but for numerals, each one character
+            folded = plain.decode()
+            spelt, digit = self._spelt, self._digit
+            matches = []
+            for m in found:
+                i = m[0]
+                if i < first:
+                    matches.append(m)
+                elif i >= kept:
+                    matches.append((spelt[i - kept], m[1], m[2]))
+                elif (c := digit[i - first])[0] in folded:
+                    folded = folded.replace(*c)
+            return self._resolve(text, folded, _char_offsets(plain, matches, self._length), audit, True)
         return self._folding(text, audit)
 
     def _folding(self, text: str, audit: bool) -> Scan:
