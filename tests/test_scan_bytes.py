@@ -92,6 +92,11 @@ def test_a_lone_word_after_spaces_is_mapped_back_past_each_of_them() -> None:
         (h,) = matcher.scan(text).hits
         assert (h.start, h.text.replace(" ", "")) == (at, "顶级"), text
         assert matcher.scan(text) == reference(matcher, text)
+    # a word and the word inside it (最 in 最好, 最佳): the wider one, once
+    for text, at in (("最好", 0), ("新款 最好 ", 3), ("新款 最 佳 拖鞋", 3), (" 销量第一 ", 1)):
+        (h,) = matcher.scan(text).hits
+        assert (h.start, len(h.text.replace(" ", ""))) == (at, 4 if "销量" in text else 2), text
+        assert matcher.scan(text) == reference(matcher, text)
 
 
 def test_texts_whose_only_disguise_is_a_numeral_are_answered_from_the_bytes(monkeypatch: pytest.MonkeyPatch) -> None:

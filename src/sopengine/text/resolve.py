@@ -143,13 +143,14 @@ class Resolver(Screening):
         self._kind = tuple((i < self._nwords) | (2 if self._anchored[i] else 0)
                            | (4 if i < self._nwords and self._edged[i] else 0) for i in range(len(self._anchored)))
 
-    def lone(self) -> tuple[tuple[int, ...], Callable[[int, str, str], bool]]:
-        """Per pattern, the screen of a word that anchors nothing and has no Latin edge, else -1, and whether
-        a screen lets a text through: found alone in a text its screen shuts out, such a word is the text's
-        one hit (the single candidate of :meth:`resolve`), which a caller that has the match's position in
-        the original can report without the resolution."""
+    def lone(self) -> tuple[tuple[int, ...], Callable[[int, str, str], bool], dict[tuple[int, int], int]]:
+        """Per pattern, the screen of a word that anchors nothing and has no Latin edge, else -1; whether
+        a screen lets a text through; the wider of two screens, where one is. Found alone in a text its
+        screen shuts out, such a word is the text's one hit (the single candidate of :meth:`resolve`),
+        and so is the wider of two nested ones whose wider screen shuts it out: a caller that has the
+        match's position in the original can report it without the resolution."""
         return tuple(self._screen_of_entry[i] if k == 1 else -1 for i, k in enumerate(self._kind[:self._nwords])) \
-            + (-1,) * (len(self._kind) - self._nwords), self._through
+            + (-1,) * (len(self._kind) - self._nwords), self._through, self._cover
 
     def resolve(self, text: str, folded: str, found: list[Match], audit: bool = True, kept: bool = False) -> Scan:
         """Steps 2-4 of the matcher's docstring on one text; ``audit=False`` skips building the clearances.

@@ -96,8 +96,8 @@ class BannedWordMatcher:
     """
 
     __slots__ = ("_automaton", "_digit", "_drop", "_entries", "_fast", "_first_marker", "_fold", "_length", "_lone",
-                 "_low", "_matches", "_numerals", "_nwords", "_resolve", "_spelt", "_table", "_through", "brands",
-                 "extra_exemptions", "scan", "vocabulary")
+                 "_low", "_matches", "_numerals", "_nwords", "_resolve", "_spelt", "_table", "_through", "_wider",
+                 "brands", "extra_exemptions", "scan", "vocabulary")
 
     vocabulary: Vocabulary
     extra_exemptions: tuple[str, ...]
@@ -121,6 +121,7 @@ class BannedWordMatcher:
     _spelt: tuple[int, ...]
     _digit: tuple[tuple[str, str], ...]
     _through: Callable[[int, str, str], bool]
+    _wider: dict[tuple[int, int], int]
     _entries: tuple[Entry, ...]
 
     def __init__(self, vocabulary: Vocabulary, extra_exemptions: Iterable[str] = (),
@@ -173,9 +174,10 @@ class BannedWordMatcher:
         set_(self, "_nwords", len(entries))
         resolver = Resolver(entries, compiled, anchored, max(map(len, term_rules), default=0))
         set_(self, "_resolve", resolver.resolve)
-        lone_screens, through = resolver.lone()
+        lone_screens, through, wider = resolver.lone()
         set_(self, "_lone", lone_screens)
         set_(self, "_through", through)
+        set_(self, "_wider", wider)
         set_(self, "_entries", tuple(entries))
         set_(self, "_fold", sequence)
         set_(self, "_table", fold_table())
@@ -249,33 +251,21 @@ class BannedWordMatcher:
     def _resolved(self, text: str, plain: bytes, found: list[tuple[int, int, int]], audit: bool) -> Scan:
         """``scan`` of a text whose translated bytes ``plain`` hold the byte automaton's ``found``.
 
-        The usual text with a word holds one word and no exemption's context, and drops nothing but
-        spaces: its hit is reported here, from the match and the spaces' positions (the resolution
-        would come to the same hit by building the map back of every character, and five calls)."""
+        The usual text with a word holds one word (or a word and the word inside it, 最 in 最好) and
+        no exemption's context, and drops nothing but spaces: its hit is reported here, from the match
+        and the spaces' positions (the resolution would come to the same hit by building the map back
+        of every character, and five calls)."""
         last = max(found)[0]
-        if last < self._first_marker:  # no numeral, nothing that folds otherwise: the bytes are the fold
-            folded = plain.decode()
-            if len(found) == 1 and (sc := self._lone[last]) >= 0 and not self._through(sc, text, folded):
-                _, s, e = found[0]
-                if len(folded) != len(plain):
-                    s = len(plain[:s].decode())
-                e = s + self._length[last]
-                gone = len(text) - len(folded)
-                if gone and gone == text.count(" "):  # folded character k came from k plus the spaces before it
-                    i = text.find(" ")
-                    while 0 <= i <= s:
-                        s, e, i = s + 1, e + 1, text.find(" ", i + 1)
-                    while 0 <= i < e:
-                        e, i = e + 1, text.find(" ", i + 1)
-                    gone = 0
-                if not gone:
-                    return _make(Scan, ((hit(self._entries[last], s, e, text),), ()))
-            return self._resolve(text, folded, found if len(folded) == len(plain) else
-                                 _char_offsets(plain, found, self._length), audit, True)
-        first, kept = self._first_marker, self._numerals
-        if last < kept and min(found)[0] >= first:  # numerals, and no word spelt with one
-            return NOTHING
-        if last < kept + len(self._spelt):  # the bytes are the fold but for numerals, each one character
+        first = self._first_marker
+        if last < first:  # no numeral, nothing that folds otherwise: the bytes are the fold
+            folded, matches = plain.decode(), found
+        else:
+            kept = self._numerals
+            if last < kept and min(found)[0] >= first:  # numerals, and no word spelt with one
+                return NOTHING
+            if last >= kept + len(self._spelt):  # something else that folds, or a marker
+                return self._folding(text, audit)
+            # the bytes are the fold but for numerals, each one character folding to one digit
             folded = plain.decode()
             spelt, digit = self._spelt, self._digit
             matches = []
@@ -287,8 +277,36 @@ class BannedWordMatcher:
                     matches.append((spelt[i - kept], m[1], m[2]))
                 elif (c := digit[i - first])[0] in folded:
                     folded = folded.replace(*c)
-            return self._resolve(text, folded, _char_offsets(plain, matches, self._length), audit, True)
-        return self._folding(text, audit)
+        lone = self._lone
+        if len(matches) == 1:
+            word = matches[0]
+            sc = lone[word[0]]
+        elif len(matches) == 2:  # a word and the word inside it: the screen of the wider set (see resolve)
+            word, other = matches
+            if other[1] <= word[1] and word[2] <= other[2]:
+                word, other = other, word
+            a, b = lone[word[0]], lone[other[0]]
+            sc = -1 if a < 0 or b < 0 or not (word[1] <= other[1] and other[2] <= word[2]) else \
+                a if a == b else self._wider.get((a, b), -1)
+        else:
+            sc = -1
+        if sc >= 0 and not self._through(sc, text, folded):
+            idx, s, e = word
+            if len(folded) != len(plain):
+                s = len(plain[:s].decode())
+            e = s + self._length[idx]
+            gone = len(text) - len(folded)
+            if gone and gone == text.count(" "):  # folded character k came from k plus the spaces before it
+                i = text.find(" ")
+                while 0 <= i <= s:
+                    s, e, i = s + 1, e + 1, text.find(" ", i + 1)
+                while 0 <= i < e:
+                    e, i = e + 1, text.find(" ", i + 1)
+                gone = 0
+            if not gone:
+                return _make(Scan, ((hit(self._entries[idx], s, e, text),), ()))
+        return self._resolve(text, folded, matches if len(folded) == len(plain) else
+                             _char_offsets(plain, matches, self._length), audit, True)
 
     def _folding(self, text: str, audit: bool) -> Scan:
         """``scan`` through the fold sequence (see :func:`~.normalise.fold_sequence`), and the fold
