@@ -109,6 +109,25 @@ def test_an_estimated_year_is_the_statutory_days_and_weekends_and_no_make_up_day
     assert CN.estimated_years(sh(2026, 1, 1), sh(2026, 12, 31)) == ()
 
 
+
+def test_the_estimated_years_of_instants_in_any_offset_are_those_of_their_local_dates():
+    """Counted from the local dates (Asia/Shanghai), whatever offset an instant is written in: the answer
+    skips the zone conversions only where no year next to the instants' own is estimated."""
+    from datetime import timezone
+
+    def by_date(a, b):
+        lo, hi = sorted((CN.local(a).year if isinstance(a, datetime) else a.year,
+                         CN.local(b).year if isinstance(b, datetime) else b.year))
+        return tuple(y for y in range(lo, hi + 1) if CN.source_of(y) == "estimated")
+
+    stamps = [datetime(y, m, d, h, tzinfo=timezone(timedelta(hours=off))) for y in (2023, 2024, 2025, 2026, 2027)
+              for m, d in ((1, 1), (6, 1), (12, 31)) for h in (0, 12, 23) for off in (-11, -5, 0, 8, 13)]
+    stamps += [date(2026, 12, 31), date(2027, 1, 1)]
+    pairs = [(a, b) for a in stamps for b in stamps[::7]]
+    assert [CN.estimated_years(a, b) for a, b in pairs] == [by_date(a, b) for a, b in pairs]
+    assert {CN.estimated_years(a, b) for a, b in pairs} == {(), (2027,), (2027, 2028)}  # each answer is reached
+    assert CN.estimated_years(datetime(2026, 12, 31, 12, tzinfo=timezone(timedelta(hours=-5))), date(2026, 6, 1)) == (2027,)
+
 def test_years_before_the_first_with_data_are_an_error_never_a_guess():
     with pytest.raises(CalendarRangeError, match=r"2003-06-02: it covers 2004\.\.2026, estimated 2027\.\.2100"):
         CN.add_working_days(sh(2003, 6, 1, 12), 1)

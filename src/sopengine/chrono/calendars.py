@@ -158,7 +158,16 @@ class Calendar:
     def estimated_years(self, a: date | datetime, b: date | datetime) -> tuple[int, ...]:
         """The estimated years among the local dates from a to b: a deadline computed over those
         dates depends on an estimate, and must say so."""
-        if self.estimate is None:
+        if self.estimate is None or self.years is None:
+            return ()  # (source_of: no estimate, or base weekdays for every year)
+        # A local date is in the year the instant shows in its own offset or a neighbour (offsets are under a
+        # day): when no year from one before the earlier to one after the later is estimated, none of theirs
+        # is, and the zone conversions below need not be made (a record's deadlines are in years with data).
+        m, years, ya, yb = self.estimate.method, self.years, a.year, b.year
+        for y in range(max(min(ya, yb) - 1, m.first_year), min(max(ya, yb) + 1, m.last_year) + 1):
+            if y not in years:
+                break
+        else:
             return ()
         lo, hi = sorted((self._date(a).year, self._date(b).year))
         return tuple(y for y in range(lo, hi + 1) if self.source_of(y) == ESTIMATED)
