@@ -66,6 +66,18 @@ CASES = [
     ("has(record.l) && record.l.all(x, x > 0) && has(record.l)", False, {"l": [0]}),
     ("record.l.exists(x, x > 1) && has(record.l) && has(record.n)", False, {"l": [2]}),
     ("has(record.l) && record.l.exists(x, record.l.all(y, y >= x))", True, {"l": [2, 1]}),
+    # has(x.f) && <other>, !has(x.f) || <other>
+    ("has(record.a) && record.b > 1", False, {"b": 2}), ("has(record.a) && record.b > 1", True, {"a": 1, "b": 2}),
+    ("has(record.a) && record.b > 1", ERR, {"a": 1, "b": "x"}), ("has(record.a) && record.b > 1", False, {"b": "x"}),
+    ("has(record.a) && record.b > 1", ERR, {"a": 1}), ("record.b && has(record.a)", ERR, {"a": 1, "b": 5}),
+    ("!has(record.a) || record.b", True, {"b": True}), ("!has(record.a) || record.b", ERR, {"a": 1, "b": 1}),
+    ("!has(record.a) || record.b", False, {"a": 1, "b": False}), ("!has(record.a) || record.b", True, {}),
+    ("has(item.a) && true", ERR, {}), ("has(item.a) && false", False, {}), ("!has(item.a) || true", True, {}),
+    ("has(record.m.a) && record.b == 1", ERR, {"m": 1, "b": 1}), ("has(record.m.a) && record.b == 1", False, {"m": 1, "b": 2}),
+    ("has(record.m.a) && record.b == 1", True, {"m": {"a": 0}, "b": 1}),
+    ("record.l.all(c, has(c.n) && record.k.all(r, has(r.n) && r.n != c.n))", False, {"l": [{"n": 1}], "k": [{"n": 2}, {}]}),
+    ("record.l.all(c, has(c.n) && record.k.all(r, has(r.n) && r.n != c.n))", True, {"l": [{"n": 1}, {"n": 3}], "k": [{"n": 2}]}),
+    ("record.l.all(c, has(c.n) && record.k.all(r, has(r.n) && r.n != c.n))", ERR, {"l": [{"n": 1}, 5], "k": [{"n": 2}]}),
     # now - timestamp(x) compared with a duration; type(x) == <type>
     ("now - timestamp(record.s) >= duration('24h')", True, {"s": "2023-06-02T04:00:00Z"}),
     ("now - timestamp(record.s) > duration('24h')", False, {"s": "2023-06-02T04:00:00Z"}),

@@ -90,12 +90,21 @@ def field_test(n: Node, scope: set[str], literal: Callable[[Node], Any], no_lite
     return f[0], (ORDER, f[1], lit, _COMPARE[op])
 
 
-def fields_group(key: Key, tests: list[Test], wins: bool, general: Fn) -> Fn:
+def fields_group(key: Key, tests: list[Test], wins: bool, general: Fn, last: Fn | None = None) -> Fn:
     """The closure judging ``tests`` of the object at ``key`` as one operand of an ``&&`` (``wins`` false)
-    or ``||`` (true) chain; ``general``: the same operands' own closures, chained (see the module's docstring)."""
+    or ``||`` (true) chain; ``general``: the same operands' own closures, chained (see the module's docstring).
+    ``last``: the chain's one other operand, asked when no test decided (its true or false is the chain's,
+    anything else an error): ``has(c.actor) && events.filter(...).all(...)`` in one call less.
+
+    The tests commute, so presence is asked first, field by field in a loop of its own: in ``&&`` a field
+    ``has()`` asks for (in ``||`` one ``!has()`` asks for) decides the chain when it is missing, the other
+    way round when present. Then every field the other tests read is there when the chain's ``has()``
+    guards it, and a missing one is an error that ``general`` reports (or a later false absorbs)."""
     loses = not wins
     name, path = key[0], key[1:]
-    guarded = frozenset(t[1] for t in tests if t[0] == HAS) if not wins else frozenset()
+    absent = tuple(t[1] for t in tests if t[0] == (NOT_HAS if wins else HAS))  # missing: the chain is ``wins``
+    present = tuple(t[1] for t in tests if t[0] == (HAS if wins else NOT_HAS))  # there: the chain is ``wins``
+    rest = [t for t in tests if t[0] is not HAS and t[0] is not NOT_HAS]
 
     def group(env: Mapping[str, Any]) -> bool:
         try:
@@ -108,39 +117,43 @@ def fields_group(key: Key, tests: list[Test], wins: bool, general: Fn) -> Fn:
             o = o[p]
         if type(o) is not dict:
             return general(env)  # type: ignore[no-any-return]
-        for kind, f, lit, how in tests:
-            if kind is HAS:
-                r = f in o
-            elif kind is NOT_HAS:
-                r = f not in o
-            elif f not in o:
-                if f in guarded:
-                    return False  # its has() is false: so is the && chain
+        for f in absent:
+            if f not in o:
+                return wins
+        for f in present:
+            if f in o:
+                return wins
+        for kind, f, lit, how in rest:
+            if f not in o:
                 return general(env)  # type: ignore[no-any-return]
-            else:
-                v = o[f]
-                if kind is FLAG:
-                    if v is not True and v is not False:
-                        return general(env)  # type: ignore[no-any-return]
-                    r = v
-                elif kind is IN:
-                    if type(v) is not str:
-                        return general(env)  # type: ignore[no-any-return]
-                    r = v in lit
-                elif kind is SIZE:
-                    t = type(v)
-                    if t is not str and t is not list and t is not dict:
-                        return general(env)  # type: ignore[no-any-return]
-                    r = how(len(v), lit)
-                elif type(v) is not type(lit):  # (one plain type: Python compares as CEL does)
+            v = o[f]
+            if kind is FLAG:
+                if v is not True and v is not False:
                     return general(env)  # type: ignore[no-any-return]
-                elif kind is EQ:
-                    r = (v == lit) is how
-                else:
-                    r = how(v, lit)
+                r = v
+            elif kind is SIZE:
+                t = type(v)
+                if t is not str and t is not list and t is not dict:
+                    return general(env)  # type: ignore[no-any-return]
+                r = how(len(v), lit)
+            elif kind is IN:
+                if type(v) is not str:
+                    return general(env)  # type: ignore[no-any-return]
+                r = v in lit
+            elif type(v) is not type(lit):  # (one plain type: Python compares as CEL does)
+                return general(env)  # type: ignore[no-any-return]
+            elif kind is EQ:
+                r = (v == lit) is how
+            else:
+                r = how(v, lit)
             if r is wins:
                 return wins
-        return loses
+        if last is None:
+            return loses
+        v = last(env)
+        if v is True or v is False:
+            return v
+        raise _Fallback
     return group
 
 
@@ -165,5 +178,17 @@ def chain(operands: list[Node], wins: bool, scope: set[str], node: Callable[[Nod
             fns.append(t[0])
         groups[t[0]][0].append(t[1])
         groups[t[0]][1].append(node(o))
+    if len(fns) == 2:  # a group and one other operand (has(x.f) && <other>): the other asked by the group's closure
+        if len(operands) == 2 and callable(fns[0]) and callable(fns[1]):  # no group: a test alone is a group of one
+            for i, t in enumerate(found):
+                if t is not None:
+                    groups[t[0]] = ([t[1]], [fns[i]])  # type: ignore[list-item]  # (a closure: callable)
+                    fns[i] = t[0]
+                    break
+        for i, f in enumerate(fns):
+            other = fns[1 - i]
+            if not callable(f) and callable(other):
+                tests, fs = groups[f]
+                return fields_group(f, tests, wins, all_of([*fs, other], wins), other)
     made = [f if callable(f) else fields_group(f, groups[f][0], wins, all_of(groups[f][1], wins)) for f in fns]
     return made[0] if len(made) == 1 else all_of(made, wins)
