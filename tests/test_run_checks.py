@@ -157,6 +157,17 @@ def test_evidence_is_masked_in_every_value_it_holds():
                               "d": {"x": [masked]}}
 
 
+def test_evidence_text_is_masked_whether_or_not_it_was_masked_before():
+    """mask_value takes a text masked before from the table mask_text keeps, and masks one it has not seen."""
+    from sopengine.text.masking import _MASKED
+
+    fresh = [f"联系 139{n:08d} 发货" for n in (24681357, 97531246)]  # (never masked before in this run)
+    assert not any(t in _MASKED for t in fresh)
+    first = mask_value({"s": fresh[0], "l": [fresh[1]]})
+    assert first == {"s": "联系 139****1357 发货", "l": ["联系 139****1246 发货"]}
+    assert all(t in _MASKED for t in fresh) and mask_value({"s": fresh[0], "l": [fresh[1]]}) == first
+
+
 def test_the_strings_under_a_field_in_document_order_with_their_pointers():
     from sopengine.checks.fields import FieldPath, strings_under
 

@@ -142,14 +142,14 @@ class CheckStage(Findings):
         ctx.trace.clear()
 
     def _hit(self, ck: CheckDef, h: Hit) -> None:
-        if self._listed.get(ck.id + h.suffix, 0) >= MAX_LISTED:  # before its message is rendered
-            self._unlist(ck.id + h.suffix, h.severity or ck.severity, ck.clauses)
+        rule = ck.id + h.suffix if h.suffix else ck.id
+        if self._listed.get(rule, 0) >= MAX_LISTED:  # before its message is rendered
+            self._unlist(rule, h.severity or ck.severity, ck.clauses)
             return
         ev = h.evidence  # read by the templates, then copied (masked) into the violation
         msg = h.message or ck.message
         shown = {"params": ck.param_text, **ev} if ck.param_text else ev  # {params.x}: the value this compile uses
-        self.violation(ck.id + h.suffix, h.severity or ck.severity, ck.clauses, render(msg.zh, shown), render(msg.en, shown),
-                       h.path, ev)
+        self.violation(rule, h.severity or ck.severity, ck.clauses, render(msg.zh, shown), render(msg.en, shown), h.path, ev)
 
 
 @lru_cache(maxsize=1024)

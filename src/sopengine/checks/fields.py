@@ -154,4 +154,8 @@ def _strings(value: Any, pointer: str, depth: int, out: list[tuple[str, str]]) -
                 _strings(x, f"{pointer}/{j}", depth + 1, out)
     elif depth < 64 and isinstance(value, Mapping):
         for k, x in value.items():
-            _strings(x, f"{pointer}/{escape(str(k))}", depth + 1, out)
+            key = k if type(k) is str and "~" not in k and "/" not in k else escape(str(k))  # (a key as it is: most)
+            if type(x) is str:  # (a field of text: no call for it)
+                out.append((f"{pointer}/{key}", x))
+            else:
+                _strings(x, f"{pointer}/{key}", depth + 1, out)

@@ -112,16 +112,21 @@ def mask_value(value: Any) -> Any:
     t = type(value)
     if t is str:
         return mask_text(value)
-    if t is dict:  # a finding's evidence: its plain values masked here, without a call each
+    if t is dict:  # a finding's evidence: its plain values masked here, a text already masked once without a call
         out = {}
+        masked = _MASKED
         for k, v in value.items():
             tv = type(v)
-            out[k] = mask_text(v) if tv is str else v if tv is int or tv is float or tv is bool or v is None else mask_value(v)
+            if tv is str:
+                m = masked.get(v)
+                out[k] = m if m is not None else mask_text(v)
+            else:
+                out[k] = v if tv is int or tv is float or tv is bool or v is None else mask_value(v)
         return out
     if t is int or t is float or t is bool or value is None:  # before the isinstance checks: most values
         return value
     if t is list:
-        return [mask_value(v) for v in value]
+        return [mask_text(v) if type(v) is str else mask_value(v) for v in value]
     if isinstance(value, str):
         return mask_text(value)
     if isinstance(value, dict):
