@@ -24,6 +24,7 @@ from .errors import Finding
 from .loader import Document, escape
 from .paths import bundled_schemas_dir, walk_files
 from .results import SourceRef
+from .schema_cases import as_cases
 from .schema_fields import ViewPlan
 from .schema_implied import without_implied
 
@@ -289,14 +290,16 @@ def _rebuild_record_validator(docs: Mapping[str, dict[str, Any]], rel: str) -> R
 
 
 def _rs_validator(store: SchemaStore, rel: str) -> jsonschema_rs.Validator | None:
-    """The validator of "valid?": the Rust one, given ``rel`` without what it implies twice (schema_implied)."""
+    """The validator of "valid?": the Rust one, given ``rel`` without what it implies twice (schema_implied), its
+    cases of one property asked as one ``anyOf`` (schema_cases)."""
     uri_of = {name: doc.get("$id") or SCHEMA_BASE + name for name, doc in store.checked.items()}
     by_uri = {uri_of[name]: doc for name, doc in store.checked.items()}
     reached = {uri_of[name]: store.checked[name] for name, _ in store.closure(rel)}  # all that decides validity
     top = store.checked[rel]
     try:
         registry = jsonschema_rs.Registry(list(by_uri.items()))
-        return jsonschema_rs.validator_for(without_implied(top, top.get("$id") or SCHEMA_BASE + rel, reached), registry=registry)
+        base = top.get("$id") or SCHEMA_BASE + rel
+        return jsonschema_rs.validator_for(as_cases(without_implied(top, base, reached), base), registry=registry)
     except Exception:  # noqa: BLE001 - a schema the Rust validator cannot compile, however it fails: the Python one still works
         return None
 
