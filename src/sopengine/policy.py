@@ -44,6 +44,7 @@ class Policy:
     documents: tuple[Any, ...] = ()
     _digests: dict[str, str] = field(default_factory=dict, init=False, compare=False, repr=False)
     _recorded: dict[CompiledProcess, frozenset[str]] = field(default_factory=dict, init=False, compare=False, repr=False)
+    _default: bool = field(default=False, init=False, compare=False, repr=False)  # is_default, worked out once
 
     def __getstate__(self) -> dict[str, Any]:  # the memos stay behind (they hold compiled processes)
         return {**self.__dict__, "_digests": {}, "_recorded": {}}
@@ -51,6 +52,9 @@ class Policy:
     def __post_init__(self) -> None:
         if self.profile not in PROFILES:
             raise ValueError(f"unknown profile {self.profile!r}; known: {', '.join(PROFILES)}")
+        # (asked for every result: the fields never change, so the answer is found here, once)
+        object.__setattr__(self, "_default", self.profile == "core" and not any(self.records.values()) and not self.overrides
+                           and not self.select and not self.ignore and not self.params and not self.documents)
 
     def recorded(self, proc: CompiledProcess) -> frozenset[str]:
         """The optional names of ``proc``'s record schema this shop records (asked for every record: one set
@@ -66,8 +70,7 @@ class Policy:
     @property
     def is_default(self) -> bool:
         """No configuration at all: results (and digests) are exactly those of the rules alone."""
-        return (self.profile == "core" and not any(self.records.values()) and not self.overrides and not self.select
-                and not self.ignore and not self.params and not self.documents)
+        return self._default
 
     def selected(self, rule: str, clauses: tuple[str, ...]) -> bool:
         from .config import rule_matches
@@ -90,7 +93,7 @@ class Policy:
 
     def apply(self, result: Result) -> Result:
         """The result as this shop's configuration reads it (unchanged under the default policy)."""
-        if self.is_default:
+        if self._default:
             return result
         notes: list[str] = []
         kept, unverified = self._kept(result, notes) if self.select or self.ignore or self.overrides else (
