@@ -128,16 +128,18 @@ def _writer(text: Text) -> Callable[[Result, str, bool], bytes]:
             out += b', "pointer": ' + value(s.pointer)
         return out + b"}"
 
-    made: dict[tuple[object, object], bytes] = {}  # (process, version) -> their fields' bytes
+    made: dict[tuple[object, object, object], bytes] = {}  # (process, version, state) -> their fields' bytes
     # text -> its JSON bytes, for the texts that recur from result to result: a source's file name, a digest
     seen: dict[str, bytes] = {}
 
     def made_by(r: Result) -> bytes:
-        """``"process": ..., "version": ..., ``: the same for every record one version judges, so written once."""
-        key = (r.process, r.version)
+        """``"process": ..., "version": ..., "state": ..., "violations": [``: the same for every record one
+        version leaves in one state, so written once."""
+        key = (r.process, r.version, r.state)
         out = made.get(key)
         if out is None:
-            out = b'"process": ' + value(r.process) + b', "version": ' + value(r.version) + b", "
+            out = (b'"process": ' + value(r.process) + b', "version": ' + value(r.version) + b', "state": '
+                   + value(r.state) + b', "violations": [')
             if not all(x is None or type(x) is str for x in key):  # (1 == True: only text is remembered)
                 return out
             if len(made) >= 4096:
@@ -156,13 +158,24 @@ def _writer(text: Text) -> Callable[[Result, str, bool], bytes]:
                 seen[x] = out
         return out
 
+    ends: dict[str, bytes] = {}  # digest -> ``null, "digest": ...``: a judged record's error and digest
+
+    def judged(digest: str) -> bytes:
+        """The error and digest of a record judged (no error) by the version of ``digest``, written once."""
+        out = ends.get(digest)
+        if out is None:
+            if len(ends) >= 4096:
+                ends.clear()
+            out = ends[digest] = b'null, "digest": ' + text(digest)
+        return out
+
     def encode(r: Result, lang: str, trace: bool) -> bytes:
-        record, state, vs, acts = r.record, r.state, r.violations, r.next_actions
+        record, vs, acts = r.record, r.violations, r.next_actions
         parts = [b'{"record": ', text(record) if type(record) is str else value(record), b", ", made_by(r),
-                 b'"state": ', text(state) if type(state) is str else value(state),
-                 b', "violations": [', b", ".join([violation(v, lang) for v in vs]) if vs else b"",
+                 b", ".join([violation(v, lang) for v in vs]) if vs else b"",
                  b'], "next_actions": [', b", ".join([action(a, lang) for a in acts]) if acts else b"",
-                 b'], "error": ', value(r.error), b', "digest": ', recurring(r.digest)]
+                 b'], "error": ', judged(digest) if (error := r.error) is None and type(digest := r.digest) is str
+                 else value(error) + b', "digest": ' + recurring(r.digest)]
         if r.unverified:
             parts += (b', "unverified": [', b", ".join([unverified(u) for u in r.unverified]), b"]")
         if r.source is not None:
