@@ -106,6 +106,8 @@ class CheckStage(Findings):
             except (EvaluationError, ValueProblem) as exc:
                 self.violation(unevaluable(ck.id), severity_at_least_warning(ck.severity), ck.clauses, f"无法判断：{exc}", f"could not evaluate: {exc}",
                                "", {"error": str(exc)})
+                if ctx.trace:  # what it traced before it failed is its own, not the next check's
+                    self._take_trace(ck, ctx)
                 continue
             if not hits:  # the record complies (the common case)
                 if ctx.trace:
@@ -118,6 +120,8 @@ class CheckStage(Findings):
                 if len(kept) < len(hits) or rest:
                     self.unverify(ck.id, ck.clauses, lacking)
                 if not (hits := kept):
+                    if ctx.trace:
+                        self._take_trace(ck, ctx)
                     continue
                 rest = {}
             fired = False
