@@ -45,6 +45,12 @@ CASES = [
     ("record.i > 2 && record.d <= 1.5", ERR, {"i": "a", "d": 1}), ("record.i > 2 && record.d <= 1.5", False, {"i": 1, "d": "x"}),
     ("record.s >= 'b' && record.s < 'c'", True, {"s": "bz"}), ("record.d >= 0.0 && record.d <= 1.0", False, {"d": float("nan")}),
     ("record.d >= 0 && record.d <= 1", True, {"d": 0}), ("record.i > 2 && record.i < 9", ERR, {"i": None}),
+    # an int and a double compared in place (kpi_daily's rates against 0 and 1), CEL's answer at the edges
+    ("record.d >= 0 && record.d <= 1", True, {"d": 0.25}), ("record.d >= 0 && record.d <= 1", False, {"d": 1.5}),
+    ("record.d > 0 && has(record.e)", True, {"d": 0.5, "e": 1}),
+    ("record.i >= 0.5 && record.i < 2.0", True, {"i": 1}), ("record.i == 1.0 && has(record.e)", True, {"i": 1, "e": 0}),
+    ("record.d == 2 && has(record.e)", False, {"d": 2.5, "e": 0}),
+    ("record.d > 0 && record.d < 10", ERR, {"d": "1"}),
     # || chains
     ("!has(record.a) || record.a > 1", True, {}), ("!has(record.a) || record.a > 1", False, {"a": 0}),
     ("!has(record.a) || record.a > 1", ERR, {"a": "s"}), ("!has(record.a) || record.a > 1", True, {"a": 2}),
@@ -156,3 +162,33 @@ def test_generated_chains_agree_with_cel(tests, ors, record):
     except Fallback:
         return  # CEL answers (where it errs, and for what the subset leaves to it: a NaN next to an int)
     assert want is not ERR and same(got, want), f"{expr!r}: plan {got!r}, CEL {want!r}"
+
+
+def test_a_guard_written_first_is_asked_first(monkeypatch):
+    """``has(r.x) && r.x.k == 'a' && has(r.x.b) && r.x.b`` (service_ticket's no-reason return): on a record
+    without r.x the guard answers and the group of r.x's tests is never asked. Asked first, the group met
+    the missing r.x and handed every such record to its general closures, which asked everything again."""
+    from sopengine.plan import fields
+
+    asked: list[tuple[str, ...]] = []
+    real = fields.fields_group
+
+    def spy(key, tests, wins, general, last=None):
+        group = real(key, tests, wins, general, last)
+
+        def counted(env):
+            asked.append(key)
+            return group(env)
+        return counted
+
+    monkeypatch.setattr(fields, "fields_group", spy)
+    expr = "has(record.x) && record.x.k == 'a' && has(record.x.b) && record.x.b"
+    plan = translate(expr, NAMES)
+    assert plan({"record": {}}) is False
+    assert asked == []
+    assert plan({"record": {"x": {"k": "a", "b": True}}}) is True
+    assert asked == [("record", "x")]
+    reference = cel(expr)
+    for record in ({}, {"x": {"k": "a", "b": False}}, {"x": {"k": "b", "b": True}}, {"x": {"k": "a", "b": True}}):
+        env = {"record": record, "events": [], "event": {}, "item": None, "index": 0, "state": "", "now": NOW}
+        assert same(plan(env), reference.evaluate(env)), record
