@@ -61,10 +61,11 @@ def test_an_order_event_is_asked_its_cases_as_one_any_of() -> None:
     items = as_cases(top, top["$id"])["properties"]["events"]["items"]["allOf"]
     assert not any("if" in m for m in items)
     cases = items[-1]["anyOf"]
-    assert [c["properties"]["type"]["const"] for c in cases[:-1]] == [
+    assert [c["properties"]["type"]["const"] for c in cases[:-2]] == [
         "exception_raised", "shipped", "inspected", "carrier_contacted"]
-    assert cases[-1] == {"not": {"required": ["type"], "properties": {"type": {"enum": [
+    assert cases[-2] == {"type": "object", "not": {"required": ["type"], "properties": {"type": {"enum": [
         "exception_raised", "shipped", "inspected", "carrier_contacted"]}}}}
+    assert cases[-1]["not"] == {"type": "object"} and len(cases[-1]["allOf"]) == 4  # anything else: every then
 
 
 def _case(text: Any, then: dict[str, Any]) -> dict[str, Any]:
@@ -78,10 +79,16 @@ INSTANCES = [1, "a", [], None, {}, *({"t": t, **x} for t, x in itertools.product
     ["a", "b", "c", "d", 1, None], [{}, {"x": 1}, {"x": "1"}, {"x": None}]))]
 
 
-def test_cases_of_a_made_up_schema_accept_what_its_ifs_accept() -> None:
-    fast = as_cases(SCHEMA, BASE)
-    assert fast is not SCHEMA and "anyOf" in fast["allOf"][-1]
-    written, cases = jsonschema_rs.validator_for(SCHEMA), jsonschema_rs.validator_for(fast)
+@pytest.mark.parametrize("schema", [
+    SCHEMA,
+    # no type of its own: a value that is no object meets every if, and must meet every then
+    {"allOf": [_case("a", {"type": "object"}), _case("b", {})]},
+    {"allOf": [_case("a", {"type": ["object", "string"]}), _case("b", {"type": ["object", "integer"]})]},
+])
+def test_cases_of_a_made_up_schema_accept_what_its_ifs_accept(schema: dict[str, Any]) -> None:
+    fast = as_cases(schema, BASE)
+    assert fast is not schema and "anyOf" in fast["allOf"][-1]
+    written, cases = jsonschema_rs.validator_for(schema), jsonschema_rs.validator_for(fast)
     assert [written.is_valid(i) for i in INSTANCES] == [cases.is_valid(i) for i in INSTANCES]
     assert {written.is_valid(i) for i in INSTANCES} == {True, False}
 

@@ -6,9 +6,11 @@ a type. Every event is then tested against every ``if``: an order's event agains
 a fifth of its validation. For the answer "valid?", those members (two or more on one property, each
 a different text) are the same as one ``anyOf`` of the cases, each its ``if`` and its ``then``, and a
 last case for a value that is none of them: an object whose property is one of the texts is valid
-iff that case's ``then`` holds; any other object, and anything not an object (for which ``required``
-and ``properties`` say nothing, in the ``if`` as in the cases), is valid as before. The validator
-stops at the first case that holds, which for most events is the first whose text matches.
+iff that case's ``then`` holds; any other object is valid, as before. Anything not an object meets
+every ``if`` (``required`` and ``properties`` say nothing of it), so it must meet every ``then``, as
+before: a case of its own, after the objects' (the cases of objects say ``type: object``, or a
+non-object would pass on any one ``then``). The validator stops at the first case that holds, which
+for most events is the first whose text matches.
 
 As with ``schema_implied``: only the validator that answers "valid?" gets this copy; the Python
 validator, which names the errors of an invalid record, reads the schema as written, so its messages
@@ -88,8 +90,10 @@ def _cases(members: list[Any]) -> list[Any] | None:
         return None
     prop = found[0][1][0]
     texts = [t for _, (_, t) in found]
-    branches: list[Any] = [{**members[i]["if"], "allOf": [members[i]["then"]]} for i, _ in found]
-    branches.append({"not": {"required": [prop], "properties": {prop: {"enum": texts}}}})
+    # (an object: the case its property names, or none; anything else meets every if, so every then)
+    branches: list[Any] = [{"type": "object", **members[i]["if"], "allOf": [members[i]["then"]]} for i, _ in found]
+    branches.append({"type": "object", "not": {"required": [prop], "properties": {prop: {"enum": texts}}}})
+    branches.append({"not": {"type": "object"}, "allOf": [members[i]["then"] for i, _ in found]})
     at = {i for i, _ in found}
     return [m for i, m in enumerate(members) if i not in at] + [{"anyOf": branches}]
 
