@@ -189,4 +189,3 @@ def order(op: str, f: Fn, g: Fn, lit: Any, fields: tuple[tuple[str, str], tuple[
             return bool(a < b) if strict else bool(a <= b)
         return test(a, b)
     return compare
-

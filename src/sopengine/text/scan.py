@@ -27,7 +27,7 @@ from .normalise import (
     fold_table,
     fold_with_map,
 )
-from .resolve import NOTHING, Entry, Resolver, Scan, WordHit, hit
+from .resolve import NOTHING, Entry, Resolver, Scan, WordHit, _make, hit
 from .spellings import spellings
 from .vocabulary import (
     Brand,
@@ -58,8 +58,6 @@ __all__ = [
 ]
 
 _SHOP_EXEMPT = "shop configuration (exempt)"
-# Builds a Scan from a tuple of its fields without the named tuple's own __new__ (see resolve.py).
-_make = tuple.__new__
 
 
 class BannedWordMatcher:
