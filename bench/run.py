@@ -25,7 +25,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 QUICK = {"bench_engine": ["--repeat", "3"], "bench_cli": ["--records", "2000", "--stream", "20000", "--repeat", "1"],
          "bench_banned_words": ["--titles", "10000"], "bench_scale": ["--records", "20000", "--repeat", "1"],
-         "bench_report": ["--records", "5000", "--repeat", "1"]}
+         "bench_report": ["--records", "5000", "--repeat", "1"],
+         "bench_instructions": ["--records", "50", "--processes", "order"]}
 
 
 def table(figs: list[dict[str, Any]]) -> str:
