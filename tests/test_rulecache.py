@@ -137,3 +137,71 @@ def test_a_process_that_does_not_compile_is_not_compiled_again_for_every_record(
     results = [engine.evaluate(r, NOW) for r in products]
     assert all("ModuleNotFoundError" in (r.error or "") for r in results)  # each record says why
     assert len(calls) == 1  # and the process was tried once, not once a record
+
+
+def _parsed_paths(monkeypatch):
+    from sopengine import lazy
+
+    parsed: list[str] = []
+    real = lazy.parse_yaml
+    monkeypatch.setattr(lazy, "parse_yaml", lambda text, path: (parsed.append(path), real(text, path))[1])
+    return parsed
+
+
+def test_an_entry_with_kinds_parses_only_the_files_asked_for(cache, core_engine, monkeypatch):
+    """A check of orders parses the order process's files and those every process may refer to, never the
+    rule tests or another process; whatever asks for them later gets them, the same documents."""
+    sopengine.load(RULES)
+    [entry] = _entries(cache)
+    kinds = json.loads(entry.read_text("utf-8"))["kinds"]
+    assert kinds[_path(kinds, "processes/order.yaml")] == ["Process", "order"]
+    parsed = _parsed_paths(monkeypatch)
+    engine = sopengine.load(RULES)
+    orders = read_jsonl(EXAMPLES / "orders.jsonl")
+    assert [engine.evaluate(r, NOW).to_dict(trace=True) for r in orders] == [
+        core_engine.evaluate(r, NOW).to_dict(trace=True) for r in orders]
+    names = {p.rsplit("/", 1)[-1] for p in parsed}
+    assert {"order.yaml", "order-1.1.0.yaml", "manual.yaml"} <= names
+    assert not names & {"product.yaml", "campaign.yaml"} and not any("/tests/" in p for p in parsed)
+    for kind in ("RuleTests", "Process", "Manual"):
+        assert [(d.path, d.data) for d in engine.documents(kind)] == [(d.path, d.data) for d in core_engine.documents(kind)]
+    assert engine.kinds() == core_engine.kinds()
+
+
+def _path(kinds, tail):
+    [path] = [p for p in kinds if p.endswith("/" + tail)]  # (shown relative to the working directory)
+    return path
+
+
+def _forge_kinds(entry, change):
+    data = json.loads(entry.read_text("utf-8"))
+    change(data["kinds"])
+    entry.write_text(json.dumps(data), "utf-8")
+    entry.chmod(0o600)
+
+
+def test_an_entry_whose_kinds_lie_is_an_error_and_is_forgotten(cache):
+    sopengine.load(RULES)
+    [entry] = _entries(cache)
+    _forge_kinds(entry, lambda k: k.update({_path(k, "processes/product.yaml"): ["Process", "order"]}))
+    engine = sopengine.load(RULES)
+    with pytest.raises(DefinitionError, match="not the Process the rules cache"):
+        engine.versions("order")
+    assert not entry.exists()
+    sopengine.load(RULES)  # validated in full, remembered again
+    [entry] = _entries(cache)
+    _forge_kinds(entry, lambda k: k.update({_path(k, "manual.yaml"): ["Vocabulary", "banned_words"]}))
+    with pytest.raises(DefinitionError, match="not the Vocabulary"):
+        sopengine.load(RULES)  # a kind every process may refer to is parsed at once
+    assert not entry.exists()
+
+
+def test_kinds_that_do_not_name_the_trees_files_are_not_used(cache, monkeypatch):
+    sopengine.load(RULES)
+    [entry] = _entries(cache)
+    _forge_kinds(entry, lambda k: k.pop(_path(k, "manual.yaml")))
+    parsed = _parsed_paths(monkeypatch)
+    engine = sopengine.load(RULES)
+    assert not parsed  # the whole tree read as before this entry had kinds (read_sources)
+    assert type(engine._processes).__name__ == "LazyProcesses" and "order" in engine.process_ids
+    assert len(engine.documents("RuleTests")) == len(list((RULES / "tests").glob("*.yaml")))

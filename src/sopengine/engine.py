@@ -112,6 +112,11 @@ class Engine:
     def documents(self, kind: str) -> list[Document]:
         return list(self._tree.docs.get(kind, []))
 
+    def kinds(self) -> dict[str, tuple[str, str | None]]:
+        """Each rules file's kind and id, as the rules cache remembers them (rulecache.Kinds)."""
+        return {doc.path: (kind, rid if type(rid := doc.data.get("id")) is str else None)
+                for kind in self._tree.docs for doc in self._tree.docs[kind]}
+
     def rules(self) -> Iterator[tuple[CompiledProcess, RuleInfo]]:
         for pid in self.process_ids:
             for proc in self._processes[pid]:
@@ -278,14 +283,16 @@ def load(path: str | Path | None = None, *, tables: Mapping[str, Any] | None = N
     key = (rulecache.tree_key(sources, store.docs) if rulecache.enabled() and not findings and not store.findings
            and not policy.params and not policy.documents else None)  # a shop's parameters and tables change
     # what compiles: never from the cache
-    if key is not None and rulecache.is_clean(key):
-        processes, tree = clean_processes(tuple(sources), store, key)
+    entry = rulecache.is_clean(key) if key is not None else None
+    if key is not None and entry is not None:
+        processes, tree = clean_processes(tuple(sources), store, key, rulecache.kinds_of(sources, entry))
         engine = Engine(processes, tree, store, tuple(sources), (), tables)
     else:
         engine = build(tuple(sources), store, tables, [*findings, *store.findings], params=policy.params,
                        documents=policy.documents)
         if key is not None and not engine.warnings:
-            rulecache.mark_clean(key, len(sources), sum(len(engine.versions(p)) for p in engine.process_ids))
+            rulecache.mark_clean(key, len(sources), sum(len(engine.versions(p)) for p in engine.process_ids),
+                                 engine.kinds())
     if policy.params and not policy.param_notes:  # set through the API: --explain still names them
         from .config import param_notes
 

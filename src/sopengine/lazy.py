@@ -1,10 +1,13 @@
 """An engine over a rules tree already known clean (rulecache): each process compiled when first needed.
 
 A check of one order then compiles the order process only, not the product
-process with its banned-word tables. Compiling stays what ``load`` does, process
-by process, so a compiled process is the same object either way; a process that
-does not compile (a cache entry that lied) raises DefinitionError there, and the
-entry is forgotten.
+process with its banned-word tables; and when the entry names each file's kind
+(rulecache.kinds_of), only the files asked for are parsed: the order process's,
+and those of the kinds every process may refer to, never the rule tests (a third of
+the bundled tree's YAML, and most of a cold check's parsing). Compiling stays what
+``load`` does, process by process, so a compiled process is the same object either
+way; a process that does not compile (a cache entry that lied) raises
+DefinitionError there, and the entry is forgotten.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from typing import Any
 from . import rulecache
 from .compile import CompiledProcess, compile_process
 from .errors import DefinitionError, Finding
-from .loader import Document
+from .loader import Document, parse_yaml
+from .results import SourceRef
 from .schemas import SchemaStore
 from .tree import Resources, Tree, read_sources
 from .versions import order_versions
@@ -64,18 +68,94 @@ class LazyProcesses(Mapping[str, tuple[CompiledProcess, ...]]):
         return pid in self._docs
 
 
-def clean_processes(sources: tuple[tuple[str, str], ...], store: SchemaStore, key: str) -> tuple[LazyProcesses, Tree]:
+class _Parsed:
+    """The files of a tree known clean, each parsed the first time it is asked for (thread-safe, once).
+    It was schema-checked when the entry was made, with these very schemas (the key covers them), so it
+    is not checked again; a file whose kind or id is not what the entry says makes the entry a lie."""
+
+    def __init__(self, sources: tuple[tuple[str, str], ...], kinds: rulecache.Kinds, key: str) -> None:
+        self._sources, self._kinds, self._key = sources, kinds, key
+        self._texts = dict(sources)
+        self._docs: dict[str, Document] = {}
+        self._lock = threading.Lock()
+
+    def doc(self, path: str) -> Document:
+        done = self._docs.get(path)
+        if done is not None:
+            return done
+        with self._lock:
+            if path not in self._docs:
+                doc, findings = parse_yaml(self._texts[path], path)
+                kind, rid = self._kinds[path]
+                data = doc.data if doc is not None else None
+                if findings or not isinstance(data, dict) or data.get("kind") != kind or (
+                        kind == "Process" and data.get("id") != rid):
+                    rulecache.forget(self._key)
+                    raise DefinitionError(findings or [Finding(
+                        "error", f"this file is not the {kind} the rules cache's entry says it is", SourceRef(path), "cache",
+                        "validate the rules tree again")])
+                assert doc is not None
+                self._docs[path] = doc
+            return self._docs[path]
+
+
+class _ByKey(Mapping[str, list[Document]]):
+    """kind (or process id) -> its documents, parsed when that key is first looked up."""
+
+    def __init__(self, parsed: _Parsed, paths: dict[str, list[str]]) -> None:
+        self._parsed, self._paths = parsed, paths
+        self._done: dict[str, list[Document]] = {}
+
+    def __getitem__(self, key: str) -> list[Document]:
+        done = self._done.get(key)
+        if done is None:
+            done = self._done[key] = [self._parsed.doc(p) for p in self._paths[key]]  # KeyError as a dict's
+        return done
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._paths
+
+
+def _parsed_tree(sources: tuple[tuple[str, str], ...], kinds: rulecache.Kinds,
+                 key: str) -> tuple[Tree, Mapping[str, list[Document]]]:
+    """The tree of documents by kind, and the Process documents by id, both parsed as they are asked for."""
+    parsed = _Parsed(sources, kinds, key)
+    by_kind: dict[str, list[str]] = {}
+    by_pid: dict[str, list[str]] = {}
+    for path, _ in sources:  # (each in the order read_sources would give)
+        kind, rid = kinds[path]
+        by_kind.setdefault(kind, []).append(path)
+        if kind == "Process" and rid is not None:
+            by_pid.setdefault(rid, []).append(path)
+    return Tree(_ByKey(parsed, by_kind), []), _ByKey(parsed, by_pid)
+
+
+def clean_processes(sources: tuple[tuple[str, str], ...], store: SchemaStore, key: str,
+                    kinds: rulecache.Kinds | None = None) -> tuple[LazyProcesses, Tree]:
     """The processes (compiled when first asked for) and the tree of a tree whose cache entry says it
-    validated clean; engine.py makes them an Engine (this module never imports it back)."""
+    validated clean; engine.py makes them an Engine (this module never imports it back). With the entry's
+    ``kinds``, files are parsed as they are asked for; without, all of them, and schema-checked again."""
     findings: list[Finding] = []
-    tree = read_sources(sources, store)
+    by_pid: Mapping[str, list[Document]]
+    if kinds is not None:
+        tree, by_pid = _parsed_tree(sources, kinds, key)
+    else:
+        tree = read_sources(sources, store)
     res = Resources(tree, findings)
     if tree.findings or findings:  # the entry was wrong about this content: say what is wrong
         rulecache.forget(key)
         raise DefinitionError([*tree.findings, *findings])
-    by_pid: dict[str, list[Document]] = {}
-    for doc in tree.docs.get("Process", []):
-        by_pid.setdefault(doc.data["id"], []).append(doc)
+    if kinds is None:
+        pids: dict[str, list[Document]] = {}
+        for doc in tree.docs.get("Process", []):
+            pids.setdefault(doc.data["id"], []).append(doc)
+        by_pid = pids
 
     def build(docs: list[Document]) -> tuple[CompiledProcess, ...]:
         versions, problems = [], []

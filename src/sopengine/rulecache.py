@@ -7,10 +7,13 @@ clean before, ``check`` compiles only the processes its records need and
 ``validate`` reports the clean result at once. The key is a sha256 of the content,
 never a modification time, so any changed byte is seen.
 
-The entry holds no rules, only "this content was clean": it is JSON, read only if
-the current user owns it and nobody else may write it, and anything unexpected in
-it is ignored (the tree is then validated as usual). A process that fails to
-compile despite a clean entry is still an error. ``SOPENGINE_CACHE=off`` disables
+The entry holds no rules, only "this content was clean" and each file's kind and id
+(``kinds``), so that a check parses only the files it needs: not the rule tests, not
+the processes its records do not name. It is JSON, read only if the current user owns
+it and nobody else may write it, and anything unexpected in it is ignored (the tree is
+then validated as usual; ``kinds`` that do not name exactly the tree's files are
+dropped, and the whole tree is parsed). A process that fails to compile despite a
+clean entry is still an error, and so is a file whose kind or id is not the entry's. ``SOPENGINE_CACHE=off`` disables
 it; ``SOPENGINE_CACHE_DIR`` moves it (default ``$XDG_CACHE_HOME/sopengine``).
 """
 
@@ -21,12 +24,14 @@ import json
 import os
 import stat
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-FORMAT = 1
-MAX_ENTRY_BYTES = 64 * 1024
+FORMAT = 2  # 2: with each file's kind and id
+MAX_ENTRY_BYTES = 1024 * 1024  # a kind and an id for each of up to 5,000 files (tree.MAX_RULE_FILES)
+
+Kinds = dict[str, tuple[str, str | None]]  # path of a rules file -> (its kind, its id)
 
 
 def enabled() -> bool:
@@ -84,10 +89,24 @@ def is_clean(key: str) -> dict[str, Any] | None:
     if (not isinstance(data, dict) or data.get("format") != FORMAT or data.get("key") != key
             or type(data.get("files")) is not int or type(data.get("processes")) is not int):
         return None
+    kinds = data.pop("kinds", None)
+    if isinstance(kinds, dict) and all(
+            isinstance(v, list) and len(v) == 2 and type(v[0]) is str and (v[1] is None or type(v[1]) is str)
+            for v in kinds.values()):
+        data["kinds"] = {path: (v[0], v[1]) for path, v in kinds.items()}
     return data
 
 
-def mark_clean(key: str, files: int, processes: int) -> None:
+def kinds_of(sources: Sequence[tuple[str, str]], entry: Mapping[str, Any]) -> Kinds | None:
+    """The entry's kinds when they name exactly the files of ``sources``, else None (parse them all)."""
+    kinds: Kinds | None = entry.get("kinds")
+    if (kinds is None or len(kinds) != len(sources) or any(path not in kinds for path, _ in sources)
+            or any(kind == "Process" and rid is None for kind, rid in kinds.values())):
+        return None
+    return kinds
+
+
+def mark_clean(key: str, files: int, processes: int, kinds: Mapping[str, tuple[str, str | None]] | None = None) -> None:
     """Remember that the tree with this key is clean; a cache that cannot be written is no error."""
     if not enabled():
         return
@@ -96,8 +115,15 @@ def mark_clean(key: str, files: int, processes: int) -> None:
         d.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, tmp = tempfile.mkstemp(prefix=".clean-", dir=d)
         try:
+            entry: dict[str, Any] = {"format": FORMAT, "key": key, "files": files, "processes": processes}
+            if kinds is not None:
+                entry["kinds"] = {path: list(v) for path, v in kinds.items()}
+            text = json.dumps(entry, ensure_ascii=False)
+            if len(text.encode("utf-8")) > MAX_ENTRY_BYTES:  # (never read back: without the kinds, all is parsed)
+                del entry["kinds"]
+                text = json.dumps(entry, ensure_ascii=False)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"format": FORMAT, "key": key, "files": files, "processes": processes}, fh)
+                fh.write(text)
             os.replace(tmp, _entry(key))
         except BaseException:
             os.unlink(tmp)

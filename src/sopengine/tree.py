@@ -18,7 +18,7 @@ file:line:column by ``validate`` before any process can lean on it.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,9 +45,10 @@ MAX_RULE_FILES = 5000
 
 @dataclass(frozen=True)
 class Tree:
-    """The parsed, schema-checked documents of a rules tree, grouped by kind."""
+    """The parsed, schema-checked documents of a rules tree, grouped by kind (a tree known clean parses a
+    kind's files only when it is asked for: lazy.py)."""
 
-    docs: dict[str, list[Document]]
+    docs: Mapping[str, list[Document]]
     findings: list[Finding]
 
 
@@ -138,11 +139,11 @@ _BUILT_KINDS = ("Calendar", "PromotionWindows")
 class Resources:
     def __init__(self, tree: Tree, findings: list[Finding]) -> None:
         self._by_kind: dict[str, dict[str, Any]] = {}
-        for kind, docs in tree.docs.items():
-            if kind in ("Process", "RuleTests"):
+        for kind in tree.docs:
+            if kind in ("Process", "RuleTests"):  # (not asked for: a tree known clean does not parse them here)
                 continue
             table = self._by_kind.setdefault(kind, {})
-            for doc in docs:
+            for doc in tree.docs[kind]:
                 rid = doc.data.get("id")
                 if rid in table:
                     findings.append(Finding("error", f"{kind} {rid!r} is defined twice (also in {table[rid].path})",

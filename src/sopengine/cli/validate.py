@@ -51,7 +51,8 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     engine, findings = compile_tree(tuple(sources), store, None, read_findings)
     if key is not None and engine is not None and not findings:
-        rulecache.mark_clean(key, len(sources), sum(len(engine.versions(p)) for p in engine.process_ids))
+        rulecache.mark_clean(key, len(sources), sum(len(engine.versions(p)) for p in engine.process_ids),
+                             engine.kinds())
     findings = sorted(findings, key=lambda f: (f.source.file, f.source.line or 0, f.source.column or 0))
     if args.format == "json":
         json.dump([f.to_dict() for f in findings], sys.stdout, ensure_ascii=False, indent=2)
