@@ -108,3 +108,30 @@ def test_texts_whose_only_disguise_is_a_numeral_are_answered_from_the_bytes(monk
     monkeypatch.setattr(BannedWordMatcher, "_folding", lambda self, text, audit: pytest.fail(f"folded {text!r}"))
     for text in texts:
         assert matcher.scan(text) == want[text], text
+
+
+def test_a_word_inside_a_term_that_clears_it_is_cleared_from_the_bytes() -> None:
+    # 最 in 最近, 第一 in 第一次, 唯一 in 唯一识别码: the term's rule has no conditions, so it is the clearance
+    texts = ("最近热卖 面霜", "新款第一次用", " 唯一识别码 ", "a 最 近 b", "最近", "夏季 第一次用 包邮")
+    for which, matcher in MATCHERS.items():
+        want = {t: reference(matcher, t) for t in texts}
+        assert all(want[t].cleared and not want[t].hits for t in texts), which
+        fresh = BannedWordMatcher(VOCAB, matcher.extra_exemptions, matcher.brands)
+        object.__setattr__(fresh, "_resolve", lambda *a: pytest.fail(f"resolved {a[0]!r}"))
+        for text in texts:
+            assert fresh.scan(text) == want[text], text
+            assert fresh.find(text) == [], text
+
+
+def test_a_lone_word_in_a_disguise_is_mapped_back_through_the_shape() -> None:
+    # separators the byte path cannot drop (an emoji, a zero-width space, a full-width space) or a
+    # traditional spelling: folded through the sequence, a lone word is mapped back past what was dropped
+    texts = ("国\u200b内\u200b领\u200b先 收纳箱", "新款 专\u200b家\u200b推\u200b荐", "全國首發", "\u3000頂級 面霜", "返🔥老🔥还🔥童", "鎮宅 透气")
+    for which, matcher in MATCHERS.items():
+        want = {t: reference(matcher, t) for t in texts}
+        assert all(len(want[t].hits) == 1 and not want[t].cleared for t in texts), which
+        fresh = BannedWordMatcher(VOCAB, matcher.extra_exemptions, matcher.brands)
+        object.__setattr__(fresh, "_resolve", lambda *a: pytest.fail(f"resolved {a[0]!r}"))
+        for text in texts:
+            assert fresh.scan(text) == want[text], text
+            assert fresh.find(text) == list(want[text].hits), text

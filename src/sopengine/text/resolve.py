@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import NamedTuple
 
+from ..results import Text
 from .exemptions import Clearance, CompiledRule
 from .intervals import Cover
 from .normalise import kept_map, source_map, wordchar
@@ -151,6 +152,26 @@ class Resolver(Screening):
         match's position in the original can report it without the resolution."""
         return tuple(self._screen_of_entry[i] if k == 1 else -1 for i, k in enumerate(self._kind[:self._nwords])) \
             + (-1,) * (len(self._kind) - self._nwords), self._through, self._cover
+
+    def inside(self, keys: Sequence[str]) -> dict[tuple[int, int], tuple[str, Text, str]]:
+        """(term pattern, word pattern) -> what a clearance by the term's rule names (id, title, basis), for
+        each term that anchors one rule without conditions and each word that folds (``keys``: the folded
+        pattern by index) to a part of it, if that rule may clear the word and the word anchors nothing.
+        A text in which the automaton finds such a word inside an occurrence of such a term, and nothing
+        else, holds that one clearance, the term its context (the first branch of :meth:`resolve` after
+        the map back), unless the word has a Latin edge next to a letter or digit (1 of 第1 before 2023):
+        a caller that has both matches' positions in the original, and checks that edge, can report it
+        without the resolution (最 in 最近, 第一 in 第一次, 唯一 in 唯一识别码)."""
+        kind, anchored, plain, clears = self._kind, self._anchored, self._plain, self._clears
+        words = [i for i in range(self._nwords) if kind[i] & 3 == 1]
+        out: dict[tuple[int, int], tuple[str, Text, str]] = {}
+        for t in range(self._nwords, len(keys)):
+            if kind[t] != 2 or len(anchored[t]) != 1 or not plain[ri := anchored[t][0]]:
+                continue
+            for w in words:
+                if keys[w] in keys[t] and ri in clears[w]:
+                    out[t, w] = self._labels[ri]
+        return out
 
     def resolve(self, text: str, folded: str, found: list[Match], audit: bool = True, kept: bool = False) -> Scan:
         """Steps 2-4 of the matcher's docstring on one text; ``audit=False`` skips building the clearances.

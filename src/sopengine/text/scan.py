@@ -17,17 +17,19 @@ from typing import Any
 
 import ahocorasick_rs
 
+from ..results import Text
 from .bytefold import MARK, byte_fold, numeral_spellings
 from .exemptions import Clearance, CompiledRule
 from .intervals import Cover
 from .normalise import (
     SEVERAL,
+    _shape,
     fold,
     fold_sequence,
     fold_table,
     fold_with_map,
 )
-from .resolve import NOTHING, Entry, Resolver, Scan, WordHit, _make, hit
+from .resolve import _ALNUM, NOTHING, Entry, Resolver, Scan, WordHit, _make, hit
 from .spellings import spellings
 from .vocabulary import (
     Brand,
@@ -93,9 +95,9 @@ class BannedWordMatcher:
     which cannot be pickled, on load.
     """
 
-    __slots__ = ("_automaton", "_digit", "_drop", "_entries", "_fast", "_first_marker", "_fold", "_length", "_lone",
-                 "_low", "_matches", "_numerals", "_nwords", "_resolve", "_spelt", "_table", "_through", "_wider",
-                 "brands", "extra_exemptions", "scan", "vocabulary")
+    __slots__ = ("_automaton", "_digit", "_drop", "_entries", "_fast", "_first_marker", "_fold", "_inside", "_length",
+                 "_lone", "_low", "_matches", "_numerals", "_nwords", "_resolve", "_spelt", "_table", "_through",
+                 "_wider", "brands", "extra_exemptions", "scan", "vocabulary")
 
     vocabulary: Vocabulary
     extra_exemptions: tuple[str, ...]
@@ -120,6 +122,7 @@ class BannedWordMatcher:
     _digit: tuple[tuple[str, str], ...]
     _through: Callable[[int, str, str], bool]
     _wider: dict[tuple[int, int], int]
+    _inside: dict[tuple[int, int], tuple[str, Text, str]]
     _entries: tuple[Entry, ...]
 
     def __init__(self, vocabulary: Vocabulary, extra_exemptions: Iterable[str] = (),
@@ -176,6 +179,7 @@ class BannedWordMatcher:
         set_(self, "_lone", lone_screens)
         set_(self, "_through", through)
         set_(self, "_wider", wider)
+        set_(self, "_inside", resolver.inside(keys + terms))
         set_(self, "_entries", tuple(entries))
         set_(self, "_fold", sequence)
         set_(self, "_table", fold_table())
@@ -252,7 +256,8 @@ class BannedWordMatcher:
         The usual text with a word holds one word (or a word and the word inside it, 最 in 最好) and
         no exemption's context, and drops nothing but spaces: its hit is reported here, from the match
         and the spaces' positions (the resolution would come to the same hit by building the map back
-        of every character, and five calls)."""
+        of every character, and five calls). So is the usual exempt use, one word inside one term that
+        clears it wherever it stands (see :meth:`~.resolve.Resolver.inside`)."""
         last = max(found)[0]
         first = self._first_marker
         if last < first:  # no numeral, nothing that folds otherwise: the bytes are the fold
@@ -283,9 +288,26 @@ class BannedWordMatcher:
             word, other = matches
             if other[1] <= word[1] and word[2] <= other[2]:
                 word, other = other, word
-            a, b = lone[word[0]], lone[other[0]]
-            sc = -1 if a < 0 or b < 0 or not (word[1] <= other[1] and other[2] <= word[2]) else \
-                a if a == b else self._wider.get((a, b), -1)
+            if (named := self._inside.get((word[0], other[0]))) is not None and word[1] <= other[1] \
+                    and other[2] <= word[2]:  # a word inside a term that clears it, 最 in 最近 (Resolver.inside)
+                (term, a, b), (idx, s, _) = word, other
+                if len(folded) != len(plain):
+                    a, s = len(plain[:a].decode()), len(plain[:s].decode())
+                b, e = a + self._length[term], s + self._length[idx]
+                gone = len(text) - len(folded)
+                ent = self._entries[idx]
+                if (not gone or gone == text.count(" ")) and not (ent[3] and s and folded[s - 1] in _ALNUM) \
+                        and not (ent[4] and e < len(folded) and folded[e] in _ALNUM):  # no Latin run to check
+                    if not audit:
+                        return NOTHING
+                    if gone:
+                        (a, b), (s, e) = _unfolded(text, " ", a, b), _unfolded(text, " ", s, e)
+                    return _make(Scan, ((), (_make(Clearance, (ent[0], ent[1], s, e, text[s:e], *named, text[a:b])),)))
+                sc = -1
+            else:
+                a, b = lone[word[0]], lone[other[0]]
+                sc = -1 if a < 0 or b < 0 or not (word[1] <= other[1] and other[2] <= word[2]) else \
+                    a if a == b else self._wider.get((a, b), -1)
         else:
             sc = -1
         if sc >= 0 and not self._through(sc, text, folded):
@@ -294,12 +316,8 @@ class BannedWordMatcher:
                 s = len(plain[:s].decode())
             e = s + self._length[idx]
             gone = len(text) - len(folded)
-            if gone and gone == text.count(" "):  # folded character k came from k plus the spaces before it
-                i = text.find(" ")
-                while 0 <= i <= s:
-                    s, e, i = s + 1, e + 1, text.find(" ", i + 1)
-                while 0 <= i < e:
-                    e, i = e + 1, text.find(" ", i + 1)
+            if gone and gone == text.count(" "):
+                s, e = _unfolded(text, " ", s, e)
                 gone = 0
             if not gone:
                 return _make(Scan, ((hit(self._entries[idx], s, e, text),), ()))
@@ -314,6 +332,11 @@ class BannedWordMatcher:
         if not found:
             return NOTHING
         if max(found)[0] < self._first_marker:  # folded one character to one or none: kept_map is the map
+            if len(found) == 1 and (sc := self._lone[found[0][0]]) >= 0 and not self._through(sc, text, folded):
+                idx, s, e = found[0]  # a lone word its screen shuts the text out of (see _resolved)
+                if len(folded) != len(text):  # the shape (see source_map) says which characters were dropped
+                    s, e = _unfolded(text.translate(_shape()), "\x00", s, e)
+                return _make(Scan, ((hit(self._entries[idx], s, e, text),), ()))
             return self._resolve(text, folded, found, audit, True)
         folded = text.translate(self._table)  # a character the sequence leaves as it is, or folds to several
         found = self._matches(folded, True)
@@ -342,6 +365,18 @@ def _scanner(matcher: BannedWordMatcher) -> Callable[[str], Scan]:
         return resolved(text, plain, found, True) if found else NOTHING
 
     return scan
+
+
+def _unfolded(marks: str, dropped: str, s: int, e: int) -> tuple[int, int]:
+    """[s, e) of a text's fold in the text, when each character folded to one or none and ``dropped``
+    stands in ``marks`` (the text itself, or its shape) where the fold dropped one and nowhere else:
+    folded character k came from character k plus the dropped ones before it."""
+    i = marks.find(dropped)
+    while 0 <= i <= s:
+        s, e, i = s + 1, e + 1, marks.find(dropped, i + 1)
+    while 0 <= i < e:
+        e, i = e + 1, marks.find(dropped, i + 1)
+    return s, e
 
 
 def _char_offsets(data: bytes, found: list[tuple[int, int, int]], length: tuple[int, ...]) -> list[tuple[int, int, int]]:
