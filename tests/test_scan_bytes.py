@@ -111,8 +111,10 @@ def test_texts_whose_only_disguise_is_a_numeral_are_answered_from_the_bytes(monk
 
 
 def test_a_word_inside_a_term_that_clears_it_is_cleared_from_the_bytes() -> None:
-    # 最 in 最近, 第一 in 第一次, 唯一 in 唯一识别码: the term's rule has no conditions, so it is the clearance
-    texts = ("最近热卖 面霜", "新款第一次用", " 唯一识别码 ", "a 最 近 b", "最近", "夏季 第一次用 包邮")
+    # 最 in 最近, 第一 in 第一次, 唯一 in 唯一识别码: the term's rule has no conditions, so it is the clearance;
+    # 最 and 最大 in 最大承重: the wider word's
+    texts = ("最近热卖 面霜", "新款第一次用", " 唯一识别码 ", "a 最 近 b", "最近", "夏季 第一次用 包邮", "瑜伽垫 最大承重150kg",
+             "最 大 承重 150kg")
     for which, matcher in MATCHERS.items():
         want = {t: reference(matcher, t) for t in texts}
         assert all(want[t].cleared and not want[t].hits for t in texts), which
@@ -135,3 +137,4 @@ def test_a_lone_word_in_a_disguise_is_mapped_back_through_the_shape() -> None:
         for text in texts:
             assert fresh.scan(text) == want[text], text
             assert fresh.find(text) == list(want[text].hits), text
+

@@ -163,21 +163,25 @@ class Resolver(Screening):
         a caller that has both matches' positions in the original, and checks that edge, can report it
         without the resolution (最 in 最近, 第一 in 第一次, 唯一 in 唯一识别码)."""
         kind, anchored, plain, clears = self._kind, self._anchored, self._plain, self._clears
-        words = [i for i in range(self._nwords) if kind[i] & 3 == 1]
+        words = {keys[i]: i for i in range(self._nwords) if kind[i] & 3 == 1}  # keys are distinct
         out: dict[tuple[int, int], tuple[str, Text, str]] = {}
         for t in range(self._nwords, len(keys)):
             if kind[t] != 2 or len(anchored[t]) != 1 or not plain[ri := anchored[t][0]]:
                 continue
-            for w in words:
-                if keys[w] in keys[t] and ri in clears[w]:
-                    out[t, w] = self._labels[ri]
+            key = keys[t]
+            for i in range(len(key)):  # the parts of a term, not every word: a term is a few characters
+                for j in range(i + 1, len(key) + 1):
+                    if (w := words.get(key[i:j])) is not None and ri in clears[w]:
+                        out[t, w] = self._labels[ri]
         return out
 
-    def resolve(self, text: str, folded: str, found: list[Match], audit: bool = True, kept: bool = False) -> Scan:
+    def resolve(self, text: str, folded: str, found: list[Match], audit: bool = True, kept: bool = False,
+                through: int = -1) -> Scan:
         """Steps 2-4 of the matcher's docstring on one text; ``audit=False`` skips building the clearances.
 
         ``kept``: each character of ``text`` folded to one character or none (see
-        :func:`~.normalise.kept_map`), which makes the map back cheap to build."""
+        :func:`~.normalise.kept_map`), which makes the map back cheap to build. ``through``: a screen
+        the caller found to let the text through, not searched again, or -1."""
         kind = self._kind
         anchors: list[tuple[int, int, int]] = []  # (start, end, rule index) of anchor occurrences
         edges = 0
@@ -230,7 +234,7 @@ class Resolver(Screening):
         elif len(cands) == 1:  # the usual claim: one word, whose screen shuts the text out
             idx, s, e = cands[0]
             c = self._screen_of_entry[idx]
-            if not self._through(c, "" if kept and self._bracketless(text, folded) else text, folded):
+            if c != through and not self._through(c, "" if kept and self._bracketless(text, folded) else text, folded):
                 return _make(Scan, ((hit(entries[idx], src[s], src[e - 1] + 1, text),), ()))
             one = self._clear_one(idx, s, e, text, folded, src, c)
             why = {0: one} if one is not None else {}
@@ -239,8 +243,8 @@ class Resolver(Screening):
             outer = 0 if s0 <= s1 and e1 <= e0 else 1 if s1 <= s0 and e0 <= e1 else -1
             a, b = self._screen_of_entry[i0], self._screen_of_entry[i1]
             wider = a if a == b else self._cover.get((a, b))
-            if wider is not None and not self._through(wider, "" if kept and self._bracketless(text, folded)
-                                                       else text, folded):
+            if wider is not None and wider != through and not self._through(
+                    wider, "" if kept and self._bracketless(text, folded) else text, folded):
                 if outer < 0:
                     why = {}
                 else:

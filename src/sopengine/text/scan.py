@@ -116,7 +116,7 @@ class BannedWordMatcher:
     _drop: bytes
     _numerals: int
     _length: tuple[int, ...]
-    _resolve: Callable[[str, str, list[tuple[int, int, int]], bool, bool], Scan]
+    _resolve: Callable[[str, str, list[tuple[int, int, int]], bool, bool, int], Scan]
     _lone: tuple[int, ...]
     _spelt: tuple[int, ...]
     _digit: tuple[tuple[str, str], ...]
@@ -280,7 +280,7 @@ class BannedWordMatcher:
                     matches.append((spelt[i - kept], m[1], m[2]))
                 elif (c := digit[i - first])[0] in folded:
                     folded = folded.replace(*c)
-        lone = self._lone
+        lone, named = self._lone, None
         if len(matches) == 1:
             word = matches[0]
             sc = lone[word[0]]
@@ -290,39 +290,58 @@ class BannedWordMatcher:
                 word, other = other, word
             if (named := self._inside.get((word[0], other[0]))) is not None and word[1] <= other[1] \
                     and other[2] <= word[2]:  # a word inside a term that clears it, 最 in 最近 (Resolver.inside)
-                (term, a, b), (idx, s, _) = word, other
-                if len(folded) != len(plain):
-                    a, s = len(plain[:a].decode()), len(plain[:s].decode())
-                b, e = a + self._length[term], s + self._length[idx]
-                gone = len(text) - len(folded)
-                ent = self._entries[idx]
-                if (not gone or gone == text.count(" ")) and not (ent[3] and s and folded[s - 1] in _ALNUM) \
-                        and not (ent[4] and e < len(folded) and folded[e] in _ALNUM):  # no Latin run to check
-                    if not audit:
-                        return NOTHING
-                    if gone:
-                        (a, b), (s, e) = _unfolded(text, " ", a, b), _unfolded(text, " ", s, e)
-                    return _make(Scan, ((), (_make(Clearance, (ent[0], ent[1], s, e, text[s:e], *named, text[a:b])),)))
-                sc = -1
+                word, other = other, word
+                sc = -2
             else:
+                named = None
                 a, b = lone[word[0]], lone[other[0]]
                 sc = -1 if a < 0 or b < 0 or not (word[1] <= other[1] and other[2] <= word[2]) else \
                     a if a == b else self._wider.get((a, b), -1)
+        elif len(matches) == 3:  # two nested words inside a term that clears both (最, 最大 in 最大承重)
+            other, word, inner = matches  # the term, then the wider word: the wider first
+            if other[2] - other[1] < word[2] - word[1]:
+                other, word = word, other
+            if other[2] - other[1] < inner[2] - inner[1]:
+                other, inner = inner, other
+            if word[2] - word[1] < inner[2] - inner[1]:
+                word, inner = inner, word
+            named = self._inside.get((other[0], word[0]))
+            sc = -2 if named is not None and (other[0], inner[0]) in self._inside \
+                and other[1] <= word[1] <= inner[1] and inner[2] <= word[2] <= other[2] \
+                and not (self._entries[inner[0]][3] or self._entries[inner[0]][4]) else -1
         else:
             sc = -1
-        if sc >= 0 and not self._through(sc, text, folded):
+        if sc >= 0 and not (through := self._through(sc, text, folded)):
             idx, s, e = word
             if len(folded) != len(plain):
                 s = len(plain[:s].decode())
             e = s + self._length[idx]
             gone = len(text) - len(folded)
-            if gone and gone == text.count(" "):
-                s, e = _unfolded(text, " ", s, e)
+            if gone and gone == text.count(" "):  # folded character k came from k plus the spaces before it
+                i = text.find(" ")
+                while 0 <= i <= s:
+                    s, e, i = s + 1, e + 1, text.find(" ", i + 1)
+                while 0 <= i < e:
+                    e, i = e + 1, text.find(" ", i + 1)
                 gone = 0
             if not gone:
                 return _make(Scan, ((hit(self._entries[idx], s, e, text),), ()))
+        elif sc == -2 and named is not None:  # the word [s, e) inside the term [a, b) that clears it, in bytes
+            (idx, s, _), (term, a, _) = word, other
+            if len(folded) != len(plain):
+                a, s = len(plain[:a].decode()), len(plain[:s].decode())
+            b, e = a + self._length[term], s + self._length[idx]
+            gone = len(text) - len(folded)
+            ent = self._entries[idx]
+            if (not gone or gone == text.count(" ")) and not (ent[3] and s and folded[s - 1] in _ALNUM) \
+                    and not (ent[4] and e < len(folded) and folded[e] in _ALNUM):  # no Latin run to check
+                if not audit:
+                    return NOTHING
+                if gone:
+                    (a, b), (s, e) = _unfolded(text, " ", a, b), _unfolded(text, " ", s, e)
+                return _make(Scan, ((), (_make(Clearance, (ent[0], ent[1], s, e, text[s:e], *named, text[a:b])),)))
         return self._resolve(text, folded, matches if len(folded) == len(plain) else
-                             _char_offsets(plain, matches, self._length), audit, True)
+                             _char_offsets(plain, matches, self._length), audit, True, sc if sc >= 0 and through else -1)
 
     def _folding(self, text: str, audit: bool) -> Scan:
         """``scan`` through the fold sequence (see :func:`~.normalise.fold_sequence`), and the fold
@@ -332,15 +351,16 @@ class BannedWordMatcher:
         if not found:
             return NOTHING
         if max(found)[0] < self._first_marker:  # folded one character to one or none: kept_map is the map
-            if len(found) == 1 and (sc := self._lone[found[0][0]]) >= 0 and not self._through(sc, text, folded):
+            sc = self._lone[found[0][0]] if len(found) == 1 else -1
+            if sc >= 0 and not self._through(sc, text, folded):
                 idx, s, e = found[0]  # a lone word its screen shuts the text out of (see _resolved)
                 if len(folded) != len(text):  # the shape (see source_map) says which characters were dropped
                     s, e = _unfolded(text.translate(_shape()), "\x00", s, e)
                 return _make(Scan, ((hit(self._entries[idx], s, e, text),), ()))
-            return self._resolve(text, folded, found, audit, True)
+            return self._resolve(text, folded, found, audit, True, sc)
         folded = text.translate(self._table)  # a character the sequence leaves as it is, or folds to several
         found = self._matches(folded, True)
-        return self._resolve(text, folded, found, audit, False) if found else NOTHING
+        return self._resolve(text, folded, found, audit, False, -1) if found else NOTHING
 
 
 def _scanner(matcher: BannedWordMatcher) -> Callable[[str], Scan]:
