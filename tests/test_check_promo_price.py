@@ -207,3 +207,22 @@ def test_below_lowest_answers_as_lowest_price_does(entries, promo, carry, first_
     first, end = date(2023, 5, first_day), date(2023, 5, first_day + span)
     low = lowest_price(pts, first, end, carry)
     assert below_lowest(Decimal(promo), pts, first, end, carry) == (low is not None and Decimal(promo) < low.price)
+
+
+def test_a_record_without_items_is_answered_by_the_verdict_and_any_other_by_run():
+    """The verdict says "nothing found" (True) only where the one-key items field is absent or null, where
+    run finds nothing; for anything else it leaves the answer to run (None), and with another path it has none."""
+    from .checkkit import context
+
+    c = check()
+    verdict = c.verdict()
+    assert verdict is not None
+    priced = campaign("299.00", [("2023-05-20", "279.00")])
+    for items in ("absent", None, [], "not a list", {"sku": "x"}, priced["items"]):
+        rec = {k: v for k, v in priced.items() if k != "items"} | ({} if items == "absent" else {"items": items})
+        ctx = context(rec)
+        said = verdict(ctx.variables)
+        assert said is (True if items in ("absent", None) else None)
+        assert (list(c.run(ctx)) == []) if said else True
+    assert list(c.run(context(priced))) != []  # (the priced one fires: the verdict left it to run)
+    assert check(fields={"items": "order.lines"}).verdict() is None

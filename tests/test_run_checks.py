@@ -13,7 +13,7 @@ from sopengine.checks import Hit
 from sopengine.checks.expression import ExpressionCheck
 from sopengine.expr import Expression
 from sopengine.render import render
-from sopengine.text.masking import mask_text, mask_value
+from sopengine.text.masking import mask_text, mask_texts, mask_value
 
 from .checkkit import env, process
 from .conftest import NOW
@@ -148,6 +148,28 @@ def test_a_template_reads_any_mapping_as_it_reads_a_dict():
     assert render(template, values) == "2 3 text p、2 {a.c} {q}"
 
 
+def test_both_languages_of_a_message_render_in_one_call_as_each_renders_alone():
+    """render_all fills each template as render does; a placeholder the two share is formatted once, and one
+    only one of them has (or one written differently in each) is formatted for that one."""
+    from sopengine.render import render_all
+
+    class Counted:
+        shown = 0
+
+        def __str__(self) -> str:
+            Counted.shown += 1
+            return f"c{Counted.shown}"
+
+    values = {"l": ["p", 2], "f": 2.0, "s": "text", "i": 7, "c": Counted(), "a": {"b": [1, 2.5]}}
+    pairs = [("缺少{l}，{f}；{a.b.1}", "lacks {l}, {f}; {a.b.1} {s}"), ("{s}{i}", "{i}{s}{q}"), ("plain", "{l}"),
+             ("{a.b}", "{a.b.0}"), ("", "")]
+    for zh, en in pairs:
+        assert render_all((zh, en), values) == [render(zh, values), render(en, values)]
+        assert render_all((zh, en), MappingProxyType(values)) == [render(zh, values), render(en, values)]
+    Counted.shown = 0
+    assert render_all(("{c} / {c.x}", "{c}"), values) == ["c1 / {c.x}", "c1"]  # (once for the two)
+
+
 def test_evidence_is_masked_in_every_value_it_holds():
     phone = "13812345678"
     masked = mask_text(phone)
@@ -166,6 +188,9 @@ def test_evidence_text_is_masked_whether_or_not_it_was_masked_before():
     first = mask_value({"s": fresh[0], "l": [fresh[1]]})
     assert first == {"s": "联系 139****1357 发货", "l": ["联系 139****1246 发货"]}
     assert all(t in _MASKED for t in fresh) and mask_value({"s": fresh[0], "l": [fresh[1]]}) == first
+    more = [f"联系 139{n:08d} 发货" for n in (11223344, 55667788)]
+    assert mask_texts(*more) == (mask_text(more[0]), mask_text(more[1])) == mask_texts(*more)  # (seen or not)
+    assert mask_value({"l": [more[0], 5, [more[1]], ""]}) == {"l": [mask_text(more[0]), 5, [mask_text(more[1])], ""]}
 
 
 def test_the_strings_under_a_field_in_document_order_with_their_pointers():

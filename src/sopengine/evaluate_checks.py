@@ -25,7 +25,7 @@ from .errors import EvaluationError
 from .expr import Expression
 from .findings import MAX_LISTED, Findings
 from .plan.translate import SURPRISES
-from .render import render
+from .render import render_all
 from .results import SEVERITY_RANK, NextAction, Text
 from .rulebook import unevaluable
 from .trace import Trace
@@ -153,7 +153,8 @@ class CheckStage(Findings):
         ev = h.evidence  # read by the templates, then copied (masked) into the violation
         msg = h.message or ck.message
         shown = {"params": ck.param_text, **ev} if ck.param_text else ev  # {params.x}: the value this compile uses
-        self.violation(rule, h.severity or ck.severity, ck.clauses, render(msg.zh, shown), render(msg.en, shown), h.path, ev)
+        zh, en = render_all((msg.zh, msg.en), shown)
+        self.violation(rule, h.severity or ck.severity, ck.clauses, zh, en, h.path, ev)
 
 
 @lru_cache(maxsize=1024)

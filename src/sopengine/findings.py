@@ -13,7 +13,7 @@ from typing import Any
 
 from .results import SEVERITY_RANK, Text, Unverified, Violation, make_violation
 from .rulebook import UNLISTED, outcome
-from .text.masking import mask_text, mask_value
+from .text.masking import mask_texts, mask_value
 
 MAX_LISTED = 100
 
@@ -33,7 +33,8 @@ class Findings:
             return
         self._listed[rule] = n + 1
         ev = mask_value(evidence if type(evidence) is dict else dict(evidence or {}))  # a masked copy either way
-        self.violations.append(make_violation(rule, severity, clauses, mask_text(zh), mask_text(en), path, ev))  # type: ignore[arg-type]
+        zh, en = mask_texts(zh, en)
+        self.violations.append(make_violation(rule, severity, clauses, zh, en, path, ev))  # type: ignore[arg-type]
 
     def unverify(self, rule: str, clauses: tuple[str, ...], needs: Iterable[str]) -> None:
         if rule not in self.unverified:

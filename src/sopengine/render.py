@@ -12,42 +12,58 @@ from typing import Any
 
 from .typecheck import TEMPLATE
 
-__all__ = ["render"]
+__all__ = ["render", "render_all"]
 
 
 def render(template: str, values: Mapping[str, Any]) -> str:
     """``{name}`` and ``{name.sub}`` from evidence, nothing else: rule text is data, never format code."""
-    split = _TEMPLATES.get(template)
-    if split is None:
-        split = _split(template)
+    return render_all((template,), values)[0]
+
+
+def render_all(templates: tuple[str, ...], values: Mapping[str, Any]) -> list[str]:
+    """Each of ``templates`` filled from ``values``, as ``render`` fills one: a finding's message in both its
+    languages in one call, a placeholder the two share formatted once."""
+    splits = _TEMPLATES.get(templates)
+    if splits is None:
+        splits = tuple(_split(t) for t in templates)
         if len(_TEMPLATES) < 4096:  # (a check may word a message from the record: never an unbounded table)
-            _TEMPLATES[template] = split
-    head, placeholders = split
-    if not placeholders:
-        return template
+            _TEMPLATES[templates] = splits
     plain = type(values) is dict
-    out = [head]
-    for p in placeholders:  # (a loop here, not a call per placeholder: one of one key, holding text or an int, as
-        key = p[2]  # most do, is read in place)
-        if plain and key is not None:
-            v = values.get(key, _NONE)
-            t = type(v)
-            if t is str:
-                out += (v, p[3])
-                continue
-            if t is int:  # (not bool, whose type is bool)
-                out += (str(v), p[3])
-                continue
-        out += (_filled(p, values), p[3])
-    return "".join(out)
+    texts: list[str] = []
+    done: dict[str, str] | None = None  # a placeholder as written -> its text, for one not read in place
+    for head, placeholders in splits:
+        if not placeholders:
+            texts.append(head)
+            continue
+        out = [head]
+        for p in placeholders:  # (a loop here, not a call per placeholder: one of one key, holding text or an int, as
+            key = p[2]  # most do, is read in place)
+            if plain and key is not None:
+                v = values.get(key, _NONE)
+                t = type(v)
+                if t is str:
+                    out += (v, p[3])
+                    continue
+                if t is int:  # (not bool, whose type is bool)
+                    out += (str(v), p[3])
+                    continue
+            if done is None:
+                done = {}
+            shown = done.get(p[0])
+            if shown is None:
+                shown = done[p[0]] = _filled(p, values)
+            out += (shown, p[3])
+        texts.append("".join(out))
+    return texts
 
 
 _NONE: Any = object()
 Placeholder = tuple[str, tuple[str, ...], str | None, str]  # as written, its dotted path, its key if one, the text after it
-_TEMPLATES: dict[str, tuple[str, tuple[Placeholder, ...]]] = {}  # a rule's messages, split once
+Split = tuple[str, tuple[Placeholder, ...]]  # the text before the first placeholder, each placeholder
+_TEMPLATES: dict[tuple[str, ...], tuple[Split, ...]] = {}  # a rule's messages (zh, en), split once
 
 
-def _split(template: str) -> tuple[str, tuple[Placeholder, ...]]:
+def _split(template: str) -> Split:
     """The text before the first placeholder, then each placeholder with the text after it, as ``TEMPLATE``
     finds them."""
     found = list(TEMPLATE.finditer(template))

@@ -24,7 +24,7 @@ always also a breach of the rule; each item yields at most one finding.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import partial
@@ -136,6 +136,19 @@ class PromoPriceCheck(CheckType):
         paths["start"].lint(env, "/fields/start")
         paths["items"].lint(env, "/fields/items")
         self.outcomes = Outcomes(params, OUTCOMES)
+
+    def verdict(self) -> Callable[[Mapping[str, Any]], Any] | None:
+        """True for a record without the items (absent or null where a one-key ``fields.items`` points), on
+        which ``run`` finds nothing: most campaigns price no goods. The view holds that key exactly where the
+        record does, with null for null; anything else (None here), ``run`` judges."""
+        key = self.f["items"].key
+        if key is None:
+            return None
+
+        def without_items(variables: Mapping[str, Any]) -> bool | None:
+            record = variables["record"]
+            return True if type(record) is dict and record.get(key) is None else None
+        return without_items
 
     def _start(self, ctx: CheckContext) -> date:
         _, raw = self.f["start"].get(ctx.record)

@@ -26,7 +26,7 @@ import re
 from bisect import bisect_left
 from typing import Any, NamedTuple
 
-__all__ = ["ADDRESS", "MOBILE", "Found", "find_private", "mask_text", "mask_value"]
+__all__ = ["ADDRESS", "MOBILE", "Found", "find_private", "mask_text", "mask_texts", "mask_value"]
 
 _D = r"[0-9０-９]"
 # Mainland mobile numbers: 1[3-9]x xxxx xxxx (ASCII or full-width digits), optionally +86/86,
@@ -108,18 +108,26 @@ def _mask(text: str) -> str:
         text = masked
 
 
+def mask_texts(a: str, b: str) -> tuple[str, str]:
+    """``mask_text`` of each of two texts (a finding's two messages) in one call."""
+    x, y = _MASKED.get(a), _MASKED.get(b)
+    return x if x is not None else mask_text(a), y if y is not None else mask_text(b)
+
+
 def mask_value(value: Any) -> Any:
     t = type(value)
     if t is str:
         return mask_text(value)
     if t is dict:  # a finding's evidence: its plain values masked here, a text already masked once without a call
-        out = {}
+        out: dict[Any, Any] = {}
         masked = _MASKED
         for k, v in value.items():
             tv = type(v)
             if tv is str:
                 m = masked.get(v)
                 out[k] = m if m is not None else mask_text(v)
+            elif tv is list:  # (a list of texts, as evidence lists what is missing: no call for it, nor per text)
+                out[k] = [(masked.get(x) or mask_text(x)) if type(x) is str else mask_value(x) for x in v]
             else:
                 out[k] = v if tv is int or tv is float or tv is bool or v is None else mask_value(v)
         return out
