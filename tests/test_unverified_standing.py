@@ -197,3 +197,30 @@ def test_a_check_type_that_cannot_decide_keeps_its_hits_unverified_without_build
     assert contract.standing(Ck(), [Hit("/note")], variables, optional, frozenset()) == []
     monkeypatch.undo()
     assert contract.standing(Ck(), [Hit("/note")], variables, optional, frozenset()) == []  # (and the same answer with them)
+
+
+def test_the_events_index_answers_which_types_are_absent_as_a_walk_of_the_events_does():
+    """``missing``/``unmet`` and ``unknown_worlds`` read whether a record has an event of a type from the
+    evaluator's index when there is one; the answers are those of a walk of the events, for every kind of
+    optional data, with events of the type or none, a record without events and one whose events are a tuple."""
+    from sopengine.contract import OptionalData, missing, unknown_worlds, unmet
+    from sopengine.plan.events import BY_TYPE, index_events
+
+    optional = {"inspected": OptionalData("inspected", "", "inspected"), "paid": OptionalData("paid", "", "paid"),
+                "tracking": OptionalData("tracking", "", "shipped", "/tracking"), "note": OptionalData("note", "", None, "/note")}
+    paid = {"type": "paid", "at": "2023-06-01T10:00:00+08:00"}
+    shipped = {"type": "shipped", "at": "2023-06-02T10:00:00+08:00"}
+    for events in ([paid, shipped], [shipped], [paid], [], (paid,)):
+        record = {"id": "R", "events": events}
+        index = index_events(list(events))
+        for name, opt in optional.items():
+            assert missing(record, opt, index) == missing(record, opt), (name, events)
+        names = tuple(optional)
+        assert unmet(names, record, optional, frozenset(), index) == unmet(names, record, optional, frozenset())
+        plain = {"record": {**record, "events": list(events)}, "events": list(events), "now": NOW}  # (a view's lists)
+        for needs in (("inspected",), ("paid", "inspected"), ("tracking", "note", "paid")):
+            with_index = unknown_worlds({**plain, BY_TYPE: index}, needs, optional, frozenset())
+            without = unknown_worlds(plain, needs, optional, frozenset())
+            assert [[e.get("type") for e in w["events"]] for w in with_index] == [[e.get("type") for e in w["events"]] for w in without]
+            assert all(BY_TYPE not in w for w in with_index[1:])
+    assert missing({"events": [shipped]}, optional["paid"], index_events([shipped])) == ["paid"]

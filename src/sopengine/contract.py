@@ -118,13 +118,17 @@ def _absent(value: Any, parts: Sequence[str], base: str) -> list[str]:
     return _absent(value[head], rest, f"{base}/{_escape(head)}")
 
 
-def missing(record: Mapping[str, Any], opt: OptionalData) -> list[str]:
+def missing(record: Mapping[str, Any], opt: OptionalData, by_type: Any = None) -> list[str]:
     """What of ``opt`` the record lacks: the event type, or JSON Pointers; empty when it carries it.
 
     An event type is carried when the record has at least one such event (a shop that
     records it at all records it); a field of an event type when every such event has it.
+    ``by_type``: the evaluator's index of the record's events by type (plan/events.py), if it made one,
+    which says whether there is an event of a type without a walk of the events.
     """
     events = given if isinstance(given := record.get("events"), list) else []
+    if by_type is not None and opt.event is not None and not opt.pointer and events:
+        return [] if opt.event in by_type[1] else [opt.event]
     if opt.event is not None:
         mine = [(i, e) for i, e in enumerate(events) if (type(e) is dict or isinstance(e, Mapping)) and e.get("type") == opt.event]
         if not opt.pointer:
@@ -134,14 +138,14 @@ def missing(record: Mapping[str, Any], opt: OptionalData) -> list[str]:
 
 
 def unmet(needs: Iterable[str], record: Mapping[str, Any], optional: Mapping[str, OptionalData],
-          recorded: frozenset[str]) -> list[str]:
+          recorded: frozenset[str], by_type: Any = None) -> list[str]:
     """What a check needs that the record lacks and the shop has not declared it records (empty: run the check)."""
     out: list[str] = []
     for name in needs:
         opt = optional.get(name)
         if opt is None or name in recorded:
             continue  # core data, or data the shop records: its absence is a breach the check reports
-        out += [m for m in missing(record, opt) if m not in out]
+        out += [m for m in missing(record, opt, by_type) if m not in out]
     return out
 
 
@@ -189,6 +193,7 @@ def unknown_worlds(variables: Mapping[str, Any], needs: Iterable[str], optional:
     record: Any = variables["record"]
     events: list[Any] = variables["events"]  # (read, never written: a world's lists are new ones)
     raw: list[Any] = (record.get("events") or []) if isinstance(record, Mapping) else []
+    by_type = variables.get(BY_TYPE)  # (the index of these events by type, if the evaluator made one)
     absent_types: list[str] = []
     swapped = False  # an event's field made unknown: the events (and their index by type) differ from the record's
     for name in needs:
@@ -198,7 +203,11 @@ def unknown_worlds(variables: Mapping[str, Any], needs: Iterable[str], optional:
         if opt.event is None:
             record = _unknown_at(record, _parts(opt.pointer))
         elif not opt.pointer:
-            if not any((type(e) is dict or isinstance(e, Mapping)) and e.get("type") == opt.event for e in raw) and opt.event not in absent_types:
+            if by_type is not None:
+                absent = opt.event not in by_type[1]
+            else:
+                absent = not any((type(e) is dict or isinstance(e, Mapping)) and e.get("type") == opt.event for e in raw)
+            if absent and opt.event not in absent_types:
                 absent_types.append(opt.event)
         else:
             swap = {id(e): _unknown_at(e, _parts(opt.pointer)) for e in raw
@@ -218,8 +227,10 @@ def unknown_worlds(variables: Mapping[str, Any], needs: Iterable[str], optional:
             phantoms = [Partial({"type": t}, None) for t in happened]
             evs, rec_evs = (Open(events + phantoms), Open(raw + phantoms)) if phantoms else (events, raw)
             rec = Partial({**record, "events": rec_evs}, record.unknown) if isinstance(record, Partial) else {**record, "events": rec_evs}
-            # without the evaluator's index of the events by type (plan/events.py): it holds the recorded events
-            worlds.append({**{k: v for k, v in variables.items() if k != BY_TYPE}, "record": rec, "events": evs})
+            world = dict(variables)  # without the evaluator's index of the events by type (plan/events.py): it
+            world.pop(BY_TYPE, None)  # holds the recorded events
+            world["record"], world["events"] = rec, evs
+            worlds.append(world)
     return worlds
 
 

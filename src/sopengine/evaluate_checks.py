@@ -24,6 +24,7 @@ from .contract import standing, unmet
 from .errors import EvaluationError
 from .expr import Expression
 from .findings import MAX_LISTED, Findings
+from .plan.events import BY_TYPE
 from .plan.translate import SURPRISES
 from .render import render_all
 from .results import SEVERITY_RANK, NextAction, Text
@@ -113,7 +114,7 @@ class CheckStage(Findings):
                 if ctx.trace:
                     self._take_trace(ck, ctx)
                 continue
-            if ck.needs and (lacking := unmet(ck.needs, self.record, self.proc.optional, self.recorded)):
+            if ck.needs and (lacking := unmet(ck.needs, self.record, self.proc.optional, self.recorded, variables.get(BY_TYPE))):
                 # the shop does not record data it needs: a hit that stands whatever that data holds is a breach,
                 # the others are not checked (contract.standing)
                 kept = standing(ck, hits, self.vars, self.proc.optional, self.recorded)
@@ -126,7 +127,7 @@ class CheckStage(Findings):
                 rest = {}
             fired = False
             for h in hits:
-                if h.needs and (lacking := unmet(h.needs, self.record, self.proc.optional, self.recorded)):
+                if h.needs and (lacking := unmet(h.needs, self.record, self.proc.optional, self.recorded, variables.get(BY_TYPE))):
                     self.unverify(ck.id, ck.clauses, lacking)  # this finding rests on data the shop does not keep
                     continue
                 self._hit(ck, h)
