@@ -226,3 +226,28 @@ def test_a_record_without_items_is_answered_by_the_verdict_and_any_other_by_run(
         assert (list(c.run(ctx)) == []) if said else True
     assert list(c.run(context(priced))) != []  # (the priced one fires: the verdict left it to run)
     assert check(fields={"items": "order.lines"}).verdict() is None
+
+
+def test_the_evidence_is_json_as_written_for_every_outcome_and_any_sku():
+    """The evidence is built as JSON (Decimals as their exact text, days in ISO 8601), what ``jsonable`` makes of
+    the typed values: for the plain, legal and unverifiable outcomes, a SKU that is text, a number, a list or
+    absent, and a history of Mappings that are not dicts, read as dicts are."""
+    import json
+    from types import MappingProxyType
+
+    from sopengine.checks.evidence import jsonable
+
+    legal = [("2023-05-02", "199.00"), ("2023-05-20", "279.00"), ("2023-05-26", "259.00")]
+    for promo, hist in (("279.00", MANUAL_EXAMPLE), ("259.00", legal), ("10", None), (Decimal("279.000"), MANUAL_EXAMPLE)):
+        for sku in ("SKU-1", 42, ["a", 1], None):
+            rec = campaign(promo, hist, sku=sku)
+            [hit] = run(check(), rec)
+            ev = hit.evidence
+            assert json.loads(json.dumps(ev)) == ev == jsonable(ev)
+            assert ev["sku"] == ("?" if sku is None else sku)
+            assert all(type(v) in (str, int) or k == "sku" for k, v in ev.items())
+            if hist is not None:
+                rec["items"][0]["price_history"] = [MappingProxyType(h) for h in rec["items"][0]["price_history"]]
+                assert run(check(), rec) == [hit]
+    [hit] = run(check(), campaign("279.00", MANUAL_EXAMPLE))
+    assert hit.evidence["minimum_set_on"] == "2023-05-20" and hit.evidence["promotion_start"] == "2023-06-01"

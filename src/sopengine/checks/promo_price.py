@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import partial
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from ..chrono.instants import ValueProblem, parse_date, parse_instant, to_decimal
@@ -64,6 +65,7 @@ class PricePoint(NamedTuple):
 
 
 _point = partial(tuple.__new__, PricePoint)  # (day, price, source) as a PricePoint, without its Python __new__
+_DAY_OF = itemgetter(0)  # a PricePoint's day
 
 
 class Lowest(NamedTuple):
@@ -136,6 +138,8 @@ class PromoPriceCheck(CheckType):
         paths["start"].lint(env, "/fields/start")
         paths["items"].lint(env, "/fields/items")
         self.outcomes = Outcomes(params, OUTCOMES)
+        kd, kp = paths["date"].key if "date" in paths else None, paths["price"].key if "price" in paths else None
+        self._entry_keys = (kd, kp) if kd is not None and kp is not None else (None, None)
 
     def verdict(self) -> Callable[[Mapping[str, Any]], Any] | None:
         """True for a record without the items (absent or null where a one-key ``fields.items`` points), on
@@ -163,8 +167,12 @@ class PromoPriceCheck(CheckType):
         if self.history is not None:
             hist = self.history.value(item)
             on, at = self.f["date"].value, self.f["price"].value
+            kd, kp = self._entry_keys
             for h in hist if isinstance(hist, list) else ():
-                d, p = on(h), at(h)
+                if kd is not None and type(h) is dict:  # (one key each, the default fields: two lookups)
+                    d, p = h.get(kd, MISSING), h.get(kp, MISSING)
+                else:
+                    d, p = on(h), at(h)
                 if d is not MISSING and p is not MISSING:
                     pts.append(_point((parse_date(d), to_decimal(p), "record")))
         if self.table is not None:
@@ -173,7 +181,7 @@ class PromoPriceCheck(CheckType):
                                    f"(sopengine check --table {self.table}=FILE, or sopengine.load(..., tables=...))")
             for d, p in ctx.tables[self.table].get(sku, ()) if isinstance(sku, str) else ():
                 pts.append(_point((parse_date(d), to_decimal(p), f"table:{self.table}")))
-        pts.sort(key=lambda p: p.day)
+        pts.sort(key=_DAY_OF)
         return pts
 
     def run(self, ctx: CheckContext) -> Iterator[Hit]:
@@ -197,20 +205,21 @@ class PromoPriceCheck(CheckType):
                 continue  # below the lowest price: the common case, no evidence to build
             pp_ptr = f"{ptr}/{i}{priced.pointer}"
             low = lowest_price(pts, first, start, self.carry)
-            ev: dict[str, Any] = {"sku": sku if sku is not None else "?", "promo_price": promo,
-                                  "promotion_start": start, "window_days": self.window,
-                                  "window_start": first, "window_end": start - timedelta(days=1)}
+            # the evidence as JSON from the start (what jsonable makes of it: Decimals as their text, days as ISO 8601)
+            ev: dict[str, Any] = {"sku": "?" if sku is None else sku if type(sku) is str else jsonable(sku),
+                                  "promo_price": str(promo), "promotion_start": start.isoformat(), "window_days": self.window,
+                                  "window_start": first.isoformat(), "window_end": (start - timedelta(days=1)).isoformat()}
             if low is None:
                 ev["prices_outside_window"] = len(pts)
-                yield Hit(pp_ptr, jsonable(ev), self.outcomes.severity("unverifiable"),
+                yield Hit(pp_ptr, ev, self.outcomes.severity("unverifiable"),
                           self.outcomes.message("unverifiable"), outcome_suffix("unverifiable"))
                 continue
-            ev.update(minimum=low.price, minimum_date=low.day, minimum_set_on=low.set_on, minimum_source=low.source,
-                      difference=promo - low.price)
+            ev.update(minimum=str(low.price), minimum_date=low.day.isoformat(), minimum_set_on=low.set_on.isoformat(),
+                      minimum_source=low.source, difference=str(promo - low.price))
             legal = lowest_price(pts, legal_first, start, self.carry) if self.legal else None
             if legal is not None:
-                ev.update(legal_window_days=self.legal, legal_minimum=legal.price, legal_minimum_date=legal.day)
+                ev.update(legal_window_days=self.legal, legal_minimum=str(legal.price), legal_minimum_date=legal.day.isoformat())
             if legal is not None and promo >= legal.price:
-                yield Hit(pp_ptr, jsonable(ev), self.outcomes.severity("legal"), self.outcomes.message("legal"), outcome_suffix("legal"))
+                yield Hit(pp_ptr, ev, self.outcomes.severity("legal"), self.outcomes.message("legal"), outcome_suffix("legal"))
             else:
-                yield Hit(pp_ptr, jsonable(ev))
+                yield Hit(pp_ptr, ev)
