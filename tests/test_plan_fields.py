@@ -116,6 +116,30 @@ def test_fused_shapes_answer_as_cel(expr, expected, record):
     spec_case(expr, expected, record)
 
 
+@pytest.mark.parametrize("expr,record", [
+    ("record.i == 9007199254740992.0 && has(record.e)", {"i": 2**53 + 1, "e": 0}),  # CEL: true (Python: false)
+    ("record.i > 9007199254740992.0 && has(record.e)", {"i": 2**53 + 1, "e": 0}),  # CEL: false
+    ("record.d < 9007199254740993 && has(record.e)", {"d": 2.0**53, "e": 0}),  # CEL: false (Python: true)
+    ("record.d == 9007199254740993 || has(record.e)", {"d": 2.0**53}),  # CEL: true
+    ("record.d >= 0 && record.d <= 1", {"d": float("nan")}), ("record.d != 1 && has(record.e)", {"d": float("nan"), "e": 0}),
+    ("record.i < 0.5 && has(record.e)", {"i": 2**53, "e": 0}), ("record.i >= 0.5 && record.i < 2.0", {"i": True}),
+    ("record.i >= 0 && record.i <= 1", {"i": -0.0}), ("record.d == 0 && has(record.e)", {"d": 0.0, "e": 1}),
+])
+def test_a_group_compares_an_int_and_a_double_only_where_python_does_as_cel(expr, record):
+    """Past 2**53 (or a NaN) the group leaves an int against a double to the general closures, which leave
+    it to CEL: it converts where Python compares exactly, so the two answer differently there."""
+    env = {"record": record, "events": [], "event": {}, "item": None, "index": 0, "state": "", "now": NOW}
+    try:
+        expected = cel(expr).evaluate(env)
+    except EvaluationError:
+        expected = ERR
+    try:
+        got = translate(expr, NAMES)(env)
+    except Fallback:
+        return  # (CEL answers)
+    assert expected is not ERR and same(got, expected)
+
+
 def test_fused_shapes_over_unknowns():
     """Over a map with unknown keys (plan/unknown.py) a group of field tests answers as its operands chained."""
     plan = translate("has(record.a) && record.a > 0 && has(record.b)", NAMES)
