@@ -14,11 +14,9 @@ import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin
+from urllib.parse import urldefrag, urljoin
 
 import jsonschema_rs
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT202012
 
 from .errors import Finding
 from .loader import Document, escape
@@ -31,12 +29,14 @@ from .schema_implied import without_implied
 if TYPE_CHECKING:  # pragma: no cover
     import jsonschema
     from jsonschema.exceptions import ValidationError
+    from referencing import Registry
 
 # what the compiler reads of a record schema lives in schema_fields.py; ViewPlan stays importable from here
 __all__ = ["SCHEMA_BASE", "DocumentValidator", "RecordValidator", "SchemaStore", "ViewPlan", "default_schema_dirs",
            "doc_findings", "ecma_patterns", "ecma_regex", "readable", "record_errors"]
 
 SCHEMA_BASE = "https://sopengine.dev/schemas/"
+_DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 
 
 class SchemaStore:
@@ -51,13 +51,26 @@ class SchemaStore:
         self.checked: dict[str, dict[str, Any]] = {rel: ecma_patterns(doc) for rel, doc in self.docs.items()}  # what validates
         self.findings: list[Finding] = []  # schema files that could not be read (from_dirs)
         self.dirs: list[str] = []  # where from_dirs looked, first wins: named when a schema is missing
+        self._by_uri: dict[str, dict[str, Any]] = {}  # what the registry holds, by the URIs it holds them under
+        for rel, doc in self.checked.items():
+            self._by_uri[doc.get("$id") or SCHEMA_BASE + rel] = doc
+            self._by_uri[SCHEMA_BASE + rel] = doc
+
+    @functools.cached_property
+    def registry(self) -> Registry:
+        """Every schema as a referencing Registry, for the Python validator and the ``$ref`` that ``resolve``
+        leaves to it. Built (and referencing imported, with attrs: ~15 ms) only when one of them asks."""
+        from referencing import Registry, Resource
+        from referencing.jsonschema import DRAFT202012
+
         resources = []
         for rel, doc in self.checked.items():
             uri = doc.get("$id") or SCHEMA_BASE + rel
             resources.append((uri, Resource.from_contents(doc, default_specification=DRAFT202012)))
             if uri != SCHEMA_BASE + rel:
                 resources.append((SCHEMA_BASE + rel, Resource.from_contents(doc, default_specification=DRAFT202012)))
-        self.registry: Registry = Registry().with_resources(resources)
+        registry: Registry = Registry().with_resources(resources)
+        return registry
 
     @classmethod
     def from_dirs(cls, dirs: Iterable[Path]) -> SchemaStore:
@@ -116,8 +129,36 @@ class SchemaStore:
         ref = node.get("$ref")
         if not isinstance(ref, str):
             return node, base
+        found = self._pointed(ref, base)
+        if found is not None:
+            return found
         resolved = self.registry.resolver(base_uri=base).lookup(ref)
         return resolved.contents, resolved.resolver._base_uri
+
+    def _pointed(self, ref: str, base: str) -> tuple[Mapping[str, Any], str] | None:
+        """What the registry's resolver answers for ``ref``, when it is a plain JSON Pointer (or none) into a
+        2020-12 schema of the store reached through no ``$id`` but its own, which is every ``$ref`` a compile
+        reads in the bundled schemas: the node it points at and that schema's URI. None when anything could
+        make the registry answer otherwise (an anchor, percent-encoding, a nested ``$id``, another dialect,
+        a missing target), which then answers (or raises) as always (tests/test_schema_resolve.py)."""
+        uri, fragment = (base, ref[1:]) if ref.startswith("#") else urldefrag(urljoin(base, ref))
+        node: Any = self._by_uri.get(uri)
+        if (node is None or node.get("$schema", _DRAFT_2020_12) != _DRAFT_2020_12 or node.get("$id", uri) != uri
+                or (fragment and not fragment.startswith("/")) or "%" in fragment):
+            return None
+        for part in fragment.split("/")[1:]:
+            if isinstance(node, dict):
+                part = part.replace("~1", "/").replace("~0", "~")
+                if part not in node:
+                    return None
+                node = node[part]
+            elif isinstance(node, list) and part.isdigit() and part.isascii() and int(part) < len(node):
+                node = node[int(part)]
+            else:
+                return None
+            if isinstance(node, dict) and "$id" in node:
+                return None
+        return (node, uri) if isinstance(node, dict) else None
 
 
 _CLASS_ESCAPES = {"d": "[0-9]", "D": "[^0-9]", "w": "[A-Za-z0-9_]", "W": "[^A-Za-z0-9_]"}
