@@ -8,9 +8,10 @@ JSON Lines stream, so a multi-gigabyte export never sits in memory at once.
 
 from __future__ import annotations
 
+import io
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import IO, Any
@@ -123,19 +124,55 @@ def _reason(exc: Exception) -> str:
 def _lines(stream: IO[bytes], head: Iterable[bytes] = ()) -> Iterator[tuple[int, bytes | None]]:
     """(line number, line) of a byte stream; None for a line over MAX_LINE_BYTES, which is
     skipped in chunks, never held: a 2 GB line without a newline must not sit in memory."""
-    pending = list(head)
     n = 0
-    while True:
-        raw = pending.pop(0) if pending else stream.readline(MAX_LINE_BYTES + 1)
+    for run in line_runs(stream, head):
+        for raw in run:
+            n += 1
+            yield n, raw
+
+
+READ_BYTES = 1 << 16  # what line_runs reads at a time: a few hundred lines of a usual export, and memory flat
+
+
+def line_runs(stream: IO[bytes], head: Iterable[bytes] = ()) -> Iterator[list[bytes | None]]:
+    """The lines of a byte stream, in runs, each with its line feed as ``readline`` reads it; None for a
+    line over MAX_LINE_BYTES (with its line feed, MAX_LINE_BYTES + 1), skipped, never held. ``head``: lines
+    read already, each by ``readline(MAX_LINE_BYTES + 1)`` (``sniffed``). The rest is read a block at a
+    time (what a pipe has, up to READ_BYTES) and split by ``BytesIO.readlines``, in C: a ``readline`` and a
+    Python step a line cost more than the rest of cutting."""
+    most = MAX_LINE_BYTES + 1  # the longest line kept, line feed included
+    for raw in head:
         if not raw:
             return
-        n += 1
         if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
             while raw and not raw.endswith(b"\n"):
                 raw = stream.readline(1 << 16)
-            yield n, None
+            yield [None]
         else:
-            yield n, raw
+            yield [raw]
+    block = min(READ_BYTES, most)  # (so that no line inside a block can be over the limit)
+    read: Callable[[int], bytes] = getattr(stream, "read1", None) or stream.read  # read1: a pipe's lines as they come
+    parts: list[bytes] = []  # the line begun and not ended yet: its parts read so far (none when over the limit)
+    held, over = 0, False
+    while chunk := read(block):
+        first = chunk.find(b"\n") + 1
+        if not first:  # the line goes on
+            held += len(chunk)
+            if held > most:
+                over, parts = True, []
+            elif not over:
+                parts.append(chunk)
+            continue
+        held += first
+        run: list[bytes | None] = [None if over or held > most else b"".join((*parts, chunk[:first]))]
+        more = io.BytesIO(chunk)
+        more.seek(first)
+        run += more.readlines()
+        rest: Any = run.pop() if not chunk.endswith(b"\n") else b""  # a line begun: readlines gave it without its end
+        yield run
+        parts, held, over = [rest] if rest else [], len(rest), False
+    if held:  # a last line without a line feed
+        yield [None if over or held > MAX_LINE_BYTES else b"".join(parts)]
 
 
 def _jsonl(stream: IO[bytes], name: str, head: Iterable[bytes] = ()) -> Iterator[tuple[Any, SourceRef]]:

@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import stat
 import sys
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from ..paths import shown
 from ..results import SourceRef
@@ -25,9 +27,9 @@ from .files import open_input
 from .records import (
     SUFFIXES,
     _entries,
-    _lines,
     jsonl_lines,
     jsonl_records,
+    line_runs,
     read_document,
     read_file,
     read_stdin,
@@ -131,18 +133,34 @@ def _cut_stream(stream: IO[bytes], fmt: str | None, name: str) -> Iterator[Slice
         if batch:
             yield Read(tuple(batch))
         return
-    lines: list[tuple[int, bytes | None]] = []
-    size = 0
+    yield from _cut_lines(stream, head, name)
+
+
+def _cut_lines(stream: IO[bytes], head: list[bytes], name: str) -> Iterator[Lines]:
+    """The lines of a JSON Lines stream in slices, each slice ending at the line that makes it SLICE_LINES
+    lines or SLICE_BYTES bytes. Found run by run (``line_runs``: a block of the stream each) with C calls:
+    the lines numbered by ``zip``, their sizes summed by ``accumulate``, each slice's end found by ``bisect``."""
+    pending: list[tuple[int, bytes | None]] = []
+    size = n = 0
     try:
-        for line in _lines(stream, head):
-            lines.append(line)
-            size += len(line[1] or b"")
-            if len(lines) >= SLICE_LINES or size >= SLICE_BYTES:
-                yield Lines(name, tuple(lines))
-                lines, size = [], 0
+        for run in line_runs(stream, head):
+            numbered = list(zip(range(n + 1, n + 1 + len(run)), run))
+            n += len(run)
+            ends = list(accumulate(map(len, cast("list[bytes]", run)) if None not in run else (len(x or b"") for x in run)))
+            start, before = 0, 0  # the run's lines from ``start`` on are not in a slice yet; ends[start - 1]
+            while start < len(run):
+                crossing = bisect_left(ends, SLICE_BYTES - size + before, start)  # the line that reaches SLICE_BYTES
+                stop = min(crossing + 1, start + SLICE_LINES - len(pending))
+                if stop > len(run):
+                    pending += numbered[start:]
+                    size += ends[-1] - before
+                    break
+                pending += numbered[start:stop]
+                yield Lines(name, tuple(pending))
+                pending, size, before, start = [], 0, ends[stop - 1], stop
     except OSError:  # the lines before the failure are records; the caller reports the failure after them
-        if lines:
-            yield Lines(name, tuple(lines))
+        if pending:
+            yield Lines(name, tuple(pending))
         raise
-    if lines:
-        yield Lines(name, tuple(lines))
+    if pending:
+        yield Lines(name, tuple(pending))
