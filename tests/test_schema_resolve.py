@@ -90,3 +90,12 @@ def test_made_up_refs_resolve_as_the_registry_does(ref):
 
 QUICK = {"#/$defs/plain", "#/$defs/a~1b", "#/$defs/t~0x", "#/$defs/t~01x", "#/$defs/list/anyOf/1", "#/$defs/anchored",
          "#/$defs/list/anyOf/01", "#", "", "a.schema.json#/$defs/plain", "https://other.example/b.json#/$defs/x"}
+
+
+def test_the_versions_of_a_process_share_their_record_validator(engine):
+    """Built once per record schema (a cold check of an order built the order schema's twice), and it
+    judges each version's records as before: the bundled examples' results stay those of the golden runs."""
+    first, second = engine.versions("order")
+    assert first.record_schema == second.record_schema and first.validator is second.validator
+    store = SchemaStore.from_dirs(default_schema_dirs(RULES))
+    assert store.record_validator(first.record_schema) is store.record_validator(first.record_schema)
