@@ -70,3 +70,29 @@ def test_load_with_no_argument_is_the_bundled_rules_wherever_it_runs(tmp_path, m
     assert sorted(sopengine.load().process_ids) == sorted(sopengine.load(bundled_rules_dir()).process_ids)
     assert sopengine.load("rules").process_ids == ["order"]  # a path is that path
     assert len(sopengine.load().process_ids) > 1
+
+
+def test_a_command_alone_parses_as_it_does_among_all():
+    """main builds the parser of the command it is given alone: that subparser is the one every command's
+    parser holds (its help, its options), it parses the same, and anything else gets them all."""
+    every = _subparsers()
+    for name in COMMANDS:
+        parser = build_parser(name)
+        (sub,) = [a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction"]
+        assert list(sub.choices) == [name]
+        assert sub.choices[name].format_help() == every[name].format_help()
+    words = ["check", str(EXAMPLES), "--now", NOW, "--format", "jsonl", "--jobs", "2", "--explain"]
+    assert vars(build_parser("check").parse_args(words)) == vars(build_parser().parse_args(words))
+    for other in (None, "--help", "chek", "--version"):
+        (sub,) = [a for a in build_parser(other)._actions if a.__class__.__name__ == "_SubParsersAction"]
+        assert list(sub.choices) == COMMANDS
+
+
+def test_main_builds_the_parser_of_its_command_alone(monkeypatch, capsys):
+    from sopengine import cli
+
+    built = []
+    real = cli.build_parser
+    monkeypatch.setattr(cli, "build_parser", lambda command=None: (built.append(command), real(command))[1])
+    assert run(capsys, "validate", "--rules", RULES)[0] == 0
+    assert built == ["validate"]
