@@ -95,7 +95,7 @@ def fields_group(key: Key, tests: list[Test], wins: bool, general: Fn, last: Fn 
     """The closure judging ``tests`` of the object at ``key`` as one operand of an ``&&`` (``wins`` false)
     or ``||`` (true) chain; ``general``: the same operands' own closures, chained (see the module's docstring).
     ``last``: the chain's one other operand, asked when no test decided (its true or false is the chain's,
-    anything else an error): ``has(c.actor) && events.filter(...).all(...)`` in one call less.
+    anything else an error): ``has(c.actor) && has(c.at) && events.filter(...).all(...)`` in one call less.
 
     The tests commute, so presence is asked first, field by field in a loop of its own: in ``&&`` a field
     ``has()`` asks for (in ``||`` one ``!has()`` asks for) decides the chain when it is missing, the other
@@ -195,10 +195,9 @@ def chain(operands: list[Node], wins: bool, scope: set[str], node: Callable[[Nod
             fns.append(t[0])
         groups[t[0]][0].append(t[1])
         groups[t[0]][1].append(node(o))
-    if len(fns) == 2:  # a group, then one other operand (has(x.f) && <other>): the other asked by the group's closure
-        if len(operands) == 2 and callable(fns[0]) and callable(fns[1]) and (t := found[0]) is not None:
-            groups[t[0]] = ([t[1]], [fns[0]])  # no group: a test alone, written first, is a group of one
-            fns[0] = t[0]
+    if len(fns) == 2:  # a group, then one other operand (has(x.f) && x.a > 0 && <other>): the other asked by the group
+        # (A test alone and one other operand, has(x.f) && <other>, is no group: its closures chained cost less
+        # than a group of one, which reads the object and loops over its tables of tests to ask one.)
         f, other = fns
         # Only in the order written: an operand before the group is most often its guard (has(r.x) &&
         # r.x.kind == 'a' && ...), which, asked last, left the group to meet a missing r.x and hand every
