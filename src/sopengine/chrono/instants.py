@@ -80,8 +80,8 @@ def _parse_instant(value: Any, tz: tzinfo) -> datetime:
     """
     if type(value) is str and _written_out(value):
         try:
-            dt = shared_zone(datetime.fromisoformat(value), value)  # with these separators, read only if every
-        except ValueError:  # other place is a digit
+            dt = datetime.fromisoformat(value)  # with these separators, read only if every other place is a digit
+        except ValueError:
             pass
         else:
             return dt if 1 < dt.year < 9999 else check_instant(dt, value)  # (it has an offset: aware)
@@ -103,24 +103,6 @@ def _parse_instant(value: Any, tz: tzinfo) -> datetime:
     if dt.tzinfo is None or dt.utcoffset() is None:
         dt = dt.replace(tzinfo=tz)
     return check_instant(dt, value)
-
-
-_OFFSET_ZONES: dict[str, tzinfo] = {}  # an offset as written ("+08:00") -> the one tzinfo its instants share
-
-
-def shared_zone(dt: datetime, value: str) -> datetime:
-    """``dt``, read from ``value`` (``_written_out``), with the tzinfo every instant written with its offset
-    shares: the same instant, the same offset and text. Two aware datetimes compare, subtract and convert
-    at a tenth of the cost when their tzinfo is one object (ten times less than asking both for their
-    offset): a record's instants are compared in its replay, its deadlines and its findings, and most
-    records write one offset. Converted once per text (``parse_instant`` remembers the instant)."""
-    text = value[19:]
-    zone = _OFFSET_ZONES.get(text)
-    if zone is None:  # (at most 2 x 24 x 60 texts: fromisoformat reads no other)
-        zone = _OFFSET_ZONES.setdefault(text, dt.tzinfo)  # type: ignore[arg-type]  # (written out: aware)
-    if dt.tzinfo is zone or not 1 < dt.year < 9999:  # (near datetime's ends the conversion may overflow)
-        return dt
-    return dt.astimezone(zone)
 
 
 def _written_out(value: str) -> bool:
@@ -253,7 +235,7 @@ def shown_as_read(value: Any, tz: tzinfo) -> str:
     dt = _PARSED.get(key)
     if dt is None:
         try:
-            dt = shared_zone(datetime.fromisoformat(value), value) if shaped else None  # as ``_parse_instant``
+            dt = datetime.fromisoformat(value) if shaped else None  # as ``_parse_instant`` reads that shape
         except ValueError:
             dt = None
         if dt is None or not 1 < dt.year < 9999:
