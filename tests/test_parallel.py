@@ -11,7 +11,7 @@ import pytest
 from sopengine.inputs import slices
 from sopengine.inputs.records import read_inputs
 from sopengine.inputs.slices import Lines, WholeFile, cut, records_of
-from sopengine.parallel import Judge, cores, in_order, judge_slices
+from sopengine.parallel import Judge, cores, judge_slices
 from sopengine.report.base import ReportOptions
 from sopengine.report.jsonout import FRAMES
 
@@ -135,64 +135,3 @@ def test_slices_give_the_records_read_inputs_gives_for_awkward_inputs(tmp_path, 
     assert [p for s in cut(inputs) for p in records_of(s)] == list(read_inputs(inputs))
     for fmt in ("json", "jsonl", "yaml"):
         assert [p for s in cut(inputs, fmt) for p in records_of(s)] == list(read_inputs(inputs, fmt))
-
-
-class _Worker:
-    """A worker of ``in_order``'s tests: judges what it is sent when ``step`` lets it, in the order sent."""
-
-    def __init__(self, judge, speed):
-        self.judge, self.speed, self.queue, self.sent, self.credit = judge, speed, [], 0, 0.0
-
-    def send(self, s):
-        self.sent += 1
-        job = _Job(self, s)
-        self.queue.append(job)
-        return job
-
-    def step(self):
-        self.credit += self.speed  # slices judged while this process judges one
-        while self.credit >= 1 and self.queue:
-            self.credit -= 1
-            self.queue.pop(0).finish()
-        self.credit = min(self.credit, 1.0)  # (an idle worker saves no time up)
-
-
-class _Job:
-    def __init__(self, worker, s):
-        self.worker, self.slice, self.judged = worker, s, None
-
-    def finish(self):
-        self.judged = self.worker.judge(self.slice)
-
-    def ready(self):
-        return self.judged is not None
-
-    def get(self):
-        while self.judged is None:  # waiting: the worker works on
-            self.worker.queue.pop(0).finish()
-        return self.judged
-
-
-@pytest.mark.parametrize("speed", [0.5, 1, 1.5, 3])
-def test_the_shares_follow_the_speeds_and_the_order_stays(engine, speed):
-    """A slice goes to the workers while they have fewer than two unfinished each, else this process
-    judges it: a worker as fast as this process takes about half, a faster one more, a slower one no
-    more than half; the report is in input order whoever judged what."""
-    seed = json.dumps(read_jsonl(EXAMPLES / "orders.jsonl")[0]).encode()
-    slices = [Lines("x.jsonl", ((i + 1, seed.replace(b'"id": "', f'"id": "{i}-'.encode()) + b"\n"),)) for i in range(40)]
-    here = Judge(engine, NOW)
-    mine = []
-
-    def judge(s):
-        mine.append(s)
-        worker.step()
-        return here(s)
-
-    worker = _Worker(here, speed)
-    got = [r.record for j in in_order(judge, slices, worker.send, 1) for r in j.results]
-    assert got == [r.record for j in map(here, slices) for r in j.results]
-    assert worker.sent + len(mine) == 40
-    if speed == 1:
-        assert 18 <= worker.sent <= 22  # about half each
-    else:  # the faster side takes more (a fixed share sent every other slice: 20 of 40 whatever the speeds)
-        assert worker.sent >= 23 if speed > 1 else worker.sent <= 20

@@ -19,10 +19,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from .inputs.slices import Slice, plain_records_of
 from .inputs.unreadable import Unreadable
@@ -138,7 +138,12 @@ class _Here:
 
 def judge_slices(judge: Judge, slices: Iterable[Slice], jobs: int) -> Iterator[Judged]:
     """Each slice judged, in input order, by ``jobs`` processes: this one and ``jobs - 1`` workers,
-    with at most ``2 * jobs`` slices in flight (``in_order``)."""
+    with at most ``2 * jobs`` slices in flight.
+
+    This process judges one slice in ``jobs`` itself, and judges it early whenever the slice
+    it must report next is still with a worker, so that it never idles: N processes judge,
+    not N workers and an idle parent (which would also hold its memory for nothing).
+    """
     if jobs <= 1:
         yield from map(judge, slices)
         return
@@ -148,47 +153,24 @@ def judge_slices(judge: Judge, slices: Iterable[Slice], jobs: int) -> Iterator[J
         _worker["judge"] = judge
     try:
         with ctx.Pool(jobs - 1, initializer=_init, initargs=(None if forking else judge,)) as pool:
-            yield from in_order(judge, slices, lambda s: pool.apply_async(_judge, (s,)), jobs - 1)
+            pending: deque[Any] = deque()
+
+            def oldest() -> Judged:
+                head = pending.popleft()
+                if isinstance(head, _Here):
+                    return head.run(judge)
+                while not head.ready():
+                    ahead = next((p for p in pending if isinstance(p, _Here) and p.judged is None), None)
+                    if ahead is None:
+                        break
+                    ahead.run(judge)
+                return head.get()  # type: ignore[no-any-return]
+
+            for i, s in enumerate(slices):
+                pending.append(_Here(s) if i % jobs == jobs - 1 else pool.apply_async(_judge, (s,)))
+                if len(pending) >= 2 * jobs:
+                    yield oldest()
+            while pending:
+                yield oldest()
     finally:
         _worker.pop("judge", None)
-
-
-class Sent(Protocol):
-    """A slice sent to a worker (multiprocessing's AsyncResult): whether it is judged, and its Judged."""
-
-    def ready(self) -> bool: ...
-
-    def get(self) -> Judged: ...
-
-
-def in_order(judge: Judge, slices: Iterable[Slice], send: Callable[[Slice], Sent], workers: int) -> Iterator[Judged]:
-    """Each slice judged, in input order, by ``workers`` workers (``send``) and this process, with at most
-    ``2 * (workers + 1)`` slices in flight (memory stays flat, and cutting waits for the oldest).
-
-    A slice goes to the workers while they have fewer than two unfinished each (one at work, one
-    waiting), else this process keeps it; it judges a kept slice when its turn comes, or early,
-    whenever the slice it must report next is still with a worker: so it never idles, and the
-    shares follow the speeds. A fixed share (one slice in ``jobs``) made the slower side, this
-    process with its cutting and writing, or whichever the machine's other work slows, the pace of
-    both: the faster waited at the end of each round."""
-    pending: deque[_Here | Sent] = deque()
-    most = 2 * workers
-
-    def oldest() -> Judged:
-        head = pending.popleft()
-        if isinstance(head, _Here):
-            return head.run(judge)
-        while not head.ready():
-            ahead = next((p for p in pending if isinstance(p, _Here) and p.judged is None), None)
-            if ahead is None:
-                break
-            ahead.run(judge)
-        return head.get()
-
-    for s in slices:
-        unfinished = sum(1 for p in pending if not isinstance(p, _Here) and not p.ready())
-        pending.append(send(s) if unfinished < most else _Here(s))
-        if len(pending) >= most + 2:
-            yield oldest()
-    while pending:
-        yield oldest()
